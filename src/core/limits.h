@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/time/time.h"
+
+namespace sig::core {
+
+// Every bound the server enforces, with its default, in one place. sigd exposes each one as a
+// flag (and an environment variable); see README "Configuration".
+struct Limits {
+  // Names and rooms: 1 to this many Unicode code points, no control characters (td close 4001).
+  std::size_t max_name_chars = 64;
+  // Largest WebSocket message accepted; one byte more closes with 1009. SDP is 2 to 10 KiB.
+  std::size_t max_frame_bytes = 64 * 1024;
+  // Deepest JSON nesting accepted in a frame; deeper gets an invalid_json error frame.
+  std::size_t max_json_depth = 64;
+  // Per-peer send queue. Overflowing either bound closes the peer with 1013 (slow consumer).
+  std::size_t send_queue_max_frames = 1024;
+  std::size_t send_queue_max_bytes = 1024 * 1024;
+  // Bad frames (error frames sent back) a peer may burst before it is closed with 1008; one more
+  // is allowed per bad_frame_refill after that.
+  std::uint32_t bad_frame_burst = 10;
+  absl::Duration bad_frame_refill = absl::Seconds(1);
+  // WebSocket ping period. A peer from which nothing (not even a pong) arrives for two periods
+  // is dropped.
+  absl::Duration ping_interval = absl::Seconds(30);
+  // Deadline for a complete HTTP request and for the WebSocket handshake.
+  absl::Duration http_timeout = absl::Seconds(30);
+  std::size_t max_http_header_bytes = 8 * 1024;
+  // How long a closing peer gets to flush its queue and finish the close handshake before its
+  // socket is shut.
+  absl::Duration close_timeout = absl::Seconds(5);
+  // On SIGTERM: how long to wait for every peer to finish closing before the process exits.
+  absl::Duration shutdown_grace = absl::Seconds(5);
+};
+
+}  // namespace sig::core

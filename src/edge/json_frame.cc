@@ -1,0 +1,205 @@
+#include "edge/json_frame.h"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "core/strings.h"
+
+namespace sig::edge {
+
+namespace json = boost::json;
+
+// SAX handler for JsonFrame::Parse: tracks depth and captures the wanted top-level members.
+class JsonFrameHandler {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  JsonFrameHandler(JsonFrame& out, std::initializer_list<std::string_view> keys)
+      : out_(out), keys_(keys) {}
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code&) {
+    if (depth_ == 0) out_.is_object_ = true;
+    BeginValue();
+    ++depth_;
+    return true;
+  }
+  bool on_object_end(std::size_t, json::error_code&) {
+    --depth_;
+    return true;
+  }
+  bool on_array_begin(json::error_code&) {
+    BeginValue();
+    ++depth_;
+    return true;
+  }
+  bool on_array_end(std::size_t, json::error_code&) {
+    --depth_;
+    return true;
+  }
+  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+    if (depth_ == 1) key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, json::error_code&) {
+    if (depth_ != 1) return true;
+    key_.append(s.data(), s.size());
+    current_ = nullptr;
+    std::size_t i = 0;
+    for (std::string_view wanted : keys_) {
+      if (wanted == key_) current_ = &out_.fields_[i];
+      ++i;
+    }
+    key_.clear();
+    return true;
+  }
+  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+    if (Capturing()) {
+      if (!in_string_) current_->value.clear();
+      in_string_ = true;
+      current_->value.append(s.data(), s.size());
+    }
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, json::error_code&) {
+    if (Capturing()) {
+      if (!in_string_) current_->value.clear();
+      current_->value.append(s.data(), s.size());
+      current_->present = true;
+      current_->is_string = true;
+      current_ = nullptr;
+    }
+    in_string_ = false;
+    return true;
+  }
+  bool on_number_part(json::string_view, json::error_code&) { return true; }
+  bool on_int64(std::int64_t, json::string_view, json::error_code&) { return Scalar(); }
+  bool on_uint64(std::uint64_t, json::string_view, json::error_code&) { return Scalar(); }
+  bool on_double(double, json::string_view, json::error_code&) { return Scalar(); }
+  bool on_bool(bool, json::error_code&) { return Scalar(); }
+  bool on_null(json::error_code&) { return Scalar(); }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+
+ private:
+  bool Capturing() const { return depth_ == 1 && current_ != nullptr; }
+  // A non-string value for a wanted key: present, but not a string.
+  void BeginValue() {
+    if (!Capturing()) return;
+    current_->present = true;
+    current_->is_string = false;
+    current_->value.clear();
+    current_ = nullptr;
+  }
+  bool Scalar() {
+    BeginValue();
+    return true;
+  }
+
+  JsonFrame& out_;
+  std::initializer_list<std::string_view> keys_;
+  std::size_t depth_ = 0;
+  std::string key_;
+  JsonFrame::Field* current_ = nullptr;
+  bool in_string_ = false;
+};
+
+absl::StatusOr<JsonFrame> JsonFrame::Parse(std::string_view text,
+                                           std::initializer_list<std::string_view> keys,
+                                           std::size_t max_depth) {
+  if (keys.size() > kMaxKeys) return absl::InternalError("too many keys for JsonFrame");
+  JsonFrame frame;
+  json::parse_options options;
+  options.max_depth = max_depth;
+  json::basic_parser<JsonFrameHandler> parser(options, frame, keys);
+  json::error_code ec;
+  const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
+  if (!ec && used != text.size()) ec = json::error::extra_data;
+  if (ec) return absl::InvalidArgumentError(core::StrCat("invalid JSON: ", ec.message()));
+  return frame;
+}
+
+namespace {
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::size_t SkipSpace(std::string_view s, std::size_t i) {
+  while (i < s.size() && IsJsonSpace(s[i])) ++i;
+  return i;
+}
+
+// `s[i]` is an opening quote; returns the index one past the closing quote.
+std::size_t SkipString(std::string_view s, std::size_t i) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      ++i;
+    } else if (s[i] == '"') {
+      return i + 1;
+    }
+  }
+  return s.size();
+}
+
+// `s[i]` starts a value; returns the index one past its end.
+std::size_t SkipValue(std::string_view s, std::size_t i) {
+  if (i >= s.size()) return i;
+  if (s[i] == '"') return SkipString(s, i);
+  if (s[i] == '{' || s[i] == '[') {
+    int depth = 0;
+    for (; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c == '"') {
+        i = SkipString(s, i) - 1;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        return i + 1;
+      }
+    }
+    return s.size();
+  }
+  // A number, true, false or null: runs to the next delimiter.
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && !IsJsonSpace(s[i])) ++i;
+  return i;
+}
+
+}  // namespace
+
+void JsonFrame::ForEachMember(std::string_view s,
+                              absl::FunctionRef<void(std::string_view, std::string_view)> fn) {
+  std::size_t i = SkipSpace(s, 0);
+  if (i >= s.size() || s[i] != '{') return;
+  i = SkipSpace(s, i + 1);
+  while (i < s.size() && s[i] == '"') {
+    const std::size_t key_end = SkipString(s, i);
+    const std::string_view key = s.substr(i, key_end - i);
+    i = SkipSpace(s, key_end);
+    if (i >= s.size() || s[i] != ':') return;
+    const std::size_t value_begin = SkipSpace(s, i + 1);
+    const std::size_t value_end = SkipValue(s, value_begin);
+    fn(key, s.substr(value_begin, value_end - value_begin));
+    i = SkipSpace(s, value_end);
+    if (i < s.size() && s[i] == ',') i = SkipSpace(s, i + 1);
+  }
+}
+
+std::string JsonFrame::DecodeKey(std::string_view raw_key) {
+  if (raw_key.size() >= 2 && raw_key.find('\\') == std::string_view::npos) {
+    return std::string(raw_key.substr(1, raw_key.size() - 2));
+  }
+  json::error_code ec;
+  json::value v = json::parse(json::string_view(raw_key.data(), raw_key.size()), ec);
+  if (ec || !v.is_string()) return {};
+  return std::string(v.get_string().data(), v.get_string().size());
+}
+
+std::string JsonFrame::Quote(std::string_view s) {
+  return json::serialize(json::string_view(s.data(), s.size()));
+}
+
+}  // namespace sig::edge

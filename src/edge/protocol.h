@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "core/close_code.h"
+#include "core/peer.h"
+
+namespace sig::edge {
+
+// What a wire protocol sees of its WebSocket connection. Implemented by WsSession; tests use a
+// fake. Every method runs on the connection's own executor, the one Protocol callbacks run on.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  // Unique for the process's lifetime; the router uses it to tell a name's holders apart.
+  virtual std::uint64_t id() const = 0;
+
+  // Queues a text frame. After Close, frames are dropped.
+  virtual void Send(core::Frame frame) = 0;
+
+  // Sends what is queued, then closes with `code`. Later calls are ignored.
+  virtual void Disconnect(core::CloseCode code, std::string_view reason) = 0;
+
+  // This connection as the router's Peer, for registration.
+  virtual std::weak_ptr<core::Peer> AsPeer() = 0;
+};
+
+// One wire protocol's behaviour on one connection (a codec plus the session state it needs, e.g.
+// who logged in). Owned by its WsSession and called only on that session's executor.
+class Protocol {
+ public:
+  virtual ~Protocol() = default;
+
+  // The WebSocket handshake completed.
+  virtual void OnOpen() {}
+
+  // One complete text message arrived (already UTF-8 validated and within max_frame_bytes).
+  virtual void OnText(std::string_view text) = 0;
+
+  // The connection is gone or going; unregister from the router. Called exactly once.
+  virtual void OnClose() = 0;
+};
+
+}  // namespace sig::edge

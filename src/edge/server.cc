@@ -1,0 +1,118 @@
+#include "edge/server.h"
+
+#include <chrono>
+#include <utility>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+
+#include "core/strings.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "core/log.h"
+#include "edge/http_session.h"
+
+namespace sig::edge {
+
+namespace net = boost::asio;
+using error_code = boost::system::error_code;
+
+// Accepts connections on contexts[0] and deals each socket to the next io_context in turn.
+class Server::Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(std::vector<std::unique_ptr<net::io_context>>& contexts, SharedState& state)
+      : contexts_(contexts), state_(state), acceptor_(*contexts[0]) {}
+
+  absl::Status Open(const net::ip::tcp::endpoint& endpoint) {
+    error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return absl::UnavailableError(core::StrCat("cannot listen on ", endpoint.address().to_string(),
+                                                 ":", endpoint.port(), ": ", ec.message()));
+    }
+    return absl::OkStatus();
+  }
+
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  void Accept() {
+    net::io_context& target = *contexts_[next_++ % contexts_.size()];
+    acceptor_.async_accept(target, [self = shared_from_this()](error_code ec,
+                                                               net::ip::tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
+      if (!ec) {
+        socket.set_option(net::ip::tcp::no_delay(true), ec);
+        StartHttpSession(std::move(socket), self->state_);
+      } else {
+        // EMFILE and the like: keep accepting; the next attempt may succeed.
+        core::LogWarning("accept failed: ", ec.message());
+      }
+      self->Accept();
+    });
+  }
+
+  void Close() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+ private:
+  std::vector<std::unique_ptr<net::io_context>>& contexts_;
+  SharedState& state_;
+  net::ip::tcp::acceptor acceptor_;
+  std::size_t next_ = 0;
+};
+
+Server::Server(Options options, const core::Limits& limits, const core::Clock& clock)
+    : options_(std::move(options)), limits_(limits), state_(limits, clock) {}
+
+Server::~Server() { Shutdown(); }
+
+absl::Status Server::Start() {
+  unsigned n = options_.threads != 0 ? options_.threads : std::thread::hardware_concurrency();
+  if (n == 0) n = 1;
+  for (unsigned i = 0; i < n; ++i) contexts_.push_back(std::make_unique<net::io_context>(1));
+
+  error_code ec;
+  const net::ip::address address = net::ip::make_address(options_.host, ec);
+  if (ec) return absl::InvalidArgumentError(core::StrCat("bad host ", options_.host));
+  listener_ = std::make_shared<Listener>(contexts_, state_);
+  if (absl::Status s = listener_->Open({address, options_.port}); !s.ok()) return s;
+  port_ = listener_->port();
+  listener_->Accept();
+
+  for (auto& context : contexts_) {
+    threads_.emplace_back([&io = *context] {
+      auto work = net::make_work_guard(io);
+      io.run();
+    });
+  }
+  return absl::OkStatus();
+}
+
+void Server::Shutdown() {
+  if (stopped_ || threads_.empty()) return;
+  stopped_ = true;
+  state_.shutting_down.store(true);
+  listener_->Close();
+  state_.connections.CloseAll(core::CloseCode::kGoingAway, "server shutting down");
+  // Sessions leave the set when their socket is done; wait for that, bounded.
+  const absl::Time deadline = absl::Now() + limits_.shutdown_grace;
+  while (state_.connections.size() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  if (state_.connections.size() > 0) {
+    core::LogWarning(state_.connections.size(), " connections still open after the grace period");
+  }
+  for (auto& context : contexts_) context->stop();
+  for (auto& thread : threads_) thread.join();
+}
+
+}  // namespace sig::edge

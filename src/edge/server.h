@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/clock.h"
+#include "core/limits.h"
+#include "edge/shared_state.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace sig::edge {
+
+// The HTTP + WebSocket listener and the I/O threads that run every session.
+//
+// Threading: one io_context per thread, each run by exactly one thread, and accepted sockets
+// dealt round-robin across them. A session's handlers therefore all run on one thread with no
+// strand, and cross-thread work (Peer::Deliver) is a post to the target's io_context. Chosen
+// over one shared io_context with a strand per session because it keeps a session's state on
+// one core's cache and spends no strand locking per handler; sigbench compares the two.
+class Server {
+ public:
+  struct Options {
+    std::string host = "0.0.0.0";
+    std::uint16_t port = 8080;  // 0: pick a free port; port() tells which
+    unsigned threads = 0;       // 0: one per core
+  };
+
+  Server(Options options, const core::Limits& limits, const core::Clock& clock);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts the I/O threads. Fails if the address cannot be bound.
+  absl::Status Start();
+
+  // The bound port, once started.
+  std::uint16_t port() const { return port_; }
+
+  // Refuses new connections, closes every WebSocket with 1001 after flushing what is queued,
+  // waits up to limits.shutdown_grace for them to finish, then stops the threads. Idempotent.
+  void Shutdown();
+
+  SharedState& state() { return state_; }
+
+ private:
+  class Listener;
+
+  Options options_;
+  const core::Limits& limits_;
+  SharedState state_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::vector<std::thread> threads_;
+  std::shared_ptr<Listener> listener_;
+  std::uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace sig::edge

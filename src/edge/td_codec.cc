@@ -1,0 +1,149 @@
+#include "edge/td_codec.h"
+
+#include "core/strings.h"
+#include "core/name.h"
+#include "edge/json_frame.h"
+
+namespace sig::edge {
+namespace {
+
+constexpr std::string_view kBroadcastTypes[] = {"stream_started", "stream_stopped",
+                                                "stream_restored", "page_opened"};
+
+TdCommand Bad(TdCommand::Kind kind, std::string_view error, std::string_view message) {
+  TdCommand cmd;
+  cmd.kind = kind;
+  cmd.error = std::string(error);
+  cmd.message = std::string(message);
+  return cmd;
+}
+
+std::string Notice(std::string_view type, std::string_view name) {
+  return core::StrCat(R"({"type":")", type, R"(","peer":)", JsonFrame::Quote(name), "}");
+}
+
+}  // namespace
+
+bool TdCodec::IsBroadcastType(std::string_view type) {
+  for (std::string_view t : kBroadcastTypes) {
+    if (t == type) return true;
+  }
+  return false;
+}
+
+TdCommand TdCodec::Decode(std::string_view text, bool logged_in) const {
+  enum : std::size_t { kType, kTarget, kName, kRoom };
+  auto parsed = JsonFrame::Parse(text, {"type", "target", "name", "room"}, limits_.max_json_depth);
+  if (!parsed.ok()) return Bad(TdCommand::Kind::kBadFrame, "invalid_json", core::ToStd(parsed.status().message()));
+  if (!parsed->is_object()) {
+    return Bad(TdCommand::Kind::kBadFrame, "invalid_message", "a message must be a JSON object");
+  }
+  const JsonFrame::Field& type = parsed->field(kType);
+  if (!type.present) return Bad(TdCommand::Kind::kBadFrame, "missing_type", "\"type\" is required");
+  if (!type.is_string) {
+    return Bad(TdCommand::Kind::kBadFrame, "missing_type", "\"type\" must be a string");
+  }
+
+  TdCommand cmd;
+  cmd.type = type.value;
+  if (cmd.type == "login") {
+    if (logged_in) return Bad(TdCommand::Kind::kBadFrame, "already_logged_in", "already logged in");
+    const JsonFrame::Field& name = parsed->field(kName);
+    if (!name.is_string) {
+      return Bad(TdCommand::Kind::kBadLogin, "invalid_name", "\"name\" must be a string");
+    }
+    if (absl::Status s = core::ValidateName(name.value, limits_.max_name_chars); !s.ok()) {
+      return Bad(TdCommand::Kind::kBadLogin, "invalid_name", core::ToStd(s.message()));
+    }
+    const JsonFrame::Field& room = parsed->field(kRoom);
+    if (room.present) {
+      if (!room.is_string) {
+        return Bad(TdCommand::Kind::kBadLogin, "invalid_room", "\"room\" must be a string");
+      }
+      if (absl::Status s = core::ValidateName(room.value, limits_.max_name_chars); !s.ok()) {
+        return Bad(TdCommand::Kind::kBadLogin, "invalid_room",
+                   core::StrCat("room: ", core::ToStd(s.message())));
+      }
+      cmd.room = room.value;
+    }
+    cmd.kind = TdCommand::Kind::kLogin;
+    cmd.name = name.value;
+    return cmd;
+  }
+  if (!logged_in) {
+    return Bad(TdCommand::Kind::kBadFrame, "not_logged_in", "the first message must be a login");
+  }
+  if (cmd.type == "ping") {
+    cmd.kind = TdCommand::Kind::kPing;
+    return cmd;
+  }
+  const JsonFrame::Field& target = parsed->field(kTarget);
+  if (target.present) {
+    if (!target.is_string) {
+      return Bad(TdCommand::Kind::kBadFrame, "invalid_target", "\"target\" must be a string");
+    }
+    cmd.kind = TdCommand::Kind::kRelay;
+    cmd.target = target.value;
+    return cmd;
+  }
+  if (IsBroadcastType(cmd.type)) {
+    cmd.kind = TdCommand::Kind::kBroadcast;
+    return cmd;
+  }
+  return Bad(TdCommand::Kind::kBadFrame, "unknown_type",
+             core::StrCat("unknown message type without a target: ", cmd.type));
+}
+
+std::string TdCodec::StampSender(std::string_view text, std::string_view sender) {
+  std::string out;
+  out.reserve(text.size() + sender.size() + 12);
+  out.push_back('{');
+  JsonFrame::ForEachMember(text, [&](std::string_view key, std::string_view value) {
+    if (key == R"("from")" || (key.find('\\') != std::string_view::npos &&
+                               JsonFrame::DecodeKey(key) == "from")) {
+      return;
+    }
+    core::StrAppend(&out, key, ":", value, ",");
+  });
+  core::StrAppend(&out, R"("from":)", JsonFrame::Quote(sender), "}");
+  return out;
+}
+
+std::string TdCodec::LoginSuccess(std::string_view name, const std::vector<std::string>& clients) {
+  std::string out = core::StrCat(R"({"type":"login_success","id":)", JsonFrame::Quote(name),
+                                 R"(,"clients":[)");
+  bool first = true;
+  for (const std::string& client : clients) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += JsonFrame::Quote(client);
+  }
+  out += "]}";
+  return out;
+}
+
+std::string TdCodec::Pong(std::int64_t unix_millis) {
+  return core::StrCat(R"({"type":"pong","timestamp":)", unix_millis, "}");
+}
+
+std::string TdCodec::Error(std::string_view code, std::string_view message) {
+  return core::StrCat(R"({"type":"error","error":)", JsonFrame::Quote(code), R"(,"message":)",
+                      JsonFrame::Quote(message), "}");
+}
+
+std::string TdCodec::TargetNotFound(std::string_view target) {
+  return core::StrCat(R"({"type":"error","error":"target_not_found","target":)",
+                      JsonFrame::Quote(target), R"(,"message":"no peer with that name"})");
+}
+
+core::Frame TdCodec::PeerJoined(std::string_view name) const {
+  return core::MakeFrame(Notice("peer_connected", name));
+}
+
+core::Frame TdCodec::PeerLeft(std::string_view name) const {
+  return core::MakeFrame(Notice("peer_disconnected", name));
+}
+
+std::string TdCodec::Realm(std::string_view room) { return core::StrCat("td/", room); }
+
+}  // namespace sig::edge

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/limits.h"
+#include "core/peer.h"
+
+namespace sig::edge {
+
+// What one td client frame asks for, after validation.
+struct TdCommand {
+  enum class Kind {
+    kLogin,      // name, room (room empty: the default room)
+    kPing,
+    kRelay,      // type, target
+    kBroadcast,  // type
+    kBadFrame,   // error, message: answer with an error frame, keep the connection
+    kBadLogin,   // error, message: answer with an error frame, then close 4001
+  };
+  Kind kind = Kind::kBadFrame;
+  std::string type;
+  std::string name;
+  std::string room;
+  std::string target;
+  std::string error;
+  std::string message;
+};
+
+// The td protocol's JSON (README "The td protocol"): decoding client frames into commands, and
+// encoding every frame the server sends. Stateless and thread-safe; one instance serves all
+// sessions and is the router's NoticeEncoder for td realms.
+class TdCodec final : public core::NoticeEncoder {
+ public:
+  // The message types relayed to every other peer in the realm.
+  static bool IsBroadcastType(std::string_view type);
+
+  explicit TdCodec(const core::Limits& limits) : limits_(limits) {}
+
+  // Decodes one text frame from a peer that has (`logged_in`) or has not yet logged in.
+  TdCommand Decode(std::string_view text, bool logged_in) const;
+
+  // The frame `text` (a message Decode accepted) as recipients get it: every member the sender
+  // wrote, byte for byte, except any "from", plus "from": `sender`.
+  static std::string StampSender(std::string_view text, std::string_view sender);
+
+  static std::string LoginSuccess(std::string_view name, const std::vector<std::string>& clients);
+  static std::string Pong(std::int64_t unix_millis);
+  // {"type":"error","error":code,"message":message}
+  static std::string Error(std::string_view code, std::string_view message);
+  // {"type":"error","error":"target_not_found","target":target,"message":...}
+  static std::string TargetNotFound(std::string_view target);
+
+  core::Frame PeerJoined(std::string_view name) const override;
+  core::Frame PeerLeft(std::string_view name) const override;
+
+  // The realm a td room lives in: "td/" for the default room, "td/<room>" otherwise.
+  static std::string Realm(std::string_view room);
+
+ private:
+  const core::Limits& limits_;
+};
+
+}  // namespace sig::edge

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/token_bucket.h"
+#include "edge/protocol.h"
+#include "edge/shared_state.h"
+
+namespace sig::edge {
+
+// The td protocol on one connection: login, relay by target, broadcasts, ping, and the answer to
+// every kind of bad input (README "The td protocol"). Runs on its connection's executor.
+class TdProtocol final : public Protocol {
+ public:
+  TdProtocol(Connection& connection, SharedState& state);
+
+  void OnText(std::string_view text) override;
+  void OnClose() override;
+
+ private:
+  void Login(const TdCommand& cmd);
+  // Answers a bad frame with an error frame; past the bad-frame budget, closes with 1008.
+  void Reject(std::string_view error, std::string_view message);
+
+  Connection& connection_;
+  SharedState& state_;
+  core::TokenBucket bad_frames_;
+  bool logged_in_ = false;
+  std::string name_;
+  std::string realm_;
+};
+
+}  // namespace sig::edge

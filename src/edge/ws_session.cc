@@ -1,0 +1,234 @@
+#include "edge/ws_session.h"
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "absl/time/time.h"
+#include "core/log.h"
+#include "edge/write_queue.h"
+
+namespace sig::edge {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using error_code = boost::system::error_code;
+
+std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
+  return absl::ToChronoNanoseconds(d);
+}
+
+// Expected ends of a connection, not worth a log line.
+bool IsQuietEnd(const error_code& ec) {
+  return ec == websocket::error::closed || ec == net::error::operation_aborted ||
+         ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == beast::error::timeout || ec == net::error::broken_pipe;
+}
+
+// One WebSocket connection: the read loop feeding its Protocol, a bounded write queue with one
+// write in flight, and the close path. Everything runs on the socket's executor (one io_context
+// thread); Deliver and Close, the only entry points from other threads, post onto it.
+//
+// Lifetime: owned by the handlers it has in flight (each binds shared_from_this()); the router
+// and the connection set hold weak references only.
+class WsSession final : public core::Peer,
+                        public Connection,
+                        public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(beast::tcp_stream&& stream, SharedState& state)
+      : ws_(std::move(stream)),
+        state_(state),
+        id_(state.NextConnectionId()),
+        queue_(state.limits.send_queue_max_frames, state.limits.send_queue_max_bytes),
+        close_timer_(ws_.get_executor()) {}
+
+  void Run(http::request<http::string_body> request, const ProtocolFactory& make_protocol) {
+    protocol_ = make_protocol(*this, state_);
+    // Beast's own timers take over from the HTTP deadline: handshake and close each get
+    // http_timeout; after two silent ping periods the read fails with beast::error::timeout.
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout timeout{};
+    timeout.handshake_timeout = ToChrono(state_.limits.http_timeout);
+    timeout.idle_timeout = ToChrono(state_.limits.ping_interval * 2);
+    timeout.keep_alive_pings = true;
+    ws_.set_option(timeout);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+      res.set(http::field::server, "sigd");
+    }));
+    ws_.read_message_max(state_.limits.max_frame_bytes);
+    ws_.text(true);
+    ws_.async_accept(request, beast::bind_front_handler(&WsSession::OnAccept, shared_from_this()));
+  }
+
+  // core::Peer: any thread.
+  void Deliver(core::Frame frame) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+      self->Send(std::move(frame));
+    });
+  }
+  void Close(std::uint16_t code, std::string_view reason) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::string(reason)] {
+      self->StartClose(code, reason, /*flush=*/true);
+    });
+  }
+
+  // Connection: this session's executor only.
+  std::uint64_t id() const override { return id_; }
+  void Send(core::Frame frame) override {
+    if (closing_) return;
+    switch (queue_.Push(std::move(frame))) {
+      case WriteQueue::PushResult::kStartWrite:
+        DoWrite();
+        break;
+      case WriteQueue::PushResult::kQueued:
+        break;
+      case WriteQueue::PushResult::kOverflow:
+        core::LogWarning("conn ", id_, ": send queue overflow (", queue_.size(), " frames, ",
+                         queue_.bytes(), " bytes), closing as a slow consumer");
+        StartClose(core::ToWire(core::CloseCode::kTryAgainLater), "slow consumer",
+                   /*flush=*/false);
+        break;
+    }
+  }
+  void Disconnect(core::CloseCode code, std::string_view reason) override {
+    StartClose(core::ToWire(code), reason, /*flush=*/true);
+  }
+  std::weak_ptr<core::Peer> AsPeer() override { return weak_from_this(); }
+
+ private:
+  void OnAccept(error_code ec) {
+    if (ec) {
+      // Handshake failed or timed out: never registered anywhere, nothing to undo.
+      return;
+    }
+    // Register before reading the shutdown flag, so Shutdown's CloseAll either sees this
+    // session or this check sees the flag.
+    state_.connections.Add(id_, weak_from_this());
+    registered_ = true;
+    if (state_.shutting_down.load()) {
+      StartClose(core::ToWire(core::CloseCode::kGoingAway), "server shutting down", true);
+    } else {
+      protocol_->OnOpen();
+    }
+    DoRead();
+  }
+
+  void DoRead() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::OnRead, shared_from_this()));
+  }
+
+  void OnRead(error_code ec, std::size_t bytes) {
+    if (ec) {
+      if (!IsQuietEnd(ec)) core::LogInfo("conn ", id_, ": read ended: ", ec.message());
+      End();
+      return;
+    }
+    // Beast keeps reading after a close starts, until the peer's close frame; those late
+    // frames are not acted on.
+    if (!closing_) {
+      if (!ws_.got_text()) {
+        StartClose(core::ToWire(core::CloseCode::kUnsupportedData), "binary frames are not supported",
+                   true);
+      } else {
+        const auto data = buffer_.cdata();
+        protocol_->OnText(std::string_view(static_cast<const char*>(data.data()), data.size()));
+      }
+    }
+    buffer_.consume(bytes);
+    DoRead();
+  }
+
+  void DoWrite() {
+    writing_ = true;
+    const core::Frame& frame = queue_.front();
+    ws_.async_write(net::buffer(*frame), [self = shared_from_this(), frame](error_code ec,
+                                                                            std::size_t) {
+      self->OnWrite(ec);
+    });
+  }
+
+  void OnWrite(error_code ec) {
+    writing_ = false;
+    if (ec) {
+      // The read side sees the same failure and ends the session.
+      queue_.Clear();
+      return;
+    }
+    const bool more = !queue_.empty() && queue_.PopFront();
+    if (more) {
+      DoWrite();
+    } else if (closing_) {
+      DoClose();
+    }
+  }
+
+  // Starts closing with `code`. With `flush`, queued frames go out first; without, they are
+  // dropped (a slow consumer would never drain them). Either way the close_timeout bounds it.
+  void StartClose(std::uint16_t code, std::string_view reason, bool flush) {
+    if (closing_) return;
+    closing_ = true;
+    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
+                                           beast::string_view(reason.data(), reason.size()));
+    if (!flush) queue_.Clear();
+    // Stop routing to this peer at once; its departure is announced now, not at socket end.
+    NotifyProtocolClosed();
+    close_timer_.expires_after(ToChrono(state_.limits.close_timeout));
+    close_timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec) beast::get_lowest_layer(self->ws_).close();
+    });
+    if (!writing_) DoClose();
+  }
+
+  void DoClose() {
+    if (close_sent_) return;
+    close_sent_ = true;
+    ws_.async_close(close_reason_, [self = shared_from_this()](error_code) {
+      // The pending read completes with the outcome and ends the session.
+    });
+  }
+
+  void NotifyProtocolClosed() {
+    if (protocol_closed_) return;
+    protocol_closed_ = true;
+    if (protocol_) protocol_->OnClose();
+  }
+
+  void End() {
+    NotifyProtocolClosed();
+    close_timer_.cancel();
+    queue_.Clear();
+    if (registered_) state_.connections.Remove(id_);
+    registered_ = false;
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  SharedState& state_;
+  const std::uint64_t id_;
+  std::unique_ptr<Protocol> protocol_;
+  beast::flat_buffer buffer_;
+  WriteQueue queue_;
+  net::steady_timer close_timer_;
+  websocket::close_reason close_reason_;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_sent_ = false;
+  bool protocol_closed_ = false;
+  bool registered_ = false;
+};
+
+}  // namespace
+
+void StartWsSession(beast::tcp_stream stream, http::request<http::string_body> request,
+                    SharedState& state, const ProtocolFactory& make_protocol) {
+  std::make_shared<WsSession>(std::move(stream), state)->Run(std::move(request), make_protocol);
+}
+
+}  // namespace sig::edge

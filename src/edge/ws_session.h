@@ -1,0 +1,24 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "edge/protocol.h"
+#include "edge/shared_state.h"
+
+namespace sig::edge {
+
+// Makes the protocol object for a new WebSocket connection.
+using ProtocolFactory = std::function<std::unique_ptr<Protocol>(Connection&, SharedState&)>;
+
+// Completes the WebSocket handshake for `request` (an upgrade read by HttpSession) on `stream`
+// and runs the session until it closes. The session owns itself through its pending handlers.
+void StartWsSession(boost::beast::tcp_stream stream,
+                    boost::beast::http::request<boost::beast::http::string_body> request,
+                    SharedState& state, const ProtocolFactory& make_protocol);
+
+}  // namespace sig::edge

@@ -1,0 +1,149 @@
+// sigd: the signaling daemon. Configuration, wiring and signals only.
+//
+// Every flag can also be set through the environment variable of the same name in upper case
+// (--ping_interval and PING_INTERVAL); a flag on the command line wins over the environment.
+
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "core/clock.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "edge/server.h"
+
+namespace {
+const sig::core::Limits kDefaults;
+}  // namespace
+
+ABSL_FLAG(std::string, host, "0.0.0.0", "Address the HTTP and WebSocket listener binds");
+ABSL_FLAG(int, port, 8080, "HTTP and WebSocket port (0: any free port, printed at startup)");
+ABSL_FLAG(int, threads, 0, "I/O threads (0: one per core)");
+ABSL_FLAG(int, max_name_chars, static_cast<int>(kDefaults.max_name_chars),
+          "Longest peer or room name, in Unicode characters");
+ABSL_FLAG(int, max_frame_bytes, static_cast<int>(kDefaults.max_frame_bytes),
+          "Largest WebSocket message accepted; larger closes with 1009");
+ABSL_FLAG(int, max_json_depth, static_cast<int>(kDefaults.max_json_depth),
+          "Deepest JSON nesting accepted in a message");
+ABSL_FLAG(int, send_queue_max_frames, static_cast<int>(kDefaults.send_queue_max_frames),
+          "Frames queued for one peer before it is closed with 1013");
+ABSL_FLAG(int, send_queue_max_bytes, static_cast<int>(kDefaults.send_queue_max_bytes),
+          "Bytes queued for one peer before it is closed with 1013");
+ABSL_FLAG(int, bad_frame_burst, static_cast<int>(kDefaults.bad_frame_burst),
+          "Bad frames a peer may send in a burst before it is closed with 1008");
+ABSL_FLAG(absl::Duration, bad_frame_refill, kDefaults.bad_frame_refill,
+          "After the burst, one more bad frame is allowed per this period");
+ABSL_FLAG(absl::Duration, ping_interval, kDefaults.ping_interval,
+          "WebSocket ping period; a peer silent for two periods is dropped");
+ABSL_FLAG(absl::Duration, http_timeout, kDefaults.http_timeout,
+          "Deadline for an HTTP request and for the WebSocket handshake");
+ABSL_FLAG(absl::Duration, close_timeout, kDefaults.close_timeout,
+          "How long a closing connection may take to flush and finish the close handshake");
+ABSL_FLAG(absl::Duration, shutdown_grace, kDefaults.shutdown_grace,
+          "On SIGTERM/SIGINT, how long to wait for connections to close before exiting");
+
+namespace {
+
+constexpr const char* kFlagNames[] = {
+    "host",          "port",          "threads",          "max_name_chars",
+    "max_frame_bytes", "max_json_depth", "send_queue_max_frames", "send_queue_max_bytes",
+    "bad_frame_burst", "bad_frame_refill", "ping_interval",   "http_timeout",
+    "close_timeout",   "shutdown_grace"};
+
+// Applies FLAG_NAME environment variables as flag defaults, before the command line is parsed.
+bool ApplyEnvironment() {
+  for (const char* name : kFlagNames) {
+    const std::string env = absl::AsciiStrToUpper(name);
+    const char* value = std::getenv(env.c_str());
+    if (value == nullptr) continue;
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    std::string error;
+    if (flag == nullptr || !flag->ParseFrom(value, &error)) {
+      std::fprintf(stderr, "sigd: bad %s=%s: %s\n", env.c_str(), value, error.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+template <typename T>
+bool Positive(const char* name, T value) {
+  if (value > T{}) return true;
+  std::fprintf(stderr, "sigd: --%s must be positive\n", name);
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "sigd: WebRTC signaling server (td protocol).\n"
+      "Every flag may also be given as an environment variable named in upper case.");
+  if (!ApplyEnvironment()) return 2;
+  absl::ParseCommandLine(argc, argv);
+
+  sig::core::Limits limits;
+  const int port = absl::GetFlag(FLAGS_port);
+  const int threads = absl::GetFlag(FLAGS_threads);
+  const int max_name = absl::GetFlag(FLAGS_max_name_chars);
+  const int max_frame = absl::GetFlag(FLAGS_max_frame_bytes);
+  const int max_depth = absl::GetFlag(FLAGS_max_json_depth);
+  const int queue_frames = absl::GetFlag(FLAGS_send_queue_max_frames);
+  const int queue_bytes = absl::GetFlag(FLAGS_send_queue_max_bytes);
+  const int bad_burst = absl::GetFlag(FLAGS_bad_frame_burst);
+  if (port < 0 || port > 65535 || threads < 0 || !Positive("max_name_chars", max_name) ||
+      !Positive("max_frame_bytes", max_frame) || !Positive("max_json_depth", max_depth) ||
+      !Positive("send_queue_max_frames", queue_frames) ||
+      !Positive("send_queue_max_bytes", queue_bytes) || !Positive("bad_frame_burst", bad_burst) ||
+      !Positive("ping_interval", absl::GetFlag(FLAGS_ping_interval)) ||
+      !Positive("http_timeout", absl::GetFlag(FLAGS_http_timeout)) ||
+      !Positive("close_timeout", absl::GetFlag(FLAGS_close_timeout))) {
+    return 2;
+  }
+  limits.max_name_chars = static_cast<std::size_t>(max_name);
+  limits.max_frame_bytes = static_cast<std::size_t>(max_frame);
+  limits.max_json_depth = static_cast<std::size_t>(max_depth);
+  limits.send_queue_max_frames = static_cast<std::size_t>(queue_frames);
+  limits.send_queue_max_bytes = static_cast<std::size_t>(queue_bytes);
+  limits.bad_frame_burst = static_cast<std::uint32_t>(bad_burst);
+  limits.bad_frame_refill = absl::GetFlag(FLAGS_bad_frame_refill);
+  limits.ping_interval = absl::GetFlag(FLAGS_ping_interval);
+  limits.http_timeout = absl::GetFlag(FLAGS_http_timeout);
+  limits.close_timeout = absl::GetFlag(FLAGS_close_timeout);
+  limits.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+
+  sig::core::SystemClock clock;
+  sig::edge::Server::Options options;
+  options.host = absl::GetFlag(FLAGS_host);
+  options.port = static_cast<std::uint16_t>(port);
+  options.threads = static_cast<unsigned>(threads);
+  sig::edge::Server server(options, limits, clock);
+  if (absl::Status s = server.Start(); !s.ok()) {
+    sig::core::LogError("sigd: ", s.message());
+    return 1;
+  }
+  // The first stdout line is the contract with supervisors and tests that start sigd on port 0.
+  std::printf("sigd listening on %s:%u\n", options.host.c_str(), server.port());
+  std::fflush(stdout);
+
+  boost::asio::io_context signals_context(1);
+  boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    sig::core::LogInfo("signal ", signal, ": closing connections");
+    server.Shutdown();
+  });
+  signals_context.run();
+  sig::core::LogInfo("sigd stopped");
+  return 0;
+}

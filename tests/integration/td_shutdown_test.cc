@@ -1,0 +1,93 @@
+// Shutdown: every peer gets close 1001, in-process and for the real sigd on SIGTERM/SIGINT,
+// and the process exits 0.
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "testing/sigd_process.h"
+#include "testing/test_server.h"
+
+namespace sig {
+namespace {
+
+class TdShutdownTest : public testing::ServerTest {};
+
+TEST_F(TdShutdownTest, InProcessShutdownCloses1001AndRefusesNewUpgrades) {
+  StartServer();
+  auto a = LoggedIn("a");
+  auto unnamed = Connect();  // not logged in: closed all the same
+  ASSERT_TRUE(a && unnamed);
+  // Shutdown blocks until peers finish their close handshake, so it runs beside the clients.
+  std::thread stopper([this] { server_->Shutdown(); });
+  for (auto* c : {a.get(), unnamed.get()}) {
+    auto code = c->WaitClose();
+    EXPECT_TRUE(code.ok()) << code.status();
+    if (code.ok()) {
+      EXPECT_EQ(*code, 1001);
+    }
+  }
+  stopper.join();
+  EXPECT_FALSE(testing::WsClient::Connect(server_->port()).ok());
+}
+
+void ExpectSignalClosesAllAndExitsZero(int signal) {
+  auto sigd = testing::SigdProcess::Start(SIGD_BINARY);
+  ASSERT_TRUE(sigd.ok()) << sigd.status();
+  std::vector<std::unique_ptr<testing::WsClient>> clients;
+  for (const char* name : {"a", "b", "c"}) {
+    auto c = testing::WsClient::Connect(sigd->port());
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE((*c)->Login(name).ok());
+    clients.push_back(std::move(*c));
+  }
+  sigd->Signal(signal);
+  for (auto& c : clients) {
+    auto code = c->WaitClose();
+    ASSERT_TRUE(code.ok()) << code.status();
+    EXPECT_EQ(*code, 1001);
+  }
+  auto status = sigd->Wait(absl::Seconds(10));
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+TEST(SigdProcessTest, SigtermClosesEveryPeer1001AndExitsZero) {
+  ExpectSignalClosesAllAndExitsZero(SIGTERM);
+}
+
+TEST(SigdProcessTest, SigintClosesEveryPeer1001AndExitsZero) {
+  ExpectSignalClosesAllAndExitsZero(SIGINT);
+}
+
+TEST(SigdProcessTest, ConfigurationFromEnvironmentAndFlags) {
+  // A bad value is refused with exit status 2 rather than ignored.
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setenv("PING_INTERVAL", "not-a-duration", 1);
+    execl(SIGD_BINARY, SIGD_BINARY, "--port=0", "--host=127.0.0.1", nullptr);
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+
+  // A flag wins over the environment: MAX_NAME_CHARS=4 would refuse "longname".
+  setenv("MAX_NAME_CHARS", "4", 1);
+  auto sigd = testing::SigdProcess::Start(SIGD_BINARY, {"--max_name_chars=8"});
+  unsetenv("MAX_NAME_CHARS");
+  ASSERT_TRUE(sigd.ok()) << sigd.status();
+  auto c = testing::WsClient::Connect(sigd->port());
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE((*c)->Login("longname").ok());
+  sigd->Signal(SIGTERM);
+  EXPECT_TRUE(sigd->Wait(absl::Seconds(10)).ok());
+}
+
+}  // namespace
+}  // namespace sig

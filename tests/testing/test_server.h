@@ -1,0 +1,51 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/limits.h"
+#include "edge/server.h"
+#include "gtest/gtest.h"
+#include "testing/fake_clock.h"
+#include "testing/ws_client.h"
+
+namespace sig::testing {
+
+// Fixture base: a whole sigd edge in-process on 127.0.0.1 and a free port, with two I/O threads
+// so cross-thread delivery is exercised, and a fake clock. Set limits_ before StartServer().
+class ServerTest : public ::testing::Test {
+ protected:
+  void StartServer() {
+    edge::Server::Options options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.threads = 2;
+    server_ = std::make_unique<edge::Server>(options, limits_, clock_);
+    absl::Status s = server_->Start();
+    ASSERT_TRUE(s.ok()) << s;
+  }
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
+
+  std::unique_ptr<WsClient> Connect(std::string_view target = "/") {
+    auto client = WsClient::Connect(server_->port(), target);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? std::move(*client) : nullptr;
+  }
+  // Connects and logs in, checking login_success.
+  std::unique_ptr<WsClient> LoggedIn(std::string_view name, std::string_view room = {}) {
+    auto client = Connect();
+    if (!client) return nullptr;
+    auto reply = client->Login(name, room);
+    EXPECT_TRUE(reply.ok()) << name << ": " << reply.status();
+    return reply.ok() ? std::move(client) : nullptr;
+  }
+
+  core::Limits limits_;
+  FakeClock clock_;
+  std::unique_ptr<edge::Server> server_;
+};
+
+}  // namespace sig::testing
