@@ -1,0 +1,27 @@
+# Multi-stage build on Debian 12, the same packages tools/setup installs (tools/packages.txt).
+FROM debian:bookworm AS build
+COPY tools/packages.txt /tmp/packages.txt
+RUN apt-get update \
+ && grep -v '^\s*#' /tmp/packages.txt | sed '/^\s*$/d' \
+    | xargs env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN cmake --preset release -DBUILD_TESTING=OFF \
+ && cmake --build --preset release --target sigd \
+ && strip build/release/src/sigd/sigd
+
+FROM debian:bookworm-slim
+COPY tools/runtime-packages.txt /tmp/runtime-packages.txt
+RUN apt-get update \
+ && grep -v '^\s*#' /tmp/runtime-packages.txt | sed '/^\s*$/d' \
+    | xargs env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+ && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
+ && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin sigd
+COPY --from=build /src/build/release/src/sigd/sigd /usr/local/bin/sigd
+USER sigd
+EXPOSE 8080
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=10s --timeout=3s CMD ["/bin/bash", "-c", \
+  "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q healthy <&3"]
+ENTRYPOINT ["/usr/local/bin/sigd"]
