@@ -85,6 +85,7 @@ TEST(SigdProcessTest, ConfigurationFromEnvironmentAndFlags) {
   auto c = testing::WsClient::Connect(sigd->port());
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE((*c)->Login("longname").ok());
+  ASSERT_TRUE((*c)->Close().ok());
   sigd->Signal(SIGTERM);
   EXPECT_TRUE(sigd->Wait(absl::Seconds(10)).ok());
 }
