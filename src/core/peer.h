@@ -39,6 +39,8 @@ class NoticeEncoder {
   virtual ~NoticeEncoder() = default;
   virtual Frame PeerJoined(std::string_view name) const = 0;
   virtual Frame PeerLeft(std::string_view name) const = 0;
+  // Tells `sender` that frames it sent to `absent` were dropped undelivered.
+  virtual Frame Expired(std::string_view absent, std::string_view sender) const = 0;
 };
 
 }  // namespace sig::core

@@ -60,43 +60,61 @@ void Router::DropRealmIfEmpty(std::string_view name, const std::shared_ptr<Realm
   realm->dead = true;
 }
 
-absl::StatusOr<std::vector<std::string>> Router::Join(std::string_view realm_name,
-                                                      std::string_view name,
-                                                      std::uint64_t conn_id,
-                                                      std::weak_ptr<Peer> peer,
-                                                      const NoticeEncoder* notices) {
+absl::StatusOr<Router::JoinResult> Router::Join(JoinRequest request) {
+  const std::string_view realm_name = request.realm;
+  const std::string_view name = request.name;
   for (;;) {
     std::shared_ptr<Realm> realm = FindOrCreateRealm(realm_name);
     absl::MutexLock lock(&realm->mu);
     // Lost a race with DropRealmIfEmpty: the realm was unlinked after we found it.
     if (realm->dead) continue;
-    if (realm->members.contains(name)) {
-      return absl::AlreadyExistsError(StrCat("name is taken: ", name));
+    JoinResult result;
+    auto existing = realm->members.find(name);
+    if (existing != realm->members.end()) {
+      if (request.token.empty() || existing->second.token != request.token) {
+        return absl::AlreadyExistsError(StrCat("name is taken: ", name));
+      }
+      // Same token: the holder reconnected. The new connection takes the name; the caller
+      // closes the old one, whose later Leave no longer matches and is ignored.
+      result.replaced = existing->second.peer.lock();
+      peer_count_.fetch_sub(1, std::memory_order_relaxed);
+      realm->members.erase(existing);
+    } else if (realm->members.size() >= request.max_members) {
+      return absl::ResourceExhaustedError("the realm is full");
     }
     {
       IndexShard& shard = IndexShardFor(realm_name, name);
       absl::MutexLock index_lock(&shard.mu);
       shard.map.insert_or_assign(IndexKey{std::string(realm_name), std::string(name)},
-                                 IndexEntry{conn_id, peer});
+                                 IndexEntry{request.conn_id, request.peer});
     }
+    std::shared_ptr<Peer> joined = request.peer.lock();
     realm->members.emplace(
         std::string(name),
-        Member{conn_id, std::move(peer), notices, join_seq_.fetch_add(1, std::memory_order_relaxed)});
+        Member{request.conn_id, std::move(request.peer), request.notices,
+               join_seq_.fetch_add(1, std::memory_order_relaxed), std::string(request.token)});
     peer_count_.fetch_add(1, std::memory_order_relaxed);
 
-    std::vector<std::string> names;
-    names.reserve(realm->members.size());
-    for (const auto& [member_name, member] : realm->members) names.push_back(member_name);
-
-    if (notices != nullptr && realm->members.size() > 1) {
-      if (Frame frame = notices->PeerJoined(name)) {
+    if (request.list_names) {
+      result.names.reserve(realm->members.size());
+      for (const auto& [member_name, member] : realm->members) result.names.push_back(member_name);
+    }
+    if (request.notices != nullptr && realm->members.size() > 1 && result.replaced == nullptr) {
+      if (Frame frame = request.notices->PeerJoined(name)) {
         for (const auto& [member_name, member] : realm->members) {
           if (member_name == name) continue;
           if (auto other = member.peer.lock()) other->Deliver(frame);
         }
       }
     }
-    return names;
+    if (auto hold = realm->holds.find(name); hold != realm->holds.end()) {
+      if (joined != nullptr) {
+        for (const HeldFrame& held : hold->second.frames) joined->Deliver(held.frame);
+      }
+      ReleaseHold(*realm, hold->second);
+      realm->holds.erase(hold);
+    }
+    return result;
   }
 }
 
@@ -129,7 +147,7 @@ void Router::Leave(std::string_view realm_name, std::string_view name, std::uint
   if (now_empty) DropRealmIfEmpty(realm_name, realm);
 }
 
-absl::Status Router::Route(sig::v1::Envelope envelope) {
+absl::Status Router::Route(sig::v1::Envelope envelope, const NoticeEncoder* notices) {
   switch (envelope.route()) {
     case sig::v1::ROUTE_DIRECT: {
       std::shared_ptr<Peer> target;
@@ -139,7 +157,10 @@ absl::Status Router::Route(sig::v1::Envelope envelope) {
         auto it = shard.map.find(IndexKeyView{envelope.realm(), envelope.to()});
         if (it != shard.map.end()) target = it->second.peer.lock();
       }
-      if (target == nullptr) return absl::NotFoundError(StrCat("no peer named ", envelope.to()));
+      if (target == nullptr) {
+        if (envelope.hold_if_absent()) return HoldFrame(envelope, notices);
+        return absl::NotFoundError(StrCat("no peer named ", envelope.to()));
+      }
       target->Deliver(MakeFrame(std::move(*envelope.mutable_frame())));
       return absl::OkStatus();
     }
@@ -156,6 +177,104 @@ absl::Status Router::Route(sig::v1::Envelope envelope) {
     }
     default:
       return absl::InvalidArgumentError("envelope has no route");
+  }
+}
+
+absl::Status Router::HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder* notices) {
+  std::shared_ptr<Realm> realm = FindOrCreateRealm(envelope.realm());
+  {
+    absl::MutexLock lock(&realm->mu);
+    if (realm->dead) return absl::NotFoundError("realm is gone");
+    // The target may have joined since the index lookup; Join holds this lock, so the member
+    // table is authoritative here.
+    if (auto member = realm->members.find(envelope.to()); member != realm->members.end()) {
+      if (auto target = member->second.peer.lock()) {
+        target->Deliver(MakeFrame(std::move(*envelope.mutable_frame())));
+        return absl::OkStatus();
+      }
+    }
+    Hold& hold = realm->holds[envelope.to()];
+    if (hold.frames.empty()) {
+      hold.created = clock_.Now();
+      hold.notices = notices;
+    }
+    std::size_t& by_sender = realm->held_by_sender[envelope.from()];
+    const std::size_t size = envelope.frame().size();
+    if (hold.frames.size() >= hold_limits_.max_frames_per_target ||
+        hold.bytes + size > hold_limits_.max_bytes_per_target ||
+        by_sender >= hold_limits_.max_frames_per_sender) {
+      if (by_sender == 0) realm->held_by_sender.erase(envelope.from());
+      if (hold.frames.empty()) realm->holds.erase(envelope.to());
+      return absl::ResourceExhaustedError("too many frames held for absent peers");
+    }
+    ++by_sender;
+    hold.bytes += size;
+    hold.frames.push_back(
+        HeldFrame{std::move(*envelope.mutable_from()), MakeFrame(std::move(*envelope.mutable_frame()))});
+    held_frames_.fetch_add(1, std::memory_order_relaxed);
+  }
+  absl::MutexLock lock(&holding_mu_);
+  holding_realms_.try_emplace(envelope.realm(), realm);
+  return absl::OkStatus();
+}
+
+void Router::ReleaseHold(Realm& realm, Hold& hold) {
+  for (const HeldFrame& held : hold.frames) {
+    auto it = realm.held_by_sender.find(held.from);
+    if (it != realm.held_by_sender.end() && --it->second == 0) realm.held_by_sender.erase(it);
+  }
+  held_frames_.fetch_sub(hold.frames.size(), std::memory_order_relaxed);
+  hold.frames.clear();
+  hold.bytes = 0;
+}
+
+void Router::ExpireHeld(absl::Time now, absl::Duration timeout) {
+  std::vector<std::pair<std::string, std::shared_ptr<Realm>>> realms;
+  {
+    absl::MutexLock lock(&holding_mu_);
+    for (auto it = holding_realms_.begin(); it != holding_realms_.end();) {
+      if (auto realm = it->second.lock()) {
+        realms.emplace_back(it->first, std::move(realm));
+        ++it;
+      } else {
+        holding_realms_.erase(it++);
+      }
+    }
+  }
+  for (auto& [realm_name, realm] : realms) {
+    bool empty = false;
+    {
+      absl::MutexLock lock(&realm->mu);
+      for (auto it = realm->holds.begin(); it != realm->holds.end();) {
+        Hold& hold = it->second;
+        if (now - hold.created < timeout) {
+          ++it;
+          continue;
+        }
+        std::vector<std::string_view> told;
+        for (const HeldFrame& held : hold.frames) {
+          if (std::find(told.begin(), told.end(), held.from) != told.end()) continue;
+          told.push_back(held.from);
+          auto sender = realm->members.find(held.from);
+          if (hold.notices == nullptr || sender == realm->members.end()) continue;
+          if (auto peer = sender->second.peer.lock()) {
+            if (Frame frame = hold.notices->Expired(it->first, held.from)) peer->Deliver(frame);
+          }
+        }
+        ReleaseHold(*realm, hold);
+        realm->holds.erase(it++);
+      }
+      empty = realm->holds.empty();
+    }
+    if (empty) {
+      // Re-checked under both locks: a hold added after the sweep keeps its realm listed.
+      absl::MutexLock lock(&holding_mu_);
+      absl::MutexLock realm_lock(&realm->mu);
+      auto it = holding_realms_.find(realm_name);
+      if (realm->holds.empty() && it != holding_realms_.end() && it->second.lock() == realm) {
+        holding_realms_.erase(it);
+      }
+    }
   }
 }
 

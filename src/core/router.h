@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,10 +16,19 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "core/clock.h"
 #include "core/peer.h"
 #include "sig/v1/envelope.pb.h"
 
 namespace sig::core {
+
+// Bounds on frames the router holds for absent peers (ROUTE_DIRECT with hold_if_absent).
+struct HoldLimits {
+  std::size_t max_frames_per_target = 64;
+  std::size_t max_bytes_per_target = 256 * 1024;
+  std::size_t max_frames_per_sender = 64;
+};
 
 // Protocol-neutral registry and delivery: which connection holds which name in which realm, and
 // getting an encoded frame to it. Knows nothing of JSON or sockets.
@@ -32,16 +42,35 @@ namespace sig::core {
 //    order: nobody hears "left" before "joined".
 class Router {
  public:
-  Router() = default;
+  struct JoinRequest {
+    std::string_view realm;
+    std::string_view name;
+    std::uint64_t conn_id = 0;
+    std::weak_ptr<Peer> peer;
+    // Announces the join and leave to the realm's other peers; may be null.
+    const NoticeEncoder* notices = nullptr;
+    // When not empty, a later Join for the same name with the same token takes the name over
+    // (a reconnect) instead of failing with AlreadyExists.
+    std::string_view token;
+    // ResourceExhausted when the realm already has this many members.
+    std::size_t max_members = std::numeric_limits<std::size_t>::max();
+    // Fill JoinResult::names (O(realm) work, so only protocols that need it ask).
+    bool list_names = false;
+  };
+  struct JoinResult {
+    std::vector<std::string> names;    // every name in the realm, the new one included
+    std::shared_ptr<Peer> replaced;    // the previous holder on a same-token takeover
+  };
+
+  explicit Router(const Clock& clock, HoldLimits hold_limits = {})
+      : clock_(clock), hold_limits_(hold_limits) {}
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
 
-  // Registers `peer` as `name` in `realm` for connection `conn_id` and announces it to the other
-  // peers there with `notices` (may be null). Returns every name in the realm, the new one
-  // included, in no particular order. AlreadyExists when another connection holds the name.
-  absl::StatusOr<std::vector<std::string>> Join(std::string_view realm, std::string_view name,
-                                                std::uint64_t conn_id, std::weak_ptr<Peer> peer,
-                                                const NoticeEncoder* notices);
+  // Registers the request's peer under its name and announces it. Frames held for that name are
+  // delivered to it, in order, right after. AlreadyExists when another connection holds the name
+  // (and the tokens do not match); ResourceExhausted at max_members.
+  absl::StatusOr<JoinResult> Join(JoinRequest request);
 
   // Unregisters `name` from `realm` if connection `conn_id` still holds it and announces the
   // departure. Idempotent, so every close path may call it.
@@ -49,7 +78,16 @@ class Router {
 
   // Delivers `envelope.frame` as `envelope.route` says: ROUTE_DIRECT to the peer named `to`
   // (NotFound if nobody holds it), ROUTE_BROADCAST to everyone in `realm` but `from`.
-  absl::Status Route(sig::v1::Envelope envelope);
+  // With hold_if_absent, a frame for an absent `to` is held instead (OK), or, past the hold
+  // limits, dropped (ResourceExhausted). `notices` encodes the EXPIRE that ExpireHeld sends.
+  absl::Status Route(sig::v1::Envelope envelope, const NoticeEncoder* notices = nullptr);
+
+  // Drops every hold older than `timeout` at `now`, telling each sender that is still
+  // connected, once per (sender, target), with NoticeEncoder::Expired.
+  void ExpireHeld(absl::Time now, absl::Duration timeout);
+
+  // Frames currently held for absent peers.
+  std::size_t held_frames() const { return held_frames_.load(std::memory_order_relaxed); }
 
   // Names in `realm`, in the order they joined.
   std::vector<std::string> Names(std::string_view realm) const;
@@ -69,11 +107,27 @@ class Router {
     std::weak_ptr<Peer> peer;
     const NoticeEncoder* notices;
     std::uint64_t join_seq;
+    std::string token;
+  };
+  struct HeldFrame {
+    std::string from;
+    Frame frame;
+  };
+  // Frames held for one absent name. Expires as a whole, `created` plus the timeout after the
+  // first frame, as peerjs-server does.
+  struct Hold {
+    absl::Time created;
+    const NoticeEncoder* notices = nullptr;
+    std::size_t bytes = 0;
+    std::vector<HeldFrame> frames;
   };
   struct Realm {
     absl::Mutex mu;
     bool dead ABSL_GUARDED_BY(mu) = false;  // unlinked from the realm map; retry the lookup
     absl::flat_hash_map<std::string, Member, StringHash, std::equal_to<>> members
+        ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<std::string, Hold, StringHash, std::equal_to<>> holds ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<std::string, std::size_t, StringHash, std::equal_to<>> held_by_sender
         ABSL_GUARDED_BY(mu);
   };
   struct RealmShard {
@@ -118,11 +172,20 @@ class Router {
   std::shared_ptr<Realm> FindRealm(std::string_view realm) const;
   std::shared_ptr<Realm> FindOrCreateRealm(std::string_view realm);
   void DropRealmIfEmpty(std::string_view name, const std::shared_ptr<Realm>& realm);
+  absl::Status HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder* notices);
+  void ReleaseHold(Realm& realm, Hold& hold) ABSL_EXCLUSIVE_LOCKS_REQUIRED(realm.mu);
 
+  const Clock& clock_;
+  const HoldLimits hold_limits_;
   mutable std::array<RealmShard, kShards> realm_shards_;
   mutable std::array<IndexShard, kShards> index_shards_;
   std::atomic<std::size_t> peer_count_{0};
   std::atomic<std::uint64_t> join_seq_{0};
+  std::atomic<std::size_t> held_frames_{0};
+  // Realms that may have holds, so ExpireHeld does not walk every realm.
+  absl::Mutex holding_mu_;
+  absl::flat_hash_map<std::string, std::weak_ptr<Realm>, StringHash, std::equal_to<>>
+      holding_realms_ ABSL_GUARDED_BY(holding_mu_);
 };
 
 }  // namespace sig::core

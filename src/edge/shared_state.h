@@ -34,7 +34,13 @@ class ConnectionSet {
 
 // Everything sessions share: one per server, outliving every session.
 struct SharedState {
-  SharedState(const core::Limits& l, const core::Clock& c) : limits(l), clock(c), td_codec(l) {}
+  SharedState(const core::Limits& l, const core::Clock& c)
+      : limits(l),
+        clock(c),
+        router(c, core::HoldLimits{l.held_max_frames_per_target,
+                                           l.held_max_bytes_per_target,
+                                           l.held_max_frames_per_sender}),
+        td_codec(l) {}
 
   std::uint64_t NextConnectionId() { return next_id.fetch_add(1, std::memory_order_relaxed); }
 

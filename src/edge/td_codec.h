@@ -55,6 +55,8 @@ class TdCodec final : public core::NoticeEncoder {
 
   core::Frame PeerJoined(std::string_view name) const override;
   core::Frame PeerLeft(std::string_view name) const override;
+  // td holds nothing for absent peers, so it never reports an expiry.
+  core::Frame Expired(std::string_view, std::string_view) const override { return nullptr; }
 
   // The realm a td room lives in: "td/" for the default room, "td/<room>" otherwise.
   static std::string Realm(std::string_view room);

@@ -58,17 +58,24 @@ void TdProtocol::OnText(std::string_view text) {
 
 void TdProtocol::Login(const TdCommand& cmd) {
   std::string realm = TdCodec::Realm(cmd.room);
-  auto clients =
-      state_.router.Join(realm, cmd.name, connection_.id(), connection_.AsPeer(), &state_.td_codec);
-  if (!clients.ok()) {
-    connection_.Send(core::MakeFrame(TdCodec::Error("name_taken", core::ToStd(clients.status().message()))));
+  core::Router::JoinRequest request;
+  request.realm = realm;
+  request.name = cmd.name;
+  request.conn_id = connection_.id();
+  request.peer = connection_.AsPeer();
+  request.notices = &state_.td_codec;
+  request.list_names = true;
+  auto joined = state_.router.Join(std::move(request));
+  if (!joined.ok()) {
+    connection_.Send(
+        core::MakeFrame(TdCodec::Error("name_taken", core::ToStd(joined.status().message()))));
     connection_.Disconnect(core::CloseCode::kNameTaken, "name_taken");
     return;
   }
   logged_in_ = true;
   name_ = cmd.name;
   realm_ = std::move(realm);
-  connection_.Send(core::MakeFrame(TdCodec::LoginSuccess(name_, *clients)));
+  connection_.Send(core::MakeFrame(TdCodec::LoginSuccess(name_, joined->names)));
 }
 
 void TdProtocol::Reject(std::string_view error, std::string_view message) {

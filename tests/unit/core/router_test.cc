@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/fake_clock.h"
 #include "testing/fake_peer.h"
 
 namespace sig::core {
@@ -25,6 +26,9 @@ class TextNotices final : public NoticeEncoder {
   Frame PeerLeft(std::string_view name) const override {
     return MakeFrame("left:" + std::string(name));
   }
+  Frame Expired(std::string_view absent, std::string_view sender) const override {
+    return MakeFrame("expired:" + std::string(absent) + ">" + std::string(sender));
+  }
 };
 
 sig::v1::Envelope Direct(std::string realm, std::string from, std::string to, std::string frame) {
@@ -37,25 +41,40 @@ sig::v1::Envelope Direct(std::string realm, std::string from, std::string to, st
   return e;
 }
 
+Router::JoinRequest Req(std::string_view realm, std::string_view name, std::uint64_t id,
+                        std::shared_ptr<Peer> peer, const NoticeEncoder* notices,
+                        std::string_view token = {}) {
+  Router::JoinRequest r;
+  r.realm = realm;
+  r.name = name;
+  r.conn_id = id;
+  r.peer = peer;
+  r.notices = notices;
+  r.token = token;
+  r.list_names = true;
+  return r;
+}
+
 class RouterTest : public ::testing::Test {
  protected:
   std::shared_ptr<FakePeer> Join(std::string_view realm, std::string_view name, std::uint64_t id) {
     auto peer = std::make_shared<FakePeer>();
-    auto names = router_.Join(realm, name, id, peer, &notices_);
+    auto names = router_.Join(Req(realm, name, id, peer, &notices_));
     EXPECT_TRUE(names.ok()) << names.status();
     return peer;
   }
 
   TextNotices notices_;
-  Router router_;
+  testing::FakeClock clock_;
+  Router router_{clock_, HoldLimits{3, 100, 4}};
 };
 
 TEST_F(RouterTest, JoinReturnsEveryNameAndAnnouncesToOthers) {
   auto a = Join("td/", "a", 1);
   auto b = std::make_shared<FakePeer>();
-  auto names = router_.Join("td/", "b", 2, b, &notices_);
+  auto names = router_.Join(Req("td/", "b", 2, b, &notices_));
   ASSERT_TRUE(names.ok());
-  EXPECT_THAT(*names, UnorderedElementsAre("a", "b"));
+  EXPECT_THAT(names->names, UnorderedElementsAre("a", "b"));
   EXPECT_THAT(a->Texts(), ElementsAre("joined:b"));
   EXPECT_THAT(b->Texts(), IsEmpty());
   EXPECT_EQ(router_.peer_count(), 2u);
@@ -64,10 +83,10 @@ TEST_F(RouterTest, JoinReturnsEveryNameAndAnnouncesToOthers) {
 TEST_F(RouterTest, TakenNameIsAlreadyExistsAndFreeAfterLeave) {
   auto a = Join("td/", "a", 1);
   auto other = std::make_shared<FakePeer>();
-  auto taken = router_.Join("td/", "a", 2, other, &notices_);
+  auto taken = router_.Join(Req("td/", "a", 2, other, &notices_));
   EXPECT_EQ(taken.status().code(), absl::StatusCode::kAlreadyExists);
   router_.Leave("td/", "a", 1);
-  EXPECT_TRUE(router_.Join("td/", "a", 2, other, &notices_).ok());
+  EXPECT_TRUE(router_.Join(Req("td/", "a", 2, other, &notices_)).ok());
 }
 
 TEST_F(RouterTest, LeaveAnnouncesOnceAndIgnoresOtherConnections) {
@@ -126,9 +145,9 @@ TEST_F(RouterTest, RealmsAreSeparateNamespaces) {
   auto a1 = Join("td/r1", "a", 1);
   auto a2 = Join("td/r2", "a", 2);
   auto b1 = std::make_shared<FakePeer>();
-  auto names = router_.Join("td/r1", "b", 3, b1, &notices_);
+  auto names = router_.Join(Req("td/r1", "b", 3, b1, &notices_));
   ASSERT_TRUE(names.ok());
-  EXPECT_THAT(*names, UnorderedElementsAre("a", "b"));
+  EXPECT_THAT(names->names, UnorderedElementsAre("a", "b"));
   EXPECT_THAT(a2->Texts(), IsEmpty());
 }
 
@@ -149,8 +168,8 @@ TEST_F(RouterTest, NamesAreInJoinOrderAndRealmIsDroppedWhenEmpty) {
 TEST_F(RouterTest, NullNoticeEncoderAnnouncesNothing) {
   auto a = std::make_shared<FakePeer>();
   auto b = std::make_shared<FakePeer>();
-  ASSERT_TRUE(router_.Join("peerjs/k", "a", 1, a, nullptr).ok());
-  ASSERT_TRUE(router_.Join("peerjs/k", "b", 2, b, nullptr).ok());
+  ASSERT_TRUE(router_.Join(Req("peerjs/k", "a", 1, a, nullptr)).ok());
+  ASSERT_TRUE(router_.Join(Req("peerjs/k", "b", 2, b, nullptr)).ok());
   router_.Leave("peerjs/k", "b", 2);
   EXPECT_THAT(a->Texts(), IsEmpty());
 }
@@ -168,7 +187,7 @@ TEST_F(RouterTest, ConcurrentJoinRelayLeave) {
         auto peer = std::make_shared<FakePeer>();
         const std::string name = std::to_string(t) + "-" + std::to_string(i);
         const auto id = static_cast<std::uint64_t>(t * kPeersPerThread + i + 1);
-        ASSERT_TRUE(router_.Join("td/", name, id, peer, nullptr).ok());
+        ASSERT_TRUE(router_.Join(Req("td/", name, id, peer, nullptr)).ok());
         peers.push_back(peer);
         ASSERT_TRUE(router_.Route(Direct("td/", name, name, "self")).ok());
       }
@@ -182,6 +201,92 @@ TEST_F(RouterTest, ConcurrentJoinRelayLeave) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(router_.peer_count(), 0u);
   EXPECT_THAT(router_.Names("td/"), IsEmpty());
+}
+
+sig::v1::Envelope Held(std::string from, std::string to, std::string frame) {
+  sig::v1::Envelope e = Direct("peerjs/k", std::move(from), std::move(to), std::move(frame));
+  e.set_hold_if_absent(true);
+  return e;
+}
+
+TEST_F(RouterTest, SameTokenTakesTheNameOverAndReturnsTheOldPeer) {
+  auto first = std::make_shared<FakePeer>();
+  ASSERT_TRUE(router_.Join(Req("peerjs/k", "p", 1, first, nullptr, "tok")).ok());
+  auto thief = std::make_shared<FakePeer>();
+  EXPECT_EQ(router_.Join(Req("peerjs/k", "p", 2, thief, nullptr, "other")).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  auto second = std::make_shared<FakePeer>();
+  auto joined = router_.Join(Req("peerjs/k", "p", 3, second, nullptr, "tok"));
+  ASSERT_TRUE(joined.ok());
+  EXPECT_EQ(joined->replaced, first);
+  router_.Leave("peerjs/k", "p", 1);  // the old connection's late leave changes nothing
+  ASSERT_TRUE(router_.Route(Direct("peerjs/k", "x", "p", "hi")).ok());
+  EXPECT_THAT(second->Texts(), ElementsAre("hi"));
+  EXPECT_EQ(router_.peer_count(), 1u);
+}
+
+TEST_F(RouterTest, MaxMembersIsResourceExhausted) {
+  auto a = std::make_shared<FakePeer>();
+  auto b = std::make_shared<FakePeer>();
+  Router::JoinRequest ra = Req("peerjs/k", "a", 1, a, nullptr);
+  ra.max_members = 1;
+  ASSERT_TRUE(router_.Join(ra).ok());
+  Router::JoinRequest rb = Req("peerjs/k", "b", 2, b, nullptr);
+  rb.max_members = 1;
+  EXPECT_EQ(router_.Join(rb).status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(RouterTest, HeldFramesAreDeliveredInOrderWhenTheTargetJoins) {
+  auto a = Join("peerjs/k", "a", 1);
+  ASSERT_TRUE(router_.Route(Held("a", "late", "1"), &notices_).ok());
+  ASSERT_TRUE(router_.Route(Held("a", "late", "2"), &notices_).ok());
+  EXPECT_EQ(router_.held_frames(), 2u);
+  auto late = std::make_shared<FakePeer>();
+  ASSERT_TRUE(router_.Join(Req("peerjs/k", "late", 2, late, nullptr)).ok());
+  EXPECT_THAT(late->Texts(), ElementsAre("1", "2"));
+  EXPECT_EQ(router_.held_frames(), 0u);
+  clock_.Advance(absl::Seconds(10));
+  router_.ExpireHeld(clock_.Now(), absl::Seconds(5));
+  EXPECT_THAT(a->Texts(), IsEmpty());
+}
+
+TEST_F(RouterTest, HoldsExpireOncePerSenderAfterTheTimeout) {
+  auto a = Join("peerjs/k", "a", 1);
+  auto b = Join("peerjs/k", "b", 2);
+  ASSERT_TRUE(router_.Route(Held("a", "ghost", "1"), &notices_).ok());
+  ASSERT_TRUE(router_.Route(Held("a", "ghost", "2"), &notices_).ok());
+  ASSERT_TRUE(router_.Route(Held("b", "ghost", "3"), &notices_).ok());
+  clock_.Advance(absl::Milliseconds(4999));
+  router_.ExpireHeld(clock_.Now(), absl::Seconds(5));
+  EXPECT_THAT(a->Texts(), ElementsAre("joined:b"));
+  clock_.Advance(absl::Milliseconds(1));
+  router_.ExpireHeld(clock_.Now(), absl::Seconds(5));
+  EXPECT_THAT(a->Texts(), ElementsAre("joined:b", "expired:ghost>a"));
+  EXPECT_THAT(b->Texts(), ElementsAre("expired:ghost>b"));
+  EXPECT_EQ(router_.held_frames(), 0u);
+  // Nothing is left to expire twice, and a ghost joining later gets nothing.
+  router_.ExpireHeld(clock_.Now() + absl::Hours(1), absl::Seconds(5));
+  auto ghost = std::make_shared<FakePeer>();
+  ASSERT_TRUE(router_.Join(Req("peerjs/k", "ghost", 3, ghost, nullptr)).ok());
+  EXPECT_THAT(ghost->Texts(), IsEmpty());
+  EXPECT_THAT(a->Texts(), ElementsAre("joined:b", "expired:ghost>a"));
+}
+
+TEST_F(RouterTest, HoldsAreBoundedPerTargetAndPerSender) {
+  auto a = Join("peerjs/k", "a", 1);
+  auto b = Join("peerjs/k", "b", 2);
+  // Per target: 3 frames (HoldLimits above).
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(router_.Route(Held("a", "t1", "x"), &notices_).ok());
+  EXPECT_EQ(router_.Route(Held("b", "t1", "x"), &notices_).code(),
+            absl::StatusCode::kResourceExhausted);
+  // Per sender: 4 frames across targets.
+  ASSERT_TRUE(router_.Route(Held("a", "t2", "x"), &notices_).ok());
+  EXPECT_EQ(router_.Route(Held("a", "t3", "x"), &notices_).code(),
+            absl::StatusCode::kResourceExhausted);
+  // Per target bytes: 100.
+  EXPECT_EQ(router_.Route(Held("b", "t4", std::string(101, 'x')), &notices_).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(router_.held_frames(), 4u);
 }
 
 }  // namespace
