@@ -7,6 +7,9 @@ namespace sig::core {
 // WebSocket close codes the server sends (README "Close codes"). 1000-2999 are RFC 6455's;
 // 4000-4999 are the td protocol's own.
 enum class CloseCode : std::uint16_t {
+  // Not sent on the wire (RFC 6455 reserves 1005 for "no status"): asks for a close frame
+  // without a code, which is what peerjs-server sends and what PeerJS clients see as 1005.
+  kNoStatus = 1005,
   kNormal = 1000,
   kGoingAway = 1001,        // server shutting down
   kUnsupportedData = 1003,  // binary frame

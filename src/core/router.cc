@@ -278,6 +278,12 @@ void Router::ExpireHeld(absl::Time now, absl::Duration timeout) {
   }
 }
 
+bool Router::Contains(std::string_view realm, std::string_view name) const {
+  const IndexShard& shard = IndexShardFor(realm, name);
+  absl::ReaderMutexLock lock(&shard.mu);
+  return shard.map.contains(IndexKeyView{realm, name});
+}
+
 std::vector<std::string> Router::Names(std::string_view realm_name) const {
   std::shared_ptr<Realm> realm = FindRealm(realm_name);
   if (realm == nullptr) return {};

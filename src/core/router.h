@@ -89,6 +89,9 @@ class Router {
   // Frames currently held for absent peers.
   std::size_t held_frames() const { return held_frames_.load(std::memory_order_relaxed); }
 
+  // Whether someone holds `name` in `realm`.
+  bool Contains(std::string_view realm, std::string_view name) const;
+
   // Names in `realm`, in the order they joined.
   std::vector<std::string> Names(std::string_view realm) const;
 

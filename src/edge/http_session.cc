@@ -1,5 +1,6 @@
 #include "edge/http_session.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,10 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "absl/random/random.h"
+#include "edge/json_frame.h"
+#include "edge/peerjs_protocol.h"
+#include "edge/query.h"
 #include "edge/td_protocol.h"
 #include "edge/ws_session.h"
 
@@ -25,9 +30,39 @@ using error_code = boost::system::error_code;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
-std::unique_ptr<Protocol> MakeTdProtocol(Connection& connection, SharedState& state) {
+constexpr std::string_view kJson = "application/json";
+
+std::unique_ptr<Protocol> MakeTdProtocol(Connection& connection, SharedState& state,
+                                         std::string_view) {
   return std::make_unique<TdProtocol>(connection, state);
 }
+
+std::unique_ptr<Protocol> MakePeerJsProtocol(Connection& connection, SharedState& state,
+                                             std::string_view target) {
+  return std::make_unique<PeerJsProtocol>(connection, state, target);
+}
+
+// A random (version 4) UUID, the id format peerjs-server hands out.
+std::string RandomUuid() {
+  thread_local absl::BitGen gen;
+  std::uint8_t b[16];
+  for (auto& byte : b) byte = absl::Uniform<std::uint8_t>(gen);
+  b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);
+  b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);
+  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                         b[12], b[13], b[14], b[15]);
+}
+
+std::string_view Header(const Request& request, http::field field) {
+  const auto value = request[field];
+  return std::string_view(value.data(), value.size());
+}
+
+// peerjs-server's app.json, served at {prefix}.
+constexpr std::string_view kPeerJsAppJson =
+    R"({"name":"PeerJS Server","description":"A server side element to broker connections )"
+    R"(between PeerJS clients.","website":"https://peerjs.com/"})";
 
 // GET /health body, the seed's shape.
 std::string HealthBody(const SharedState& state) {
@@ -62,7 +97,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     if (ec == http::error::header_limit || ec == http::error::body_limit) {
       Reply(MakeResponse(http::status::request_header_fields_too_large, R"({"error":"too large"})",
-                         parser_->get()),
+                         kJson, parser_->get()),
             /*close=*/true);
       return;
     }
@@ -71,12 +106,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     Request request = parser_->release();
     if (beast::websocket::is_upgrade(request)) {
       if (state_.shutting_down.load()) {
-        Reply(MakeResponse(http::status::service_unavailable, R"({"error":"shutting down"})",
+        Reply(MakeResponse(http::status::service_unavailable, R"({"error":"shutting down"})", kJson,
                            request),
               true);
         return;
       }
-      StartWsSession(std::move(stream_), std::move(request), state_, &MakeTdProtocol);
+      const std::string_view target(request.target().data(), request.target().size());
+      const bool peerjs = TargetPath(target) == state_.peerjs.WebSocketPath();
+      StartWsSession(std::move(stream_), std::move(request), state_,
+                     peerjs ? &MakePeerJsProtocol : &MakeTdProtocol);
       return;
     }
     Reply(Route(request), !request.keep_alive());
@@ -84,19 +122,92 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   Response Route(const Request& request) const {
     const std::string_view target(request.target().data(), request.target().size());
-    const std::string_view path = target.substr(0, target.find('?'));
-    if (request.method() != http::verb::get && request.method() != http::verb::head) {
-      return MakeResponse(http::status::method_not_allowed, R"({"error":"method not allowed"})",
-                          request);
-    }
-    if (path == "/health") return MakeResponse(http::status::ok, HealthBody(state_), request);
-    return MakeResponse(http::status::not_found, R"({"error":"not found"})", request);
+    const std::string_view path = TargetPath(target);
+    const std::string& prefix = state_.peerjs.path_prefix;
+    const bool peerjs = path.substr(0, prefix.size()) == prefix &&
+                        (path.size() == prefix.size() || path[prefix.size()] == '/');
+    if (peerjs && request.method() == http::verb::options) return Preflight(request);
+    Response res = RouteGet(request, path, peerjs);
+    if (peerjs) AddCors(request, res);
+    return res;
   }
 
-  static Response MakeResponse(http::status status, std::string body, const Request& request) {
+  Response RouteGet(const Request& request, std::string_view path, bool peerjs) const {
+    if (request.method() != http::verb::get && request.method() != http::verb::head) {
+      return MakeResponse(http::status::method_not_allowed, R"({"error":"method not allowed"})",
+                          kJson, request);
+    }
+    if (path == "/health" || path == "/") {
+      return MakeResponse(http::status::ok, HealthBody(state_), kJson, request);
+    }
+    if (peerjs) {
+      // {prefix}, {prefix}/id, {prefix}/peers, {prefix}/{key}/id, {prefix}/{key}/peers. The key
+      // in the path is not checked (only the WebSocket checks it), as in peerjs-server.
+      std::string_view rest = path.substr(state_.peerjs.path_prefix.size());
+      if (rest.empty() || rest == "/") {
+        return MakeResponse(http::status::ok, std::string(kPeerJsAppJson), "application/json; charset=utf-8",
+                            request);
+      }
+      std::string_view key = state_.peerjs.key;
+      const auto slash = rest.find('/', 1);
+      if (slash != std::string_view::npos) {
+        key = rest.substr(1, slash - 1);
+        rest = rest.substr(slash);
+      }
+      if (rest == "/id") {
+        const std::string realm = PeerJsOptions::Realm(key);
+        std::string id = RandomUuid();
+        while (state_.router.Contains(realm, id)) id = RandomUuid();
+        return MakeResponse(http::status::ok, std::move(id), "text/html; charset=utf-8", request);
+      }
+      if (rest == "/peers") {
+        if (!state_.peerjs.allow_discovery) {
+          return MakeResponse(http::status::unauthorized, "Unauthorized",
+                              "text/plain; charset=utf-8", request);
+        }
+        std::string body = "[";
+        for (const std::string& name : state_.router.Names(PeerJsOptions::Realm(key))) {
+          if (body.size() > 1) body.push_back(',');
+          body += JsonFrame::Quote(name);
+        }
+        body.push_back(']');
+        return MakeResponse(http::status::ok, std::move(body), "application/json; charset=utf-8",
+                            request);
+      }
+    }
+    return MakeResponse(http::status::not_found, R"({"error":"not found"})", kJson, request);
+  }
+
+  // CORS as peerjs-server's `cors` middleware does it: reflect an allowed Origin.
+  bool AllowedOrigin(std::string_view origin) const {
+    if (origin.empty()) return false;
+    const auto& allowed = state_.peerjs.cors_origins;
+    return allowed.empty() || std::find(allowed.begin(), allowed.end(), origin) != allowed.end();
+  }
+
+  void AddCors(const Request& request, Response& res) const {
+    const std::string_view origin = Header(request, http::field::origin);
+    if (AllowedOrigin(origin)) res.set(http::field::access_control_allow_origin, origin);
+    res.set(http::field::vary, "Origin");
+  }
+
+  Response Preflight(const Request& request) const {
+    Response res = MakeResponse(http::status::no_content, std::string(), "", request);
+    res.erase(http::field::content_type);
+    const std::string_view origin = Header(request, http::field::origin);
+    if (AllowedOrigin(origin)) res.set(http::field::access_control_allow_origin, origin);
+    res.set(http::field::access_control_allow_methods, "GET,HEAD,PUT,PATCH,POST,DELETE");
+    const std::string_view headers = Header(request, http::field::access_control_request_headers);
+    if (!headers.empty()) res.set(http::field::access_control_allow_headers, headers);
+    res.set(http::field::vary, "Origin, Access-Control-Request-Headers");
+    return res;
+  }
+
+  static Response MakeResponse(http::status status, std::string body,
+                               std::string_view content_type, const Request& request) {
     Response res{status, request.version()};
     res.set(http::field::server, "sigd");
-    res.set(http::field::content_type, "application/json");
+    res.set(http::field::content_type, content_type);
     res.set(http::field::cache_control, "no-store");
     res.keep_alive(request.keep_alive());
     res.body() = std::move(body);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string_view>
 
+#include "absl/time/time.h"
 #include "core/close_code.h"
 #include "core/peer.h"
 
@@ -42,6 +43,10 @@ class Protocol {
 
   // The connection is gone or going; unregister from the router. Called exactly once.
   virtual void OnClose() = 0;
+
+  // How often the session calls OnTick while open; zero for never.
+  virtual absl::Duration tick_interval() const { return absl::ZeroDuration(); }
+  virtual void OnTick() {}
 };
 
 }  // namespace sig::edge

@@ -71,7 +71,7 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
 };
 
 Server::Server(Options options, const core::Limits& limits, const core::Clock& clock)
-    : options_(std::move(options)), limits_(limits), state_(limits, clock) {}
+    : options_(std::move(options)), limits_(limits), state_(limits, clock, options_.peerjs) {}
 
 Server::~Server() { Shutdown(); }
 
@@ -87,6 +87,8 @@ absl::Status Server::Start() {
   if (absl::Status s = listener_->Open({address, options_.port}); !s.ok()) return s;
   port_ = listener_->port();
   listener_->Accept();
+  sweep_timer_ = std::make_unique<net::steady_timer>(*contexts_[0]);
+  ScheduleSweep();
 
   for (auto& context : contexts_) {
     threads_.emplace_back([&io = *context] {
@@ -97,11 +99,21 @@ absl::Status Server::Start() {
   return absl::OkStatus();
 }
 
+void Server::ScheduleSweep() {
+  sweep_timer_->expires_after(absl::ToChronoNanoseconds(options_.hold_sweep_interval));
+  sweep_timer_->async_wait([this](error_code ec) {
+    if (ec) return;
+    state_.router.ExpireHeld(state_.clock.Now(), limits_.peerjs_expire_timeout);
+    ScheduleSweep();
+  });
+}
+
 void Server::Shutdown() {
   if (stopped_ || threads_.empty()) return;
   stopped_ = true;
   state_.shutting_down.store(true);
   listener_->Close();
+  net::post(*contexts_[0], [this] { sweep_timer_->cancel(); });
   state_.connections.CloseAll(core::CloseCode::kGoingAway, "server shutting down");
   // Sessions leave the set when their socket is done; wait for that, bounded.
   const absl::Time deadline = absl::Now() + limits_.shutdown_grace;

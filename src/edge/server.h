@@ -11,6 +11,8 @@
 #include "core/limits.h"
 #include "edge/shared_state.h"
 
+#include <boost/asio/steady_timer.hpp>
+
 namespace boost::asio {
 class io_context;
 }
@@ -30,6 +32,9 @@ class Server {
     std::string host = "0.0.0.0";
     std::uint16_t port = 8080;  // 0: pick a free port; port() tells which
     unsigned threads = 0;       // 0: one per core
+    PeerJsOptions peerjs;
+    // How often frames held for absent PeerJS peers are checked for expiry.
+    absl::Duration hold_sweep_interval = absl::Milliseconds(250);
   };
 
   Server(Options options, const core::Limits& limits, const core::Clock& clock);
@@ -51,6 +56,7 @@ class Server {
 
  private:
   class Listener;
+  void ScheduleSweep();
 
   Options options_;
   const core::Limits& limits_;
@@ -58,6 +64,7 @@ class Server {
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<std::thread> threads_;
   std::shared_ptr<Listener> listener_;
+  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
 };

@@ -13,6 +13,8 @@
 #include "core/limits.h"
 #include "core/peer.h"
 #include "core/router.h"
+#include "edge/peerjs_codec.h"
+#include "edge/peerjs_options.h"
 #include "edge/td_codec.h"
 
 namespace sig::edge {
@@ -34,21 +36,25 @@ class ConnectionSet {
 
 // Everything sessions share: one per server, outliving every session.
 struct SharedState {
-  SharedState(const core::Limits& l, const core::Clock& c)
+  SharedState(const core::Limits& l, const core::Clock& c, PeerJsOptions p = {})
       : limits(l),
         clock(c),
+        peerjs(std::move(p)),
         router(c, core::HoldLimits{l.held_max_frames_per_target,
                                            l.held_max_bytes_per_target,
                                            l.held_max_frames_per_sender}),
-        td_codec(l) {}
+        td_codec(l),
+        peerjs_codec(l) {}
 
   std::uint64_t NextConnectionId() { return next_id.fetch_add(1, std::memory_order_relaxed); }
 
   const core::Limits& limits;
   const core::Clock& clock;
+  const PeerJsOptions peerjs;
   core::Router router;
   ConnectionSet connections;
   TdCodec td_codec;
+  PeerJsCodec peerjs_codec;
   absl::Time started_at = clock.Now();
   std::atomic<std::uint64_t> next_id{1};
   std::atomic<bool> shutting_down{false};

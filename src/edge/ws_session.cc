@@ -48,10 +48,12 @@ class WsSession final : public core::Peer,
         state_(state),
         id_(state.NextConnectionId()),
         queue_(state.limits.send_queue_max_frames, state.limits.send_queue_max_bytes),
-        close_timer_(ws_.get_executor()) {}
+        close_timer_(ws_.get_executor()),
+        tick_timer_(ws_.get_executor()) {}
 
   void Run(http::request<http::string_body> request, const ProtocolFactory& make_protocol) {
-    protocol_ = make_protocol(*this, state_);
+    protocol_ = make_protocol(*this, state_,
+                              std::string_view(request.target().data(), request.target().size()));
     // Beast's own timers take over from the HTTP deadline: handshake and close each get
     // http_timeout; after two silent ping periods the read fails with beast::error::timeout.
     beast::get_lowest_layer(ws_).expires_never();
@@ -117,8 +119,20 @@ class WsSession final : public core::Peer,
       StartClose(core::ToWire(core::CloseCode::kGoingAway), "server shutting down", true);
     } else {
       protocol_->OnOpen();
+      ScheduleTick();
     }
     DoRead();
+  }
+
+  void ScheduleTick() {
+    const absl::Duration interval = protocol_->tick_interval();
+    if (closing_ || interval <= absl::ZeroDuration()) return;
+    tick_timer_.expires_after(ToChrono(interval));
+    tick_timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (ec || self->closing_) return;
+      self->protocol_->OnTick();
+      self->ScheduleTick();
+    });
   }
 
   void DoRead() {
@@ -175,8 +189,11 @@ class WsSession final : public core::Peer,
   void StartClose(std::uint16_t code, std::string_view reason, bool flush) {
     if (closing_) return;
     closing_ = true;
-    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
-                                           beast::string_view(reason.data(), reason.size()));
+    if (code != core::ToWire(core::CloseCode::kNoStatus)) {
+      close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
+                                             beast::string_view(reason.data(), reason.size()));
+    }
+    tick_timer_.cancel();
     if (!flush) queue_.Clear();
     // Stop routing to this peer at once; its departure is announced now, not at socket end.
     NotifyProtocolClosed();
@@ -204,6 +221,7 @@ class WsSession final : public core::Peer,
   void End() {
     NotifyProtocolClosed();
     close_timer_.cancel();
+    tick_timer_.cancel();
     queue_.Clear();
     if (registered_) state_.connections.Remove(id_);
     registered_ = false;
@@ -216,6 +234,7 @@ class WsSession final : public core::Peer,
   beast::flat_buffer buffer_;
   WriteQueue queue_;
   net::steady_timer close_timer_;
+  net::steady_timer tick_timer_;
   websocket::close_reason close_reason_;
   bool writing_ = false;
   bool closing_ = false;

@@ -12,8 +12,9 @@
 
 namespace sig::edge {
 
-// Makes the protocol object for a new WebSocket connection.
-using ProtocolFactory = std::function<std::unique_ptr<Protocol>(Connection&, SharedState&)>;
+// Makes the protocol object for a new WebSocket connection from the upgrade's request target.
+using ProtocolFactory =
+    std::function<std::unique_ptr<Protocol>(Connection&, SharedState&, std::string_view target)>;
 
 // Completes the WebSocket handshake for `request` (an upgrade read by HttpSession) on `stream`
 // and runs the session until it closes. The session owns itself through its pending handlers.

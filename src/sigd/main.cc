@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -49,6 +50,23 @@ ABSL_FLAG(absl::Duration, http_timeout, kDefaults.http_timeout,
           "Deadline for an HTTP request and for the WebSocket handshake");
 ABSL_FLAG(absl::Duration, close_timeout, kDefaults.close_timeout,
           "How long a closing connection may take to flush and finish the close handshake");
+ABSL_FLAG(std::string, path_prefix, "/peerjs", "PeerJS mount point: {prefix}/{key}/id, {prefix}/peerjs");
+ABSL_FLAG(std::string, api_key, "peerjs", "PeerJS key the WebSocket must present");
+ABSL_FLAG(bool, allow_discovery, false, "Serve the PeerJS peer list at {prefix}/{key}/peers");
+ABSL_FLAG(absl::Duration, expire_timeout, kDefaults.peerjs_expire_timeout,
+          "PeerJS: how long messages wait for an absent peer before the sender gets EXPIRE");
+ABSL_FLAG(absl::Duration, alive_timeout, kDefaults.peerjs_alive_timeout,
+          "PeerJS: a peer with no HEARTBEAT for this long is closed");
+ABSL_FLAG(int, concurrent_limit, static_cast<int>(kDefaults.peerjs_concurrent_limit),
+          "PeerJS: most peers connected with one key");
+ABSL_FLAG(std::vector<std::string>, cors_origins, {},
+          "PeerJS HTTP API: comma-separated allowed Origins (empty: reflect any)");
+ABSL_FLAG(int, held_max_frames_per_target, static_cast<int>(kDefaults.held_max_frames_per_target),
+          "PeerJS: most messages waiting for one absent peer");
+ABSL_FLAG(int, held_max_bytes_per_target, static_cast<int>(kDefaults.held_max_bytes_per_target),
+          "PeerJS: most bytes waiting for one absent peer");
+ABSL_FLAG(int, held_max_frames_per_sender, static_cast<int>(kDefaults.held_max_frames_per_sender),
+          "PeerJS: most messages one peer may have waiting for absent peers");
 ABSL_FLAG(absl::Duration, shutdown_grace, kDefaults.shutdown_grace,
           "On SIGTERM/SIGINT, how long to wait for connections to close before exiting");
 
@@ -58,7 +76,10 @@ constexpr const char* kFlagNames[] = {
     "host",          "port",          "threads",          "max_name_chars",
     "max_frame_bytes", "max_json_depth", "send_queue_max_frames", "send_queue_max_bytes",
     "bad_frame_burst", "bad_frame_refill", "ping_interval",   "http_timeout",
-    "close_timeout",   "shutdown_grace"};
+    "close_timeout",   "shutdown_grace", "path_prefix",     "api_key",
+    "allow_discovery", "expire_timeout", "alive_timeout",   "concurrent_limit",
+    "cors_origins",    "held_max_frames_per_target", "held_max_bytes_per_target",
+    "held_max_frames_per_sender"};
 
 // Applies FLAG_NAME environment variables as flag defaults, before the command line is parsed.
 bool ApplyEnvironment() {
@@ -87,7 +108,7 @@ bool Positive(const char* name, T value) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "sigd: WebRTC signaling server (td protocol).\n"
+      "sigd: WebRTC signaling server (td and PeerJS protocols).\n"
       "Every flag may also be given as an environment variable named in upper case.");
   if (!ApplyEnvironment()) return 2;
   absl::ParseCommandLine(argc, argv);
@@ -101,13 +122,23 @@ int main(int argc, char** argv) {
   const int queue_frames = absl::GetFlag(FLAGS_send_queue_max_frames);
   const int queue_bytes = absl::GetFlag(FLAGS_send_queue_max_bytes);
   const int bad_burst = absl::GetFlag(FLAGS_bad_frame_burst);
+  const int concurrent = absl::GetFlag(FLAGS_concurrent_limit);
+  const int held_target = absl::GetFlag(FLAGS_held_max_frames_per_target);
+  const int held_bytes = absl::GetFlag(FLAGS_held_max_bytes_per_target);
+  const int held_sender = absl::GetFlag(FLAGS_held_max_frames_per_sender);
   if (port < 0 || port > 65535 || threads < 0 || !Positive("max_name_chars", max_name) ||
       !Positive("max_frame_bytes", max_frame) || !Positive("max_json_depth", max_depth) ||
       !Positive("send_queue_max_frames", queue_frames) ||
       !Positive("send_queue_max_bytes", queue_bytes) || !Positive("bad_frame_burst", bad_burst) ||
       !Positive("ping_interval", absl::GetFlag(FLAGS_ping_interval)) ||
       !Positive("http_timeout", absl::GetFlag(FLAGS_http_timeout)) ||
-      !Positive("close_timeout", absl::GetFlag(FLAGS_close_timeout))) {
+      !Positive("close_timeout", absl::GetFlag(FLAGS_close_timeout)) ||
+      !Positive("concurrent_limit", concurrent) ||
+      !Positive("held_max_frames_per_target", held_target) ||
+      !Positive("held_max_bytes_per_target", held_bytes) ||
+      !Positive("held_max_frames_per_sender", held_sender) ||
+      !Positive("expire_timeout", absl::GetFlag(FLAGS_expire_timeout)) ||
+      !Positive("alive_timeout", absl::GetFlag(FLAGS_alive_timeout))) {
     return 2;
   }
   limits.max_name_chars = static_cast<std::size_t>(max_name);
@@ -121,12 +152,23 @@ int main(int argc, char** argv) {
   limits.http_timeout = absl::GetFlag(FLAGS_http_timeout);
   limits.close_timeout = absl::GetFlag(FLAGS_close_timeout);
   limits.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  limits.peerjs_expire_timeout = absl::GetFlag(FLAGS_expire_timeout);
+  limits.peerjs_alive_timeout = absl::GetFlag(FLAGS_alive_timeout);
+  limits.peerjs_concurrent_limit = static_cast<std::size_t>(concurrent);
+  limits.held_max_frames_per_target = static_cast<std::size_t>(held_target);
+  limits.held_max_bytes_per_target = static_cast<std::size_t>(held_bytes);
+  limits.held_max_frames_per_sender = static_cast<std::size_t>(held_sender);
 
   sig::core::SystemClock clock;
   sig::edge::Server::Options options;
   options.host = absl::GetFlag(FLAGS_host);
   options.port = static_cast<std::uint16_t>(port);
   options.threads = static_cast<unsigned>(threads);
+  options.peerjs.path_prefix =
+      sig::edge::PeerJsOptions::NormalizePrefix(absl::GetFlag(FLAGS_path_prefix));
+  options.peerjs.key = absl::GetFlag(FLAGS_api_key);
+  options.peerjs.allow_discovery = absl::GetFlag(FLAGS_allow_discovery);
+  options.peerjs.cors_origins = absl::GetFlag(FLAGS_cors_origins);
   sig::edge::Server server(options, limits, clock);
   if (absl::Status s = server.Start(); !s.ok()) {
     sig::core::LogError("sigd: ", s.message());

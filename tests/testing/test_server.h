@@ -13,7 +13,9 @@
 namespace sig::testing {
 
 // Fixture base: a whole sigd edge in-process on 127.0.0.1 and a free port, with two I/O threads
-// so cross-thread delivery is exercised, and a fake clock. Set limits_ before StartServer().
+// so cross-thread delivery is exercised, and a fake clock. Set limits_ and peerjs_ before
+// StartServer(). Timers that read the clock run every few milliseconds of real time, so
+// advancing the fake clock takes effect promptly.
 class ServerTest : public ::testing::Test {
  protected:
   void StartServer() {
@@ -21,6 +23,8 @@ class ServerTest : public ::testing::Test {
     options.host = "127.0.0.1";
     options.port = 0;
     options.threads = 2;
+    options.peerjs = peerjs_;
+    options.hold_sweep_interval = absl::Milliseconds(10);
     server_ = std::make_unique<edge::Server>(options, limits_, clock_);
     absl::Status s = server_->Start();
     ASSERT_TRUE(s.ok()) << s;
@@ -43,7 +47,23 @@ class ServerTest : public ::testing::Test {
     return reply.ok() ? std::move(client) : nullptr;
   }
 
+  // Opens a PeerJS WebSocket with the given query ("key=peerjs&id=a&token=t").
+  std::unique_ptr<WsClient> ConnectPeerJs(std::string_view query) {
+    return Connect("/peerjs/peerjs?" + std::string(query));
+  }
+  // Opens a PeerJS WebSocket and expects OPEN.
+  std::unique_ptr<WsClient> OpenPeerJs(std::string_view id, std::string_view token = "tok") {
+    auto client = ConnectPeerJs("key=peerjs&id=" + std::string(id) + "&token=" +
+                                std::string(token) + "&version=1.5.5");
+    if (!client) return nullptr;
+    auto open = client->Read();
+    EXPECT_TRUE(open.ok()) << open.status();
+    EXPECT_EQ(open.value_or(""), R"({"type":"OPEN"})");
+    return client;
+  }
+
   core::Limits limits_;
+  edge::PeerJsOptions peerjs_;
   FakeClock clock_;
   std::unique_ptr<edge::Server> server_;
 };

@@ -1,5 +1,6 @@
 #include "testing/ws_client.h"
 
+#include <cctype>
 #include <chrono>
 #include <utility>
 
@@ -204,11 +205,20 @@ void WsClient::Abort() {
 
 absl::StatusOr<HttpReply> HttpGet(std::uint16_t port, std::string_view target,
                                   absl::Duration timeout) {
+  return HttpRequest(port, "GET", target, {}, timeout);
+}
+
+absl::StatusOr<HttpReply> HttpRequest(
+    std::uint16_t port, std::string_view method, std::string_view target,
+    const std::vector<std::pair<std::string, std::string>>& headers, absl::Duration timeout) {
   net::io_context io{1};
   beast::tcp_stream stream(io);
   stream.expires_after(absl::ToChronoNanoseconds(timeout));
-  http::request<http::empty_body> request{http::verb::get, std::string(target), 11};
+  http::request<http::empty_body> request{
+      http::string_to_verb(beast::string_view(method.data(), method.size())), std::string(target),
+      11};
   request.set(http::field::host, absl::StrCat("127.0.0.1:", port));
+  for (const auto& [name, value] : headers) request.set(name, value);
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
   error_code result;
@@ -232,6 +242,11 @@ absl::StatusOr<HttpReply> HttpGet(std::uint16_t port, std::string_view target,
   reply.status = static_cast<int>(response.result_int());
   reply.body = response.body();
   reply.content_type = std::string(response[http::field::content_type]);
+  for (const auto& field : response) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    reply.headers[name] = std::string(field.value());
+  }
   return reply;
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <utility>
+#include <vector>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,12 +61,21 @@ class WsClient {
   std::uint16_t close_code_ = 0;
 };
 
-// One HTTP/1.1 GET on a fresh connection.
+// One HTTP/1.1 request on a fresh connection.
 struct HttpReply {
   int status = 0;
   std::string body;
   std::string content_type;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
 };
+absl::StatusOr<HttpReply> HttpRequest(
+    std::uint16_t port, std::string_view method, std::string_view target,
+    const std::vector<std::pair<std::string, std::string>>& headers = {},
+    absl::Duration timeout = kWait);
 absl::StatusOr<HttpReply> HttpGet(std::uint16_t port, std::string_view target,
                                   absl::Duration timeout = kWait);
 

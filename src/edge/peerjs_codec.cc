@@ -1,0 +1,73 @@
+#include "edge/peerjs_codec.h"
+
+#include "core/strings.h"
+#include "edge/json_frame.h"
+
+namespace sig::edge {
+namespace {
+
+bool IsRelayType(std::string_view type) {
+  return type == "OFFER" || type == "ANSWER" || type == "CANDIDATE" || type == "LEAVE" ||
+         type == "EXPIRE";
+}
+
+// Only these wait for an absent peer; LEAVE and EXPIRE to nobody are dropped (reference).
+bool IsHeldType(std::string_view type) {
+  return type == "OFFER" || type == "ANSWER" || type == "CANDIDATE";
+}
+
+PeerJsCommand Make(PeerJsCommand::Kind kind, std::string_view reason) {
+  PeerJsCommand cmd;
+  cmd.kind = kind;
+  cmd.reason = std::string(reason);
+  return cmd;
+}
+
+}  // namespace
+
+PeerJsCommand PeerJsCodec::Decode(std::string_view text, std::string_view src) const {
+  enum : std::size_t { kType, kDst };
+  auto parsed = JsonFrame::Parse(text, {"type", "dst"}, limits_.max_json_depth);
+  if (!parsed.ok()) return Make(PeerJsCommand::Kind::kBad, "invalid_json");
+  if (!parsed->is_object()) return Make(PeerJsCommand::Kind::kBad, "invalid_message");
+  const JsonFrame::Field& type = parsed->field(kType);
+  if (!type.is_string) return Make(PeerJsCommand::Kind::kBad, "missing_type");
+  if (type.value == "HEARTBEAT") return Make(PeerJsCommand::Kind::kHeartbeat, "");
+  if (!IsRelayType(type.value)) return Make(PeerJsCommand::Kind::kIgnored, "unknown_type");
+  const JsonFrame::Field& dst = parsed->field(kDst);
+  // Includes LEAVE without dst: ignored, never a half-unregistered peer (reference quirk 3).
+  if (!dst.is_string || dst.value.empty()) return Make(PeerJsCommand::Kind::kIgnored, "no_dst");
+
+  std::optional<std::string_view> payload;
+  JsonFrame::ForEachMember(text, [&](std::string_view key, std::string_view value) {
+    if (key == R"("payload")" ||
+        (key.find('\\') != std::string_view::npos && JsonFrame::DecodeKey(key) == "payload")) {
+      payload = value;
+    }
+  });
+  PeerJsCommand cmd;
+  cmd.kind = PeerJsCommand::Kind::kRelay;
+  cmd.type = type.value;
+  cmd.dst = dst.value;
+  cmd.hold = IsHeldType(cmd.type);
+  cmd.frame = core::StrCat(R"({"type":)", JsonFrame::Quote(cmd.type), R"(,"src":)",
+                           JsonFrame::Quote(src), R"(,"dst":)", JsonFrame::Quote(cmd.dst));
+  if (payload) core::StrAppend(&cmd.frame, R"(,"payload":)", *payload);
+  cmd.frame.push_back('}');
+  return cmd;
+}
+
+std::string PeerJsCodec::Open() { return R"({"type":"OPEN"})"; }
+
+std::string PeerJsCodec::Error(std::string_view message) {
+  return core::StrCat(R"({"type":"ERROR","payload":{"msg":)", JsonFrame::Quote(message), "}}");
+}
+
+std::string PeerJsCodec::IdTaken() { return R"({"type":"ID-TAKEN","payload":{"msg":"ID is taken"}})"; }
+
+core::Frame PeerJsCodec::Expired(std::string_view absent, std::string_view sender) const {
+  return core::MakeFrame(core::StrCat(R"({"type":"EXPIRE","src":)", JsonFrame::Quote(absent),
+                                      R"(,"dst":)", JsonFrame::Quote(sender), "}"));
+}
+
+}  // namespace sig::edge

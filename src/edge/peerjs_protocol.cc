@@ -1,0 +1,117 @@
+#include "edge/peerjs_protocol.h"
+
+#include <utility>
+
+#include "core/log.h"
+#include "edge/peerjs_codec.h"
+#include "edge/query.h"
+#include "sig/v1/envelope.pb.h"
+
+namespace sig::edge {
+
+PeerJsProtocol::PeerJsProtocol(Connection& connection, SharedState& state, std::string_view target)
+    : connection_(connection),
+      state_(state),
+      bad_frames_(state.limits.bad_frame_burst, state.limits.bad_frame_refill, state.clock.Now()),
+      last_heartbeat_(state.clock.Now()) {
+  auto params = ParseQuery(target);
+  key_ = std::move(params["key"]);
+  id_ = std::move(params["id"]);
+  token_ = std::move(params["token"]);
+}
+
+void PeerJsProtocol::Refuse(std::string frame) {
+  connection_.Send(core::MakeFrame(std::move(frame)));
+  connection_.Disconnect(core::CloseCode::kNoStatus, "");
+}
+
+// The checks in peerjs-server's order, with its exact texts.
+void PeerJsProtocol::OnOpen() {
+  if (id_.empty() || token_.empty() || key_.empty()) {
+    Refuse(PeerJsCodec::Error("No id, token, or key supplied to websocket server"));
+    return;
+  }
+  if (key_ != state_.peerjs.key) {
+    Refuse(PeerJsCodec::Error("Invalid key provided"));
+    return;
+  }
+  realm_ = PeerJsOptions::Realm(key_);
+  core::Router::JoinRequest request;
+  request.realm = realm_;
+  request.name = id_;
+  request.conn_id = connection_.id();
+  request.peer = connection_.AsPeer();
+  request.notices = &state_.peerjs_codec;
+  request.token = token_;
+  request.max_members = state_.limits.peerjs_concurrent_limit;
+  auto joined = state_.router.Join(std::move(request));
+  if (!joined.ok()) {
+    Refuse(absl::IsAlreadyExists(joined.status())
+               ? PeerJsCodec::IdTaken()
+               : PeerJsCodec::Error("Server has reached its concurrent user limit"));
+    return;
+  }
+  registered_ = true;
+  last_heartbeat_ = state_.clock.Now();
+  // OPEN goes out now; frames held for this id were posted by Join and follow it.
+  connection_.Send(core::MakeFrame(PeerJsCodec::Open()));
+  if (joined->replaced) {
+    // Same id and token: a reconnect. The old socket is closed, not orphaned (reference quirk 2).
+    joined->replaced->Close(core::ToWire(core::CloseCode::kNormal), "replaced by a new connection");
+  }
+}
+
+void PeerJsProtocol::OnText(std::string_view text) {
+  if (!registered_) return;
+  PeerJsCommand cmd = state_.peerjs_codec.Decode(text, id_);
+  switch (cmd.kind) {
+    case PeerJsCommand::Kind::kHeartbeat:
+      last_heartbeat_ = state_.clock.Now();
+      return;
+    case PeerJsCommand::Kind::kIgnored:
+      return;
+    case PeerJsCommand::Kind::kBad:
+      // No ERROR frame: the client treats ERROR as fatal. The frame is dropped, reading goes on
+      // (reference quirk 1), and a stream of them closes the peer with 1008.
+      if (!bad_frames_.TryTake(state_.clock.Now())) {
+        core::LogWarning("conn ", connection_.id(), ": too many bad frames, closing");
+        connection_.Disconnect(core::CloseCode::kPolicy, "too many bad frames");
+      }
+      return;
+    case PeerJsCommand::Kind::kRelay: {
+      sig::v1::Envelope envelope;
+      envelope.set_route(sig::v1::ROUTE_DIRECT);
+      envelope.set_realm(realm_);
+      envelope.set_from(id_);
+      envelope.set_to(cmd.dst);
+      envelope.set_type(std::move(cmd.type));
+      envelope.set_frame(std::move(cmd.frame));
+      envelope.set_hold_if_absent(cmd.hold);
+      absl::Status s = state_.router.Route(std::move(envelope), &state_.peerjs_codec);
+      // Over the hold limits: the sender learns at once that the peer is unavailable.
+      if (absl::IsResourceExhausted(s)) connection_.Send(state_.peerjs_codec.Expired(cmd.dst, id_));
+      return;
+    }
+  }
+}
+
+void PeerJsProtocol::OnClose() {
+  if (registered_) state_.router.Leave(realm_, id_, connection_.id());
+  registered_ = false;
+}
+
+absl::Duration PeerJsProtocol::tick_interval() const {
+  // Checks a few times per timeout: closes within about 1/8 of it, at most 10 s late.
+  return std::clamp(state_.limits.peerjs_alive_timeout / 8, absl::Milliseconds(20),
+                    absl::Seconds(10));
+}
+
+void PeerJsProtocol::OnTick() {
+  if (!registered_) return;
+  if (state_.clock.Now() - last_heartbeat_ >= state_.limits.peerjs_alive_timeout) {
+    core::LogInfo("conn ", connection_.id(), ": no HEARTBEAT within the alive timeout, closing");
+    connection_.Disconnect(core::CloseCode::kNoStatus, "");
+  }
+}
+
+}  // namespace sig::edge

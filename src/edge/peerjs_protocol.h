@@ -1,0 +1,41 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/time/time.h"
+#include "core/token_bucket.h"
+#include "edge/protocol.h"
+#include "edge/shared_state.h"
+
+namespace sig::edge {
+
+// The PeerJS protocol on one connection (docs: PeerJS protocol): the handshake checks on open,
+// relay with the server-set src, holds for absent peers, and the HEARTBEAT liveness rule.
+// Runs on its connection's executor.
+class PeerJsProtocol final : public Protocol {
+ public:
+  // `target` is the upgrade request's target, whose query carries key, id and token.
+  PeerJsProtocol(Connection& connection, SharedState& state, std::string_view target);
+
+  void OnOpen() override;
+  void OnText(std::string_view text) override;
+  void OnClose() override;
+  absl::Duration tick_interval() const override;
+  void OnTick() override;
+
+ private:
+  void Refuse(std::string frame);
+
+  Connection& connection_;
+  SharedState& state_;
+  core::TokenBucket bad_frames_;
+  std::string key_;
+  std::string id_;
+  std::string token_;
+  std::string realm_;
+  bool registered_ = false;
+  absl::Time last_heartbeat_;
+};
+
+}  // namespace sig::edge
