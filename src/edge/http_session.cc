@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "absl/random/random.h"
+#include "edge/demo_page.h"
 #include "edge/json_frame.h"
 #include "edge/peerjs_protocol.h"
 #include "edge/query.h"
@@ -139,6 +140,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     if (path == "/health" || path == "/") {
       return MakeResponse(http::status::ok, HealthBody(state_), kJson, request);
+    }
+    if (path == "/demo") {
+      return MakeResponse(http::status::ok, std::string(DemoPage()), "text/html; charset=utf-8",
+                          request);
     }
     if (peerjs) {
       // {prefix}, {prefix}/id, {prefix}/peers, {prefix}/{key}/id, {prefix}/{key}/peers. The key
