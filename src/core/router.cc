@@ -54,7 +54,8 @@ void Router::DropRealmIfEmpty(std::string_view name, const std::shared_ptr<Realm
   RealmShard& shard = RealmShardFor(name);
   absl::MutexLock shard_lock(&shard.mu);
   absl::MutexLock realm_lock(&realm->mu);
-  if (!realm->members.empty() || realm->dead) return;
+  // Holds keep a realm alive: they outlive their senders, as in peerjs-server.
+  if (!realm->members.empty() || !realm->holds.empty() || realm->dead) return;
   auto it = shard.realms.find(name);
   if (it != shard.realms.end() && it->second == realm) shard.realms.erase(it);
   realm->dead = true;
@@ -214,7 +215,8 @@ absl::Status Router::HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder*
     held_frames_.fetch_add(1, std::memory_order_relaxed);
   }
   absl::MutexLock lock(&holding_mu_);
-  holding_realms_.try_emplace(envelope.realm(), realm);
+  // The entry may still point at an earlier realm object of the same name, dropped since.
+  holding_realms_.insert_or_assign(envelope.realm(), realm);
   return absl::OkStatus();
 }
 
@@ -243,6 +245,7 @@ void Router::ExpireHeld(absl::Time now, absl::Duration timeout) {
   }
   for (auto& [realm_name, realm] : realms) {
     bool empty = false;
+    bool unused = false;
     {
       absl::MutexLock lock(&realm->mu);
       for (auto it = realm->holds.begin(); it != realm->holds.end();) {
@@ -265,7 +268,9 @@ void Router::ExpireHeld(absl::Time now, absl::Duration timeout) {
         realm->holds.erase(it++);
       }
       empty = realm->holds.empty();
+      unused = empty && realm->members.empty();
     }
+    if (unused) DropRealmIfEmpty(realm_name, realm);
     if (empty) {
       // Re-checked under both locks: a hold added after the sweep keeps its realm listed.
       absl::MutexLock lock(&holding_mu_);

@@ -272,6 +272,29 @@ TEST_F(RouterTest, HoldsExpireOncePerSenderAfterTheTimeout) {
   EXPECT_THAT(a->Texts(), ElementsAre("joined:b", "expired:ghost>a"));
 }
 
+// A realm dropped and created again under the same name must still have its holds swept.
+TEST_F(RouterTest, HoldsInARecreatedRealmStillExpire) {
+  auto a = Join("peerjs/k", "a", 1);
+  ASSERT_TRUE(router_.Route(Held("a", "t", "x"), &notices_).ok());
+  auto t = Join("peerjs/k", "t", 2);  // takes the held frame
+  router_.Leave("peerjs/k", "a", 1);
+  router_.Leave("peerjs/k", "t", 2);  // the realm is empty and dropped
+  auto b = Join("peerjs/k", "b", 3);  // a new realm object, same name
+  ASSERT_TRUE(router_.Route(Held("b", "ghost", "y"), &notices_).ok());
+  clock_.Advance(absl::Seconds(5));
+  router_.ExpireHeld(clock_.Now(), absl::Seconds(5));
+  EXPECT_THAT(b->Texts(), ElementsAre("expired:ghost>b"));
+}
+
+// Held frames outlive their sender, as in peerjs-server: the target still gets them.
+TEST_F(RouterTest, HeldFramesSurviveTheSenderLeaving) {
+  auto a = Join("peerjs/k", "a", 1);
+  ASSERT_TRUE(router_.Route(Held("a", "late", "offer"), &notices_).ok());
+  router_.Leave("peerjs/k", "a", 1);
+  auto late = Join("peerjs/k", "late", 2);
+  EXPECT_THAT(late->Texts(), ElementsAre("offer"));
+}
+
 TEST_F(RouterTest, HoldsAreBoundedPerTargetAndPerSender) {
   auto a = Join("peerjs/k", "a", 1);
   auto b = Join("peerjs/k", "b", 2);
