@@ -65,13 +65,16 @@ constexpr std::string_view kPeerJsAppJson =
     R"({"name":"PeerJS Server","description":"A server side element to broker connections )"
     R"(between PeerJS clients.","website":"https://peerjs.com/"})";
 
-// GET /health body, the seed's shape.
+// GET /health body: the seed's shape, plus registered peers by protocol.
 std::string HealthBody(const SharedState& state) {
   const absl::Time now = state.clock.Now();
   return absl::StrFormat(
-      R"({"status":"healthy","clientCount":%d,"uptime":%.3f,"timestamp":"%s"})",
+      R"({"status":"healthy","clientCount":%d,"uptime":%.3f,"timestamp":"%s",)"
+      R"("peers":{"td":%d,"peerjs":%d}})",
       state.router.peer_count(), absl::ToDoubleSeconds(now - state.started_at),
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()));
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
+      state.td_peers.load(std::memory_order_relaxed),
+      state.peerjs_peers.load(std::memory_order_relaxed));
 }
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {

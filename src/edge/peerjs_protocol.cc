@@ -5,14 +5,14 @@
 #include "core/log.h"
 #include "edge/peerjs_codec.h"
 #include "edge/query.h"
-#include "sig/v1/envelope.pb.h"
+#include "core/envelope.h"
 
 namespace sig::edge {
 
 PeerJsProtocol::PeerJsProtocol(Connection& connection, SharedState& state, std::string_view target)
     : connection_(connection),
       state_(state),
-      bad_frames_(state.limits.bad_frame_burst, state.limits.bad_frame_refill, state.clock.Now()),
+      bad_frames_(state.limits, state.clock),
       last_heartbeat_(state.clock.Now()) {
   auto params = ParseQuery(target);
   key_ = std::move(params["key"]);
@@ -52,6 +52,7 @@ void PeerJsProtocol::OnOpen() {
     return;
   }
   registered_ = true;
+  state_.peerjs_peers.fetch_add(1, std::memory_order_relaxed);
   last_heartbeat_ = state_.clock.Now();
   // OPEN goes out now; frames held for this id were posted by Join and follow it.
   connection_.Send(core::MakeFrame(PeerJsCodec::Open()));
@@ -73,19 +74,11 @@ void PeerJsProtocol::OnText(std::string_view text) {
     case PeerJsCommand::Kind::kBad:
       // No ERROR frame: the client treats ERROR as fatal. The frame is dropped, reading goes on
       // (reference quirk 1), and a stream of them closes the peer with 1008.
-      if (!bad_frames_.TryTake(state_.clock.Now())) {
-        core::LogWarning("conn ", connection_.id(), ": too many bad frames, closing");
-        connection_.Disconnect(core::CloseCode::kPolicy, "too many bad frames");
-      }
+      bad_frames_.Charge(connection_, cmd.reason);
       return;
     case PeerJsCommand::Kind::kRelay: {
-      sig::v1::Envelope envelope;
-      envelope.set_route(sig::v1::ROUTE_DIRECT);
-      envelope.set_realm(realm_);
-      envelope.set_from(id_);
-      envelope.set_to(cmd.dst);
-      envelope.set_type(std::move(cmd.type));
-      envelope.set_frame(std::move(cmd.frame));
+      auto envelope = core::MakeEnvelope(sig::v1::ROUTE_DIRECT, realm_, id_, cmd.dst,
+                                         std::move(cmd.type), std::move(cmd.frame));
       envelope.set_hold_if_absent(cmd.hold);
       absl::Status s = state_.router.Route(std::move(envelope), &state_.peerjs_codec);
       // Over the hold limits: the sender learns at once that the peer is unavailable.
@@ -96,7 +89,10 @@ void PeerJsProtocol::OnText(std::string_view text) {
 }
 
 void PeerJsProtocol::OnClose() {
-  if (registered_) state_.router.Leave(realm_, id_, connection_.id());
+  if (!registered_) return;
+  // After a same-token takeover this Leave no longer matches and changes nothing.
+  state_.router.Leave(realm_, id_, connection_.id());
+  state_.peerjs_peers.fetch_sub(1, std::memory_order_relaxed);
   registered_ = false;
 }
 

@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "absl/time/time.h"
-#include "core/token_bucket.h"
+#include "edge/bad_frame_budget.h"
 #include "edge/protocol.h"
 #include "edge/shared_state.h"
 
@@ -29,7 +29,7 @@ class PeerJsProtocol final : public Protocol {
 
   Connection& connection_;
   SharedState& state_;
-  core::TokenBucket bad_frames_;
+  BadFrameBudget bad_frames_;
   std::string key_;
   std::string id_;
   std::string token_;

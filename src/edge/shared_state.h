@@ -57,6 +57,9 @@ struct SharedState {
   PeerJsCodec peerjs_codec;
   absl::Time started_at = clock.Now();
   std::atomic<std::uint64_t> next_id{1};
+  // Registered peers by protocol (logged-in td peers, opened PeerJS peers), for /health.
+  std::atomic<std::int64_t> td_peers{0};
+  std::atomic<std::int64_t> peerjs_peers{0};
   std::atomic<bool> shutting_down{false};
 };
 

@@ -3,16 +3,15 @@
 #include <utility>
 
 #include "absl/time/time.h"
-#include "core/log.h"
 #include "core/strings.h"
-#include "sig/v1/envelope.pb.h"
+#include "core/envelope.h"
 
 namespace sig::edge {
 
 TdProtocol::TdProtocol(Connection& connection, SharedState& state)
     : connection_(connection),
       state_(state),
-      bad_frames_(state.limits.bad_frame_burst, state.limits.bad_frame_refill, state.clock.Now()) {}
+      bad_frames_(state.limits, state.clock) {}
 
 void TdProtocol::OnText(std::string_view text) {
   TdCommand cmd = state_.td_codec.Decode(text, logged_in_);
@@ -24,26 +23,18 @@ void TdProtocol::OnText(std::string_view text) {
       connection_.Send(core::MakeFrame(TdCodec::Pong(absl::ToUnixMillis(state_.clock.Now()))));
       return;
     case TdCommand::Kind::kRelay: {
-      sig::v1::Envelope envelope;
-      envelope.set_route(sig::v1::ROUTE_DIRECT);
-      envelope.set_realm(realm_);
-      envelope.set_from(name_);
-      envelope.set_to(cmd.target);
-      envelope.set_type(std::move(cmd.type));
-      envelope.set_frame(TdCodec::StampSender(text, name_));
+      auto envelope = core::MakeEnvelope(sig::v1::ROUTE_DIRECT, realm_, name_, cmd.target,
+                                         std::move(cmd.type), TdCodec::StampSender(text, name_));
       if (absl::Status s = state_.router.Route(std::move(envelope)); !s.ok()) {
         connection_.Send(core::MakeFrame(TdCodec::TargetNotFound(cmd.target)));
       }
       return;
     }
     case TdCommand::Kind::kBroadcast: {
-      sig::v1::Envelope envelope;
-      envelope.set_route(sig::v1::ROUTE_BROADCAST);
-      envelope.set_realm(realm_);
-      envelope.set_from(name_);
-      envelope.set_type(std::move(cmd.type));
-      envelope.set_frame(TdCodec::StampSender(text, name_));
-      (void)state_.router.Route(std::move(envelope));  // a broadcast cannot miss
+      // A broadcast cannot miss: there is no status to act on.
+      (void)state_.router.Route(core::MakeEnvelope(sig::v1::ROUTE_BROADCAST, realm_, name_, {},
+                                                   std::move(cmd.type),
+                                                   TdCodec::StampSender(text, name_)));
       return;
     }
     case TdCommand::Kind::kBadLogin:
@@ -73,6 +64,7 @@ void TdProtocol::Login(const TdCommand& cmd) {
     return;
   }
   logged_in_ = true;
+  state_.td_peers.fetch_add(1, std::memory_order_relaxed);
   name_ = cmd.name;
   realm_ = std::move(realm);
   connection_.Send(core::MakeFrame(TdCodec::LoginSuccess(name_, joined->names)));
@@ -80,15 +72,13 @@ void TdProtocol::Login(const TdCommand& cmd) {
 
 void TdProtocol::Reject(std::string_view error, std::string_view message) {
   connection_.Send(core::MakeFrame(TdCodec::Error(error, message)));
-  if (!bad_frames_.TryTake(state_.clock.Now())) {
-    core::LogWarning("conn ", connection_.id(), ": too many bad frames, closing (last: ", error,
-                     ")");
-    connection_.Disconnect(core::CloseCode::kPolicy, "too many bad frames");
-  }
+  bad_frames_.Charge(connection_, error);
 }
 
 void TdProtocol::OnClose() {
-  if (logged_in_) state_.router.Leave(realm_, name_, connection_.id());
+  if (!logged_in_) return;
+  state_.router.Leave(realm_, name_, connection_.id());
+  state_.td_peers.fetch_sub(1, std::memory_order_relaxed);
   logged_in_ = false;
 }
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/token_bucket.h"
+#include "edge/bad_frame_budget.h"
 #include "edge/protocol.h"
 #include "edge/shared_state.h"
 
@@ -25,7 +25,7 @@ class TdProtocol final : public Protocol {
 
   Connection& connection_;
   SharedState& state_;
-  core::TokenBucket bad_frames_;
+  BadFrameBudget bad_frames_;
   bool logged_in_ = false;
   std::string name_;
   std::string realm_;

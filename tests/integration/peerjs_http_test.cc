@@ -62,11 +62,19 @@ TEST_F(PeerJsHttpTest, PeersListsConnectedIdsInRegistrationOrder) {
 
 TEST_F(PeerJsHttpTest, RootAndHealthAreHealthChecksAndPrefixServesAppJson) {
   StartServer();
+  auto td = LoggedIn("td-peer");
+  auto pj1 = OpenPeerJs("pj-1");
+  auto pj2 = OpenPeerJs("pj-2");
+  ASSERT_TRUE(td && pj1 && pj2);
   for (const char* target : {"/", "/health"}) {
     auto reply = testing::HttpGet(server_->port(), target);
     ASSERT_TRUE(reply.ok());
     EXPECT_EQ(reply->status, 200);
-    EXPECT_EQ(boost::json::parse(reply->body).at("status").as_string(), "healthy");
+    const boost::json::value health = boost::json::parse(reply->body);
+    EXPECT_EQ(health.at("status").as_string(), "healthy");
+    EXPECT_EQ(health.at("clientCount").as_int64(), 3);
+    EXPECT_EQ(health.at("peers").at("td").as_int64(), 1);
+    EXPECT_EQ(health.at("peers").at("peerjs").as_int64(), 2);
   }
   auto app = testing::HttpGet(server_->port(), "/peerjs");
   ASSERT_TRUE(app.ok());

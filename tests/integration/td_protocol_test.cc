@@ -63,10 +63,7 @@ TEST_F(TdProtocolTest, DisconnectIsAnnouncedOnceForCleanAndAbruptCloses) {
   ASSERT_TRUE(left.ok());
   EXPECT_EQ(json::serialize(*left), R"({"type":"peer_disconnected","peer":"abrupt"})");
   // Exactly once: the next thing the watcher sees is its own pong.
-  ASSERT_TRUE(watcher->Send(R"({"type":"ping"})").ok());
-  auto next = watcher->ReadJson();
-  ASSERT_TRUE(next.ok());
-  EXPECT_EQ(Str(*next, "type"), "pong");
+  ExpectPongNext(*watcher);
 }
 
 TEST_F(TdProtocolTest, NameTakenGetsErrorThen4000AndNameIsFreeOnceHolderIsGone) {
@@ -150,10 +147,7 @@ TEST_F(TdProtocolTest, BroadcastTypesReachEveryOtherPeerButNotTheSender) {
     }
   }
   // The sender got none of its own: its next message is the pong.
-  ASSERT_TRUE(a->Send(R"({"type":"ping"})").ok());
-  auto next = a->ReadJson();
-  ASSERT_TRUE(next.ok());
-  EXPECT_EQ(Str(*next, "type"), "pong");
+  ExpectPongNext(*a);
 }
 
 TEST_F(TdProtocolTest, PingGetsPongWithServerTime) {
@@ -189,10 +183,7 @@ TEST_F(TdProtocolTest, BadInputGetsAnErrorFrameAndTheConnectionLivesOn) {
     EXPECT_EQ(Str(*reply, "error"), error) << text;
     EXPECT_FALSE(Str(*reply, "message").empty()) << text;
   }
-  ASSERT_TRUE(a->Send(R"({"type":"ping"})").ok());
-  auto pong = a->ReadJson();
-  ASSERT_TRUE(pong.ok());
-  EXPECT_EQ(Str(*pong, "type"), "pong");
+  ExpectPongNext(*a);
 }
 
 TEST_F(TdProtocolTest, RoomsAreSeparateRealms) {
@@ -225,10 +216,7 @@ TEST_F(TdProtocolTest, RoomsAreSeparateRealms) {
   EXPECT_EQ(Str(*page, "type"), "page_opened");
   // Nothing from r1 reached the default room or r2: their next message is their pong.
   for (auto* other : {lobby.get(), r2a.get()}) {
-    ASSERT_TRUE(other->Send(R"({"type":"ping"})").ok());
-    auto next = other->ReadJson();
-    ASSERT_TRUE(next.ok());
-    EXPECT_EQ(Str(*next, "type"), "pong");
+    ExpectPongNext(*other);
   }
 }
 

@@ -47,6 +47,15 @@ class ServerTest : public ::testing::Test {
     return reply.ok() ? std::move(client) : nullptr;
   }
 
+  // Pings and expects the pong to be the very next message: proof that nothing else (a stray
+  // notification, a leaked broadcast) was queued for `client` before it.
+  static void ExpectPongNext(WsClient& client) {
+    ASSERT_TRUE(client.Send(R"({"type":"ping"})").ok());
+    auto next = client.ReadJson();
+    ASSERT_TRUE(next.ok()) << next.status();
+    EXPECT_EQ(Str(*next, "type"), "pong");
+  }
+
   // Opens a PeerJS WebSocket with the given query ("key=peerjs&id=a&token=t").
   std::unique_ptr<WsClient> ConnectPeerJs(std::string_view query) {
     return Connect("/peerjs/peerjs?" + std::string(query));

@@ -1,5 +1,7 @@
 #include "core/router.h"
 
+#include "core/envelope.h"
+
 #include <memory>
 #include <string>
 #include <thread>
@@ -32,13 +34,7 @@ class TextNotices final : public NoticeEncoder {
 };
 
 sig::v1::Envelope Direct(std::string realm, std::string from, std::string to, std::string frame) {
-  sig::v1::Envelope e;
-  e.set_route(sig::v1::ROUTE_DIRECT);
-  e.set_realm(std::move(realm));
-  e.set_from(std::move(from));
-  e.set_to(std::move(to));
-  e.set_frame(std::move(frame));
-  return e;
+  return MakeEnvelope(sig::v1::ROUTE_DIRECT, realm, from, to, "offer", std::move(frame));
 }
 
 Router::JoinRequest Req(std::string_view realm, std::string_view name, std::uint64_t id,
@@ -129,12 +125,9 @@ TEST_F(RouterTest, BroadcastSharesOneBufferAndSkipsSender) {
   auto b = Join("td/", "b", 2);
   auto c = Join("td/", "c", 3);
   auto elsewhere = Join("td/other", "d", 4);
-  sig::v1::Envelope e;
-  e.set_route(sig::v1::ROUTE_BROADCAST);
-  e.set_realm("td/");
-  e.set_from("a");
-  e.set_frame("event");
-  ASSERT_TRUE(router_.Route(std::move(e)).ok());
+  ASSERT_TRUE(
+      router_.Route(MakeEnvelope(sig::v1::ROUTE_BROADCAST, "td/", "a", {}, "page_opened", "event"))
+          .ok());
   EXPECT_EQ(a->Texts().back(), "joined:c");
   ASSERT_EQ(b->Frames().back(), c->Frames().back());  // the same shared buffer
   EXPECT_EQ(*b->Frames().back(), "event");

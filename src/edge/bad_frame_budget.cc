@@ -1,0 +1,14 @@
+#include "edge/bad_frame_budget.h"
+
+#include "core/log.h"
+
+namespace sig::edge {
+
+bool BadFrameBudget::Charge(Connection& connection, std::string_view what) {
+  if (bucket_.TryTake(clock_.Now())) return true;
+  core::LogWarning("conn ", connection.id(), ": too many bad frames, closing (last: ", what, ")");
+  connection.Disconnect(core::CloseCode::kPolicy, "too many bad frames");
+  return false;
+}
+
+}  // namespace sig::edge
