@@ -35,14 +35,14 @@ Router::IndexShard& Router::IndexShardFor(std::string_view realm, std::string_vi
 
 std::shared_ptr<Router::Realm> Router::FindRealm(std::string_view realm) const {
   RealmShard& shard = RealmShardFor(realm);
-  absl::ReaderMutexLock lock(&shard.mu);
+  ReaderMutexLock lock(&shard.mu);
   auto it = shard.realms.find(realm);
   return it == shard.realms.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<Router::Realm> Router::FindOrCreateRealm(std::string_view realm) {
   RealmShard& shard = RealmShardFor(realm);
-  absl::MutexLock lock(&shard.mu);
+  MutexLock lock(&shard.mu);
   auto it = shard.realms.find(realm);
   if (it != shard.realms.end()) return it->second;
   auto created = std::make_shared<Realm>();
@@ -52,8 +52,8 @@ std::shared_ptr<Router::Realm> Router::FindOrCreateRealm(std::string_view realm)
 
 void Router::DropRealmIfEmpty(std::string_view name, const std::shared_ptr<Realm>& realm) {
   RealmShard& shard = RealmShardFor(name);
-  absl::MutexLock shard_lock(&shard.mu);
-  absl::MutexLock realm_lock(&realm->mu);
+  MutexLock shard_lock(&shard.mu);
+  MutexLock realm_lock(&realm->mu);
   // Holds keep a realm alive: they outlive their senders, as in peerjs-server.
   if (!realm->members.empty() || !realm->holds.empty() || realm->dead) return;
   auto it = shard.realms.find(name);
@@ -66,7 +66,7 @@ absl::StatusOr<Router::JoinResult> Router::Join(JoinRequest request) {
   const std::string_view name = request.name;
   for (;;) {
     std::shared_ptr<Realm> realm = FindOrCreateRealm(realm_name);
-    absl::MutexLock lock(&realm->mu);
+    MutexLock lock(&realm->mu);
     // Lost a race with DropRealmIfEmpty: the realm was unlinked after we found it.
     if (realm->dead) continue;
     JoinResult result;
@@ -85,7 +85,7 @@ absl::StatusOr<Router::JoinResult> Router::Join(JoinRequest request) {
     }
     {
       IndexShard& shard = IndexShardFor(realm_name, name);
-      absl::MutexLock index_lock(&shard.mu);
+      MutexLock index_lock(&shard.mu);
       shard.map.insert_or_assign(IndexKey{std::string(realm_name), std::string(name)},
                                  IndexEntry{request.conn_id, request.peer});
     }
@@ -124,13 +124,13 @@ void Router::Leave(std::string_view realm_name, std::string_view name, std::uint
   if (realm == nullptr) return;
   bool now_empty = false;
   {
-    absl::MutexLock lock(&realm->mu);
+    MutexLock lock(&realm->mu);
     auto it = realm->members.find(name);
     if (it == realm->members.end() || it->second.conn_id != conn_id) return;
     const NoticeEncoder* notices = it->second.notices;
     {
       IndexShard& shard = IndexShardFor(realm_name, name);
-      absl::MutexLock index_lock(&shard.mu);
+      MutexLock index_lock(&shard.mu);
       auto entry = shard.map.find(IndexKeyView{realm_name, name});
       if (entry != shard.map.end() && entry->second.conn_id == conn_id) shard.map.erase(entry);
     }
@@ -154,7 +154,7 @@ absl::Status Router::Route(sig::v1::Envelope envelope, const NoticeEncoder* noti
       std::shared_ptr<Peer> target;
       {
         const IndexShard& shard = IndexShardFor(envelope.realm(), envelope.to());
-        absl::ReaderMutexLock lock(&shard.mu);
+        ReaderMutexLock lock(&shard.mu);
         auto it = shard.map.find(IndexKeyView{envelope.realm(), envelope.to()});
         if (it != shard.map.end()) target = it->second.peer.lock();
       }
@@ -169,7 +169,7 @@ absl::Status Router::Route(sig::v1::Envelope envelope, const NoticeEncoder* noti
       std::shared_ptr<Realm> realm = FindRealm(envelope.realm());
       if (realm == nullptr) return absl::OkStatus();
       const Frame frame = MakeFrame(std::move(*envelope.mutable_frame()));
-      absl::ReaderMutexLock lock(&realm->mu);
+      ReaderMutexLock lock(&realm->mu);
       for (const auto& [member_name, member] : realm->members) {
         if (member_name == envelope.from()) continue;
         if (auto other = member.peer.lock()) other->Deliver(frame);
@@ -184,7 +184,7 @@ absl::Status Router::Route(sig::v1::Envelope envelope, const NoticeEncoder* noti
 absl::Status Router::HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder* notices) {
   std::shared_ptr<Realm> realm = FindOrCreateRealm(envelope.realm());
   {
-    absl::MutexLock lock(&realm->mu);
+    MutexLock lock(&realm->mu);
     if (realm->dead) return absl::NotFoundError("realm is gone");
     // The target may have joined since the index lookup; Join holds this lock, so the member
     // table is authoritative here.
@@ -214,7 +214,7 @@ absl::Status Router::HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder*
         HeldFrame{std::move(*envelope.mutable_from()), MakeFrame(std::move(*envelope.mutable_frame()))});
     held_frames_.fetch_add(1, std::memory_order_relaxed);
   }
-  absl::MutexLock lock(&holding_mu_);
+  MutexLock lock(&holding_mu_);
   // The entry may still point at an earlier realm object of the same name, dropped since.
   holding_realms_.insert_or_assign(envelope.realm(), realm);
   return absl::OkStatus();
@@ -233,7 +233,7 @@ void Router::ReleaseHold(Realm& realm, Hold& hold) {
 void Router::ExpireHeld(absl::Time now, absl::Duration timeout) {
   std::vector<std::pair<std::string, std::shared_ptr<Realm>>> realms;
   {
-    absl::MutexLock lock(&holding_mu_);
+    MutexLock lock(&holding_mu_);
     for (auto it = holding_realms_.begin(); it != holding_realms_.end();) {
       if (auto realm = it->second.lock()) {
         realms.emplace_back(it->first, std::move(realm));
@@ -247,7 +247,7 @@ void Router::ExpireHeld(absl::Time now, absl::Duration timeout) {
     bool empty = false;
     bool unused = false;
     {
-      absl::MutexLock lock(&realm->mu);
+      MutexLock lock(&realm->mu);
       for (auto it = realm->holds.begin(); it != realm->holds.end();) {
         Hold& hold = it->second;
         if (now - hold.created < timeout) {
@@ -273,8 +273,8 @@ void Router::ExpireHeld(absl::Time now, absl::Duration timeout) {
     if (unused) DropRealmIfEmpty(realm_name, realm);
     if (empty) {
       // Re-checked under both locks: a hold added after the sweep keeps its realm listed.
-      absl::MutexLock lock(&holding_mu_);
-      absl::MutexLock realm_lock(&realm->mu);
+      MutexLock lock(&holding_mu_);
+      MutexLock realm_lock(&realm->mu);
       auto it = holding_realms_.find(realm_name);
       if (realm->holds.empty() && it != holding_realms_.end() && it->second.lock() == realm) {
         holding_realms_.erase(it);
@@ -285,7 +285,7 @@ void Router::ExpireHeld(absl::Time now, absl::Duration timeout) {
 
 bool Router::Contains(std::string_view realm, std::string_view name) const {
   const IndexShard& shard = IndexShardFor(realm, name);
-  absl::ReaderMutexLock lock(&shard.mu);
+  ReaderMutexLock lock(&shard.mu);
   return shard.map.contains(IndexKeyView{realm, name});
 }
 
@@ -294,7 +294,7 @@ std::vector<std::string> Router::Names(std::string_view realm_name) const {
   if (realm == nullptr) return {};
   std::vector<std::pair<std::uint64_t, std::string>> ordered;
   {
-    absl::ReaderMutexLock lock(&realm->mu);
+    ReaderMutexLock lock(&realm->mu);
     ordered.reserve(realm->members.size());
     for (const auto& [name, member] : realm->members) ordered.emplace_back(member.join_seq, name);
   }

@@ -15,7 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "core/mutex.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/peer.h"
@@ -125,7 +125,7 @@ class Router {
     std::vector<HeldFrame> frames;
   };
   struct Realm {
-    absl::Mutex mu;
+    Mutex mu;
     bool dead ABSL_GUARDED_BY(mu) = false;  // unlinked from the realm map; retry the lookup
     absl::flat_hash_map<std::string, Member, StringHash, std::equal_to<>> members
         ABSL_GUARDED_BY(mu);
@@ -134,7 +134,7 @@ class Router {
         ABSL_GUARDED_BY(mu);
   };
   struct RealmShard {
-    mutable absl::Mutex mu;
+    mutable Mutex mu;
     absl::flat_hash_map<std::string, std::shared_ptr<Realm>, StringHash, std::equal_to<>> realms
         ABSL_GUARDED_BY(mu);
   };
@@ -166,7 +166,7 @@ class Router {
     std::weak_ptr<Peer> peer;
   };
   struct IndexShard {
-    mutable absl::Mutex mu;
+    mutable Mutex mu;
     absl::flat_hash_map<IndexKey, IndexEntry, IndexHash, IndexEq> map ABSL_GUARDED_BY(mu);
   };
 
@@ -186,7 +186,7 @@ class Router {
   std::atomic<std::uint64_t> join_seq_{0};
   std::atomic<std::size_t> held_frames_{0};
   // Realms that may have holds, so ExpireHeld does not walk every realm.
-  absl::Mutex holding_mu_;
+  Mutex holding_mu_;
   absl::flat_hash_map<std::string, std::weak_ptr<Realm>, StringHash, std::equal_to<>>
       holding_realms_ ABSL_GUARDED_BY(holding_mu_);
 };

@@ -106,11 +106,16 @@ async function handle(msg) {
   }
 }
 function join(name, room) {
+  // One login per page: a second one would collide with our own name.
+  for (const el of $('login').elements) el.disabled = true;
   const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
   ws = new WebSocket(scheme + location.host + '/');
   ws.onopen = () => send(room ? { type: 'login', name, room } : { type: 'login', name });
   ws.onmessage = (e) => { inbox = inbox.then(() => handle(JSON.parse(e.data))).catch((err) => log(String(err))); };
-  ws.onclose = (e) => setStatus('closed', 'closed (' + e.code + ')');
+  ws.onclose = (e) => {
+    setStatus('closed', 'closed (' + e.code + ')');
+    for (const el of $('login').elements) el.disabled = false;
+  };
 }
 
 $('login').onsubmit = (e) => { e.preventDefault(); join($('name').value, $('room').value); };

@@ -9,7 +9,6 @@
 #include <boost/asio/post.hpp>
 
 #include "core/strings.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "core/log.h"
 #include "edge/http_session.h"

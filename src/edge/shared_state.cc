@@ -6,19 +6,19 @@
 namespace sig::edge {
 
 void ConnectionSet::Add(std::uint64_t id, std::weak_ptr<core::Peer> peer) {
-  absl::MutexLock lock(&mu_);
+  core::MutexLock lock(&mu_);
   peers_.emplace(id, std::move(peer));
 }
 
 void ConnectionSet::Remove(std::uint64_t id) {
-  absl::MutexLock lock(&mu_);
+  core::MutexLock lock(&mu_);
   peers_.erase(id);
 }
 
 void ConnectionSet::CloseAll(core::CloseCode code, std::string_view reason) {
   std::vector<std::shared_ptr<core::Peer>> live;
   {
-    absl::MutexLock lock(&mu_);
+    core::MutexLock lock(&mu_);
     live.reserve(peers_.size());
     for (const auto& [id, peer] : peers_) {
       if (auto p = peer.lock()) live.push_back(std::move(p));
@@ -28,7 +28,7 @@ void ConnectionSet::CloseAll(core::CloseCode code, std::string_view reason) {
 }
 
 std::size_t ConnectionSet::size() const {
-  absl::MutexLock lock(&mu_);
+  core::MutexLock lock(&mu_);
   return peers_.size();
 }
 

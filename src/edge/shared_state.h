@@ -6,7 +6,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "core/mutex.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/close_code.h"
@@ -30,7 +30,7 @@ class ConnectionSet {
   std::size_t size() const;
 
  private:
-  mutable absl::Mutex mu_;
+  mutable core::Mutex mu_;
   absl::flat_hash_map<std::uint64_t, std::weak_ptr<core::Peer>> peers_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -27,6 +27,7 @@ async function openTab(name) {
 test('two tabs see each other and chat over a data channel', async () => {
   const alice = await openTab('alice');
   const bob = await openTab('bob');
+  assert.equal(await alice.locator('#login button').isDisabled(), true, 'one login per page');
   // Each sees the other: bob from login_success, alice from peer_connected.
   await alice.locator('#peers button[data-peer="bob"]').waitFor();
   await bob.locator('#peers button[data-peer="alice"]').waitFor();

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "core/mutex.h"
 #include "core/peer.h"
 
 namespace sig::testing {
@@ -13,30 +13,30 @@ namespace sig::testing {
 class FakePeer final : public core::Peer {
  public:
   void Deliver(core::Frame frame) override {
-    absl::MutexLock lock(&mu_);
+    core::MutexLock lock(&mu_);
     frames_.push_back(std::move(frame));
   }
   void Close(std::uint16_t code, std::string_view) override {
-    absl::MutexLock lock(&mu_);
+    core::MutexLock lock(&mu_);
     close_codes_.push_back(code);
   }
   std::vector<std::string> Texts() const {
-    absl::MutexLock lock(&mu_);
+    core::MutexLock lock(&mu_);
     std::vector<std::string> out;
     for (const auto& f : frames_) out.push_back(*f);
     return out;
   }
   std::vector<core::Frame> Frames() const {
-    absl::MutexLock lock(&mu_);
+    core::MutexLock lock(&mu_);
     return frames_;
   }
   std::vector<std::uint16_t> CloseCodes() const {
-    absl::MutexLock lock(&mu_);
+    core::MutexLock lock(&mu_);
     return close_codes_;
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable core::Mutex mu_;
   std::vector<core::Frame> frames_ ABSL_GUARDED_BY(mu_);
   std::vector<std::uint16_t> close_codes_ ABSL_GUARDED_BY(mu_);
 };
