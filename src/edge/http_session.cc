@@ -15,6 +15,7 @@
 #include "absl/random/random.h"
 #include "edge/demo_page.h"
 #include "edge/json_frame.h"
+#include "edge/metrics.h"
 #include "edge/peerjs_protocol.h"
 #include "edge/query.h"
 #include "edge/td_protocol.h"
@@ -73,8 +74,7 @@ std::string HealthBody(const SharedState& state) {
       R"("peers":{"td":%d,"peerjs":%d}})",
       state.router.peer_count(), absl::ToDoubleSeconds(now - state.started_at),
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
-      state.td_peers.load(std::memory_order_relaxed),
-      state.peerjs_peers.load(std::memory_order_relaxed));
+      state.stats.peers(0), state.stats.peers(1));
 }
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
@@ -109,14 +109,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
     Request request = parser_->release();
     if (beast::websocket::is_upgrade(request)) {
+      const std::string_view target(request.target().data(), request.target().size());
+      const bool peerjs = TargetPath(target) == state_.peerjs.WebSocketPath();
       if (state_.shutting_down.load()) {
+        state_.stats.CountRejection(peerjs ? core::Stats::Protocol::kPeerJs
+                                           : core::Stats::Protocol::kTd,
+                                    "shutting_down");
         Reply(MakeResponse(http::status::service_unavailable, R"({"error":"shutting down"})", kJson,
                            request),
               true);
         return;
       }
-      const std::string_view target(request.target().data(), request.target().size());
-      const bool peerjs = TargetPath(target) == state_.peerjs.WebSocketPath();
       StartWsSession(std::move(stream_), std::move(request), state_,
                      peerjs ? &MakePeerJsProtocol : &MakeTdProtocol);
       return;
@@ -143,6 +146,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     if (path == "/health" || path == "/") {
       return MakeResponse(http::status::ok, HealthBody(state_), kJson, request);
+    }
+    if (path == "/metrics") {
+      return MakeResponse(http::status::ok, RenderMetrics(state_), kMetricsContentType, request);
     }
     if (path == "/demo") {
       return MakeResponse(http::status::ok, std::string(DemoPage()), "text/html; charset=utf-8",

@@ -32,11 +32,16 @@ PeerJsCommand PeerJsCodec::Decode(std::string_view text, std::string_view src) c
   if (!parsed->is_object()) return Make(PeerJsCommand::Kind::kBad, "invalid_message");
   const JsonFrame::Field& type = parsed->field(kType);
   if (!type.is_string) return Make(PeerJsCommand::Kind::kBad, "missing_type");
-  if (type.value == "HEARTBEAT") return Make(PeerJsCommand::Kind::kHeartbeat, "");
-  if (!IsRelayType(type.value)) return Make(PeerJsCommand::Kind::kIgnored, "unknown_type");
+  auto typed = [&](PeerJsCommand::Kind kind, std::string_view reason) {
+    PeerJsCommand cmd = Make(kind, reason);
+    cmd.type = type.value;
+    return cmd;
+  };
+  if (type.value == "HEARTBEAT") return typed(PeerJsCommand::Kind::kHeartbeat, "");
+  if (!IsRelayType(type.value)) return typed(PeerJsCommand::Kind::kIgnored, "unknown_type");
   const JsonFrame::Field& dst = parsed->field(kDst);
   // Includes LEAVE without dst: ignored, never a half-unregistered peer (reference quirk 3).
-  if (!dst.is_string || dst.value.empty()) return Make(PeerJsCommand::Kind::kIgnored, "no_dst");
+  if (!dst.is_string || dst.value.empty()) return typed(PeerJsCommand::Kind::kIgnored, "no_dst");
 
   std::optional<std::string_view> payload;
   JsonFrame::ForEachMember(text, [&](std::string_view key, std::string_view value) {

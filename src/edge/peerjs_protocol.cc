@@ -20,7 +20,8 @@ PeerJsProtocol::PeerJsProtocol(Connection& connection, SharedState& state, std::
   token_ = std::move(params["token"]);
 }
 
-void PeerJsProtocol::Refuse(std::string frame) {
+void PeerJsProtocol::Refuse(std::string_view reason, std::string frame) {
+  state_.stats.CountRejection(core::Stats::Protocol::kPeerJs, reason);
   connection_.Send(core::MakeFrame(std::move(frame)));
   connection_.Disconnect(core::CloseCode::kNoStatus, "");
 }
@@ -28,11 +29,11 @@ void PeerJsProtocol::Refuse(std::string frame) {
 // The checks in peerjs-server's order, with its exact texts.
 void PeerJsProtocol::OnOpen() {
   if (id_.empty() || token_.empty() || key_.empty()) {
-    Refuse(PeerJsCodec::Error("No id, token, or key supplied to websocket server"));
+    Refuse("missing_params", PeerJsCodec::Error("No id, token, or key supplied to websocket server"));
     return;
   }
   if (key_ != state_.peerjs.key) {
-    Refuse(PeerJsCodec::Error("Invalid key provided"));
+    Refuse("invalid_key", PeerJsCodec::Error("Invalid key provided"));
     return;
   }
   realm_ = PeerJsOptions::Realm(key_);
@@ -46,13 +47,17 @@ void PeerJsProtocol::OnOpen() {
   request.max_members = state_.limits.peerjs_concurrent_limit;
   auto joined = state_.router.Join(std::move(request));
   if (!joined.ok()) {
-    Refuse(absl::IsAlreadyExists(joined.status())
-               ? PeerJsCodec::IdTaken()
-               : PeerJsCodec::Error("Server has reached its concurrent user limit"));
+    if (absl::IsAlreadyExists(joined.status())) {
+      Refuse("id_taken", PeerJsCodec::IdTaken());
+    } else {
+      Refuse("concurrent_limit",
+             PeerJsCodec::Error("Server has reached its concurrent user limit"));
+    }
     return;
   }
   registered_ = true;
-  state_.peerjs_peers.fetch_add(1, std::memory_order_relaxed);
+  state_.stats.CountLogin(core::Stats::Protocol::kPeerJs);
+  state_.stats.AddPeers(core::Stats::Protocol::kPeerJs, 1);
   last_heartbeat_ = state_.clock.Now();
   // OPEN goes out now; frames held for this id were posted by Join and follow it.
   connection_.Send(core::MakeFrame(PeerJsCodec::Open()));
@@ -65,6 +70,7 @@ void PeerJsProtocol::OnOpen() {
 void PeerJsProtocol::OnText(std::string_view text) {
   if (!registered_) return;
   PeerJsCommand cmd = state_.peerjs_codec.Decode(text, id_);
+  state_.stats.CountFrameIn(core::Stats::Protocol::kPeerJs, cmd.type, text.size());
   switch (cmd.kind) {
     case PeerJsCommand::Kind::kHeartbeat:
       last_heartbeat_ = state_.clock.Now();
@@ -74,6 +80,7 @@ void PeerJsProtocol::OnText(std::string_view text) {
     case PeerJsCommand::Kind::kBad:
       // No ERROR frame: the client treats ERROR as fatal. The frame is dropped, reading goes on
       // (reference quirk 1), and a stream of them closes the peer with 1008.
+      state_.stats.CountBadFrame(core::Stats::Protocol::kPeerJs, cmd.reason);
       bad_frames_.Charge(connection_, cmd.reason);
       return;
     case PeerJsCommand::Kind::kRelay: {
@@ -82,7 +89,10 @@ void PeerJsProtocol::OnText(std::string_view text) {
       envelope.set_hold_if_absent(cmd.hold);
       absl::Status s = state_.router.Route(std::move(envelope), &state_.peerjs_codec);
       // Over the hold limits: the sender learns at once that the peer is unavailable.
-      if (absl::IsResourceExhausted(s)) connection_.Send(state_.peerjs_codec.Expired(cmd.dst, id_));
+      if (absl::IsResourceExhausted(s)) {
+        state_.stats.CountRelayFailure("hold_limit");
+        connection_.Send(state_.peerjs_codec.Expired(cmd.dst, id_));
+      }
       return;
     }
   }
@@ -92,7 +102,7 @@ void PeerJsProtocol::OnClose() {
   if (!registered_) return;
   // After a same-token takeover this Leave no longer matches and changes nothing.
   state_.router.Leave(realm_, id_, connection_.id());
-  state_.peerjs_peers.fetch_sub(1, std::memory_order_relaxed);
+  state_.stats.AddPeers(core::Stats::Protocol::kPeerJs, -1);
   registered_ = false;
 }
 

@@ -25,7 +25,8 @@ class PeerJsProtocol final : public Protocol {
   void OnTick() override;
 
  private:
-  void Refuse(std::string frame);
+  // Sends `frame` and closes without a status code, counting `reason`.
+  void Refuse(std::string_view reason, std::string frame);
 
   Connection& connection_;
   SharedState& state_;

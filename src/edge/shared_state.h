@@ -13,6 +13,7 @@
 #include "core/limits.h"
 #include "core/peer.h"
 #include "core/router.h"
+#include "core/stats.h"
 #include "edge/peerjs_codec.h"
 #include "edge/peerjs_options.h"
 #include "edge/td_codec.h"
@@ -57,9 +58,7 @@ struct SharedState {
   PeerJsCodec peerjs_codec;
   absl::Time started_at = clock.Now();
   std::atomic<std::uint64_t> next_id{1};
-  // Registered peers by protocol (logged-in td peers, opened PeerJS peers), for /health.
-  std::atomic<std::int64_t> td_peers{0};
-  std::atomic<std::int64_t> peerjs_peers{0};
+  core::Stats stats;
   std::atomic<bool> shutting_down{false};
 };
 

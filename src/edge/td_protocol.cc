@@ -15,6 +15,7 @@ TdProtocol::TdProtocol(Connection& connection, SharedState& state)
 
 void TdProtocol::OnText(std::string_view text) {
   TdCommand cmd = state_.td_codec.Decode(text, logged_in_);
+  state_.stats.CountFrameIn(core::Stats::Protocol::kTd, cmd.type, text.size());
   switch (cmd.kind) {
     case TdCommand::Kind::kLogin:
       Login(cmd);
@@ -26,6 +27,7 @@ void TdProtocol::OnText(std::string_view text) {
       auto envelope = core::MakeEnvelope(sig::v1::ROUTE_DIRECT, realm_, name_, cmd.target,
                                          std::move(cmd.type), TdCodec::StampSender(text, name_));
       if (absl::Status s = state_.router.Route(std::move(envelope)); !s.ok()) {
+        state_.stats.CountRelayFailure("target_not_found");
         connection_.Send(core::MakeFrame(TdCodec::TargetNotFound(cmd.target)));
       }
       return;
@@ -38,6 +40,7 @@ void TdProtocol::OnText(std::string_view text) {
       return;
     }
     case TdCommand::Kind::kBadLogin:
+      state_.stats.CountRejection(core::Stats::Protocol::kTd, cmd.error);
       connection_.Send(core::MakeFrame(TdCodec::Error(cmd.error, cmd.message)));
       connection_.Disconnect(core::CloseCode::kInvalidName, cmd.error);
       return;
@@ -58,19 +61,22 @@ void TdProtocol::Login(const TdCommand& cmd) {
   request.list_names = true;
   auto joined = state_.router.Join(std::move(request));
   if (!joined.ok()) {
+    state_.stats.CountRejection(core::Stats::Protocol::kTd, "name_taken");
     connection_.Send(
         core::MakeFrame(TdCodec::Error("name_taken", core::ToStd(joined.status().message()))));
     connection_.Disconnect(core::CloseCode::kNameTaken, "name_taken");
     return;
   }
   logged_in_ = true;
-  state_.td_peers.fetch_add(1, std::memory_order_relaxed);
+  state_.stats.CountLogin(core::Stats::Protocol::kTd);
+  state_.stats.AddPeers(core::Stats::Protocol::kTd, 1);
   name_ = cmd.name;
   realm_ = std::move(realm);
   connection_.Send(core::MakeFrame(TdCodec::LoginSuccess(name_, joined->names)));
 }
 
 void TdProtocol::Reject(std::string_view error, std::string_view message) {
+  state_.stats.CountBadFrame(core::Stats::Protocol::kTd, error);
   connection_.Send(core::MakeFrame(TdCodec::Error(error, message)));
   bad_frames_.Charge(connection_, error);
 }
@@ -78,7 +84,7 @@ void TdProtocol::Reject(std::string_view error, std::string_view message) {
 void TdProtocol::OnClose() {
   if (!logged_in_) return;
   state_.router.Leave(realm_, name_, connection_.id());
-  state_.td_peers.fetch_sub(1, std::memory_order_relaxed);
+  state_.stats.AddPeers(core::Stats::Protocol::kTd, -1);
   logged_in_ = false;
 }
 

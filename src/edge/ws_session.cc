@@ -93,6 +93,7 @@ class WsSession final : public core::Peer,
       case WriteQueue::PushResult::kQueued:
         break;
       case WriteQueue::PushResult::kOverflow:
+        state_.stats.CountQueueOverflow();
         core::LogWarning("conn ", id_, ": send queue overflow (", queue_.size(), " frames, ",
                          queue_.bytes(), " bytes), closing as a slow consumer");
         StartClose(core::ToWire(core::CloseCode::kTryAgainLater), "slow consumer",
@@ -141,6 +142,12 @@ class WsSession final : public core::Peer,
 
   void OnRead(error_code ec, std::size_t bytes) {
     if (ec) {
+      // Beast closed these itself, with the code RFC 6455 gives them.
+      if (ec == websocket::error::message_too_big) {
+        state_.stats.CountClose(core::ToWire(core::CloseCode::kTooBig));
+      } else if (ec == websocket::error::bad_frame_payload) {
+        state_.stats.CountClose(core::ToWire(core::CloseCode::kInvalidPayload));
+      }
       if (!IsQuietEnd(ec)) core::LogInfo("conn ", id_, ": read ended: ", ec.message());
       End();
       return;
@@ -165,6 +172,7 @@ class WsSession final : public core::Peer,
     const core::Frame& frame = queue_.front();
     ws_.async_write(net::buffer(*frame), [self = shared_from_this(), frame](error_code ec,
                                                                             std::size_t) {
+      if (!ec) self->state_.stats.CountFrameOut(frame->size());
       self->OnWrite(ec);
     });
   }
@@ -189,6 +197,7 @@ class WsSession final : public core::Peer,
   void StartClose(std::uint16_t code, std::string_view reason, bool flush) {
     if (closing_) return;
     closing_ = true;
+    state_.stats.CountClose(code);
     if (code != core::ToWire(core::CloseCode::kNoStatus)) {
       close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
                                              beast::string_view(reason.data(), reason.size()));

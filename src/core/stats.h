@@ -1,0 +1,94 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace sig::core {
+
+// Counters of what the server does, for /metrics now and the admin GetStats later. Every label
+// comes from a fixed list here, so what clients send can never grow the number of series: a
+// type or reason outside the list is counted as "other". Thread-safe and lock-free (relaxed
+// atomics): counters are read as a whole only by a scrape, which needs no consistent cut.
+class Stats {
+ public:
+  enum class Protocol : std::uint8_t { kTd, kPeerJs };
+  static constexpr std::array<std::string_view, 2> kProtocols = {"td", "peerjs"};
+
+  // Message types across both protocols, matched case-insensitively ("OFFER" is "offer").
+  static constexpr std::array<std::string_view, 14> kTypes = {
+      "login",          "ping",           "heartbeat",       "offer",       "answer",
+      "candidate",      "leave",          "expire",          "stream_started",
+      "stream_stopped", "stream_restored", "page_opened",    "other",       "invalid"};
+  // Why a login (td) or handshake (PeerJS) was refused.
+  static constexpr std::array<std::string_view, 9> kRejections = {
+      "invalid_name", "invalid_room",     "name_taken",     "missing_params", "invalid_key",
+      "id_taken",     "concurrent_limit", "shutting_down",  "other"};
+  // Why a frame was bad (td error codes; PeerJS uses the first three).
+  static constexpr std::array<std::string_view, 8> kBadFrames = {
+      "invalid_json",      "invalid_message", "missing_type",   "not_logged_in",
+      "already_logged_in", "unknown_type",    "invalid_target", "other"};
+  static constexpr std::array<std::string_view, 3> kRelayFailures = {"target_not_found",
+                                                                     "hold_limit", "other"};
+  // Close codes the server sends; 1005 stands for a close frame without a code.
+  static constexpr std::array<std::uint16_t, 12> kCloseCodes = {
+      1000, 1001, 1003, 1005, 1007, 1008, 1009, 1012, 1013, 4000, 4001, 4002};
+  // Upper bounds (bytes) of the received message size histogram; +Inf is implied.
+  static constexpr std::array<double, 7> kSizeBuckets = {64, 256, 1024, 4096, 16384, 65536, 262144};
+
+  void CountLogin(Protocol p) { Add(logins_[Index(p)]); }
+  void CountRejection(Protocol p, std::string_view reason);
+  // One frame read from a peer: its type as the client wrote it ("" when it had none), size.
+  void CountFrameIn(Protocol p, std::string_view type, std::size_t bytes);
+  void CountFrameOut(std::size_t bytes);
+  void CountBadFrame(Protocol p, std::string_view reason);
+  void CountRelayFailure(std::string_view reason);
+  void CountClose(std::uint16_t code);
+  void CountQueueOverflow() { Add(queue_overflows_); }
+  // Registered peers: +1 on login or open, -1 when it goes.
+  void AddPeers(Protocol p, std::int64_t delta) {
+    peers_[Index(p)].fetch_add(delta, std::memory_order_relaxed);
+  }
+
+  std::uint64_t logins(std::size_t p) const { return Load(logins_[p]); }
+  std::uint64_t rejections(std::size_t p, std::size_t r) const { return Load(rejections_[p][r]); }
+  std::uint64_t frames_in(std::size_t p, std::size_t t) const { return Load(frames_in_[p][t]); }
+  std::uint64_t bad_frames(std::size_t p, std::size_t b) const { return Load(bad_frames_[p][b]); }
+  std::uint64_t relay_failures(std::size_t r) const { return Load(relay_failures_[r]); }
+  // Index kCloseCodes.size() counts codes outside the list.
+  std::uint64_t closes(std::size_t c) const { return Load(closes_[c]); }
+  std::uint64_t queue_overflows() const { return Load(queue_overflows_); }
+  std::uint64_t frames_out() const { return Load(frames_out_); }
+  std::uint64_t bytes_in() const { return Load(bytes_in_); }
+  std::uint64_t bytes_out() const { return Load(bytes_out_); }
+  std::int64_t peers(std::size_t p) const { return peers_[p].load(std::memory_order_relaxed); }
+  // Non-cumulative count in bucket b (b == kSizeBuckets.size() is the +Inf bucket).
+  std::uint64_t size_bucket(std::size_t b) const { return Load(size_buckets_[b]); }
+
+  // Position of `name` in `names`, or the last position (the "other" entry) if it is absent.
+  static std::size_t Lookup(std::span<const std::string_view> names, std::string_view name);
+
+ private:
+  using Counter = std::atomic<std::uint64_t>;
+  static std::size_t Index(Protocol p) { return static_cast<std::size_t>(p); }
+  static void Add(Counter& c, std::uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
+  static std::uint64_t Load(const Counter& c) { return c.load(std::memory_order_relaxed); }
+
+  std::array<Counter, 2> logins_{};
+  std::array<std::array<Counter, kRejections.size()>, 2> rejections_{};
+  std::array<std::array<Counter, kTypes.size()>, 2> frames_in_{};
+  std::array<std::array<Counter, kBadFrames.size()>, 2> bad_frames_{};
+  std::array<Counter, kRelayFailures.size()> relay_failures_{};
+  std::array<Counter, kCloseCodes.size() + 1> closes_{};
+  std::array<Counter, kSizeBuckets.size() + 1> size_buckets_{};
+  std::array<std::atomic<std::int64_t>, 2> peers_{};
+  Counter queue_overflows_{0};
+  Counter frames_out_{0};
+  Counter bytes_in_{0};
+  Counter bytes_out_{0};
+};
+
+}  // namespace sig::core

@@ -1,0 +1,214 @@
+#include "edge/metrics.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string_view>
+#include <vector>
+
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
+#include "core/stats.h"
+
+namespace sig::edge {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
+
+MetricFamily Family(std::string name, std::string help, MetricType type) {
+  MetricFamily family;
+  family.name = std::move(name);
+  family.help = std::move(help);
+  family.type = type;
+  return family;
+}
+
+void Add(MetricFamily& family, Labels labels, double value) {
+  ClientMetric metric;
+  metric.label = std::move(labels);
+  if (family.type == MetricType::Counter) {
+    metric.counter.value = value;
+  } else {
+    metric.gauge.value = value;
+  }
+  family.metric.push_back(std::move(metric));
+}
+
+ClientMetric::Label L(std::string_view name, std::string_view value) {
+  return {std::string(name), std::string(value)};
+}
+
+// One family with a protocol label and a second label from `names`.
+template <typename Get>
+MetricFamily ByProtocolAnd(std::string name, std::string help, std::string_view label,
+                           std::span<const std::string_view> names, Get get) {
+  MetricFamily family = Family(std::move(name), std::move(help), MetricType::Counter);
+  for (std::size_t p = 0; p < core::Stats::kProtocols.size(); ++p) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      Add(family, {L("protocol", core::Stats::kProtocols[p]), L(label, names[i])},
+          static_cast<double>(get(p, i)));
+    }
+  }
+  return family;
+}
+
+// Process metrics as the Prometheus client libraries name them, read from /proc/self.
+void AddProcessMetrics(std::vector<MetricFamily>& out) {
+  std::ifstream stat_file("/proc/self/stat");
+  const std::string stat((std::istreambuf_iterator<char>(stat_file)),
+                         std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::vector<std::string> f((std::istream_iterator<std::string>(fields)),
+                             std::istream_iterator<std::string>());
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  // f[11], f[12]: utime, stime (fields 14 and 15); f[20]: vsize; f[21]: rss in pages.
+  if (f.size() > 21) {
+    MetricFamily cpu = Family("process_cpu_seconds_total",
+                              "User and system CPU time spent, in seconds.", MetricType::Counter);
+    Add(cpu, {}, (std::stod(f[11]) + std::stod(f[12])) / ticks);
+    out.push_back(std::move(cpu));
+    MetricFamily rss = Family("process_resident_memory_bytes", "Resident memory size in bytes.",
+                              MetricType::Gauge);
+    Add(rss, {}, std::stod(f[21]) * page);
+    out.push_back(std::move(rss));
+    MetricFamily vsize = Family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+                                MetricType::Gauge);
+    Add(vsize, {}, std::stod(f[20]));
+    out.push_back(std::move(vsize));
+  }
+  double fds = 0;
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    while (const dirent* entry = readdir(dir)) {
+      if (entry->d_name[0] != '.') ++fds;
+    }
+    closedir(dir);
+    --fds;  // the directory handle itself
+  }
+  MetricFamily open_fds =
+      Family("process_open_fds", "Number of open file descriptors.", MetricType::Gauge);
+  Add(open_fds, {}, fds);
+  out.push_back(std::move(open_fds));
+}
+
+}  // namespace
+
+std::string RenderMetrics(const SharedState& state) {
+  const core::Stats& s = state.stats;
+  std::vector<MetricFamily> families;
+
+  MetricFamily build = Family("sig_build_info", "sigd build; the value is always 1.",
+                              MetricType::Gauge);
+  Add(build, {L("version", SIGD_VERSION)}, 1);
+  families.push_back(std::move(build));
+
+  MetricFamily connections = Family("sig_connections", "Open WebSocket connections.",
+                                    MetricType::Gauge);
+  Add(connections, {}, static_cast<double>(state.connections.size()));
+  families.push_back(std::move(connections));
+
+  MetricFamily peers = Family("sig_peers", "Registered peers (logged-in td, opened PeerJS).",
+                              MetricType::Gauge);
+  for (std::size_t p = 0; p < core::Stats::kProtocols.size(); ++p) {
+    Add(peers, {L("protocol", core::Stats::kProtocols[p])}, static_cast<double>(s.peers(p)));
+  }
+  families.push_back(std::move(peers));
+
+  MetricFamily held = Family("sig_held_frames", "PeerJS frames held for peers not yet connected.",
+                             MetricType::Gauge);
+  Add(held, {}, static_cast<double>(state.router.held_frames()));
+  families.push_back(std::move(held));
+
+  MetricFamily logins = Family("sig_logins_total", "Successful td logins and PeerJS opens.",
+                               MetricType::Counter);
+  for (std::size_t p = 0; p < core::Stats::kProtocols.size(); ++p) {
+    Add(logins, {L("protocol", core::Stats::kProtocols[p])}, static_cast<double>(s.logins(p)));
+  }
+  families.push_back(std::move(logins));
+
+  families.push_back(ByProtocolAnd(
+      "sig_login_rejections_total", "Logins and PeerJS handshakes refused, by reason.", "reason",
+      core::Stats::kRejections, [&](std::size_t p, std::size_t i) { return s.rejections(p, i); }));
+  families.push_back(ByProtocolAnd(
+      "sig_frames_received_total", "WebSocket messages read from peers, by message type.",
+      "type", core::Stats::kTypes, [&](std::size_t p, std::size_t i) { return s.frames_in(p, i); }));
+  families.push_back(ByProtocolAnd(
+      "sig_bad_frames_total", "Messages rejected as malformed or out of place, by reason.",
+      "reason", core::Stats::kBadFrames,
+      [&](std::size_t p, std::size_t i) { return s.bad_frames(p, i); }));
+
+  MetricFamily relay_failures = Family("sig_relay_failures_total",
+                                       "Messages that could not be delivered, by reason.",
+                                       MetricType::Counter);
+  for (std::size_t r = 0; r < core::Stats::kRelayFailures.size(); ++r) {
+    Add(relay_failures, {L("reason", core::Stats::kRelayFailures[r])},
+        static_cast<double>(s.relay_failures(r)));
+  }
+  families.push_back(std::move(relay_failures));
+
+  MetricFamily closes = Family("sig_closes_total",
+                               "WebSocket connections the server closed, by close code.",
+                               MetricType::Counter);
+  for (std::size_t c = 0; c <= core::Stats::kCloseCodes.size(); ++c) {
+    const std::string code = c < core::Stats::kCloseCodes.size()
+                                 ? std::to_string(core::Stats::kCloseCodes[c])
+                                 : std::string("other");
+    Add(closes, {L("code", code)}, static_cast<double>(s.closes(c)));
+  }
+  families.push_back(std::move(closes));
+
+  MetricFamily overflows = Family("sig_send_queue_overflows_total",
+                                  "Peers closed as slow consumers (1013).", MetricType::Counter);
+  Add(overflows, {}, static_cast<double>(s.queue_overflows()));
+  families.push_back(std::move(overflows));
+
+  MetricFamily frames_out = Family("sig_frames_sent_total", "WebSocket messages written to peers.",
+                                   MetricType::Counter);
+  Add(frames_out, {}, static_cast<double>(s.frames_out()));
+  families.push_back(std::move(frames_out));
+
+  MetricFamily bytes_in = Family("sig_received_bytes_total",
+                                 "Payload bytes of WebSocket messages read.", MetricType::Counter);
+  Add(bytes_in, {}, static_cast<double>(s.bytes_in()));
+  families.push_back(std::move(bytes_in));
+  MetricFamily bytes_out = Family("sig_sent_bytes_total",
+                                  "Payload bytes of WebSocket messages written.",
+                                  MetricType::Counter);
+  Add(bytes_out, {}, static_cast<double>(s.bytes_out()));
+  families.push_back(std::move(bytes_out));
+
+  MetricFamily sizes = Family("sig_message_size_bytes", "Size of WebSocket messages read.",
+                              MetricType::Histogram);
+  ClientMetric histogram;
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b <= core::Stats::kSizeBuckets.size(); ++b) {
+    cumulative += s.size_bucket(b);
+    ClientMetric::Bucket bucket;
+    bucket.cumulative_count = cumulative;
+    bucket.upper_bound = b < core::Stats::kSizeBuckets.size()
+                             ? core::Stats::kSizeBuckets[b]
+                             : std::numeric_limits<double>::infinity();
+    histogram.histogram.bucket.push_back(bucket);
+  }
+  histogram.histogram.sample_count = cumulative;
+  histogram.histogram.sample_sum = static_cast<double>(s.bytes_in());
+  sizes.metric.push_back(std::move(histogram));
+  families.push_back(std::move(sizes));
+
+  AddProcessMetrics(families);
+
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
+}  // namespace sig::edge
