@@ -2,6 +2,8 @@
 # and sanitizers (applied globally so tests and generated code are instrumented too).
 
 option(SIG_WARNINGS_AS_ERRORS "Treat warnings in first-party code as errors" ON)
+option(SIG_FUZZ "Build the libFuzzer targets (clang; configure with -fsanitize=fuzzer-no-link)" OFF)
+set(SIG_FUZZ_SECONDS 30 CACHE STRING "How long each fuzz target runs under ctest")
 set(SIG_SANITIZER "" CACHE STRING "Sanitizers to build with: '', 'address,undefined' or 'thread'")
 
 add_library(sig_warnings INTERFACE)

@@ -1,0 +1,40 @@
+// libFuzzer: the td codec on arbitrary frames. Beyond not crashing, a relayed frame must be a
+// JSON object whose members are the sender's (minus any "from") plus "from" set by the server.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <boost/json.hpp>
+
+#include "core/limits.h"
+#include "edge/td_codec.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const sig::core::Limits limits;
+  static const sig::edge::TdCodec codec(limits);
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  for (bool logged_in : {false, true}) {
+    const sig::edge::TdCommand cmd = codec.Decode(text, logged_in);
+    if (cmd.kind != sig::edge::TdCommand::Kind::kRelay &&
+        cmd.kind != sig::edge::TdCommand::Kind::kBroadcast) {
+      continue;
+    }
+    const std::string out = sig::edge::TdCodec::StampSender(text, "sender");
+    boost::json::error_code ec;
+    boost::json::value in_value = boost::json::parse(text, ec);
+    if (ec) __builtin_trap();  // Decode accepted what Boost.JSON rejects
+    boost::json::value out_value = boost::json::parse(out, ec);
+    if (ec || !out_value.is_object()) __builtin_trap();  // the splice broke the JSON
+    boost::json::object& got = out_value.as_object();
+    const auto* from = got.if_contains("from");
+    if (from == nullptr || !from->is_string() || from->as_string() != "sender") __builtin_trap();
+    // Every other member survives with its value; JSON.parse semantics (last duplicate wins)
+    // on both sides.
+    boost::json::object& sent = in_value.as_object();
+    sent.erase("from");
+    got.erase("from");
+    if (sent != got) __builtin_trap();
+  }
+  return 0;
+}
