@@ -42,6 +42,14 @@ void Add(MetricFamily& family, Labels labels, double value) {
   family.metric.push_back(std::move(metric));
 }
 
+// A family with one unlabelled sample.
+void AddSingle(std::vector<MetricFamily>& out, std::string name, std::string help, MetricType type,
+               double value) {
+  MetricFamily family = Family(std::move(name), std::move(help), type);
+  Add(family, {}, value);
+  out.push_back(std::move(family));
+}
+
 ClientMetric::Label L(std::string_view name, std::string_view value) {
   return {std::string(name), std::string(value)};
 }
@@ -73,18 +81,12 @@ void AddProcessMetrics(std::vector<MetricFamily>& out) {
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
   // f[11], f[12]: utime, stime (fields 14 and 15); f[20]: vsize; f[21]: rss in pages.
   if (f.size() > 21) {
-    MetricFamily cpu = Family("process_cpu_seconds_total",
-                              "User and system CPU time spent, in seconds.", MetricType::Counter);
-    Add(cpu, {}, (std::stod(f[11]) + std::stod(f[12])) / ticks);
-    out.push_back(std::move(cpu));
-    MetricFamily rss = Family("process_resident_memory_bytes", "Resident memory size in bytes.",
-                              MetricType::Gauge);
-    Add(rss, {}, std::stod(f[21]) * page);
-    out.push_back(std::move(rss));
-    MetricFamily vsize = Family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                                MetricType::Gauge);
-    Add(vsize, {}, std::stod(f[20]));
-    out.push_back(std::move(vsize));
+    AddSingle(out, "process_cpu_seconds_total", "User and system CPU time spent, in seconds.",
+              MetricType::Counter, (std::stod(f[11]) + std::stod(f[12])) / ticks);
+    AddSingle(out, "process_resident_memory_bytes", "Resident memory size in bytes.",
+              MetricType::Gauge, std::stod(f[21]) * page);
+    AddSingle(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
+              MetricType::Gauge, std::stod(f[20]));
   }
   double fds = 0;
   if (DIR* dir = opendir("/proc/self/fd")) {
@@ -94,10 +96,7 @@ void AddProcessMetrics(std::vector<MetricFamily>& out) {
     closedir(dir);
     --fds;  // the directory handle itself
   }
-  MetricFamily open_fds =
-      Family("process_open_fds", "Number of open file descriptors.", MetricType::Gauge);
-  Add(open_fds, {}, fds);
-  out.push_back(std::move(open_fds));
+  AddSingle(out, "process_open_fds", "Number of open file descriptors.", MetricType::Gauge, fds);
 }
 
 }  // namespace
@@ -111,10 +110,8 @@ std::string RenderMetrics(const SharedState& state) {
   Add(build, {L("version", SIGD_VERSION)}, 1);
   families.push_back(std::move(build));
 
-  MetricFamily connections = Family("sig_connections", "Open WebSocket connections.",
-                                    MetricType::Gauge);
-  Add(connections, {}, static_cast<double>(state.connections.size()));
-  families.push_back(std::move(connections));
+  AddSingle(families, "sig_connections", "Open WebSocket connections.", MetricType::Gauge,
+            static_cast<double>(state.connections.size()));
 
   MetricFamily peers = Family("sig_peers", "Registered peers (logged-in td, opened PeerJS).",
                               MetricType::Gauge);
@@ -123,10 +120,8 @@ std::string RenderMetrics(const SharedState& state) {
   }
   families.push_back(std::move(peers));
 
-  MetricFamily held = Family("sig_held_frames", "PeerJS frames held for peers not yet connected.",
-                             MetricType::Gauge);
-  Add(held, {}, static_cast<double>(state.router.held_frames()));
-  families.push_back(std::move(held));
+  AddSingle(families, "sig_held_frames", "PeerJS frames held for peers not yet connected.",
+            MetricType::Gauge, static_cast<double>(state.router.held_frames()));
 
   MetricFamily logins = Family("sig_logins_total", "Successful td logins and PeerJS opens.",
                                MetricType::Counter);
@@ -166,25 +161,14 @@ std::string RenderMetrics(const SharedState& state) {
   }
   families.push_back(std::move(closes));
 
-  MetricFamily overflows = Family("sig_send_queue_overflows_total",
-                                  "Peers closed as slow consumers (1013).", MetricType::Counter);
-  Add(overflows, {}, static_cast<double>(s.queue_overflows()));
-  families.push_back(std::move(overflows));
-
-  MetricFamily frames_out = Family("sig_frames_sent_total", "WebSocket messages written to peers.",
-                                   MetricType::Counter);
-  Add(frames_out, {}, static_cast<double>(s.frames_out()));
-  families.push_back(std::move(frames_out));
-
-  MetricFamily bytes_in = Family("sig_received_bytes_total",
-                                 "Payload bytes of WebSocket messages read.", MetricType::Counter);
-  Add(bytes_in, {}, static_cast<double>(s.bytes_in()));
-  families.push_back(std::move(bytes_in));
-  MetricFamily bytes_out = Family("sig_sent_bytes_total",
-                                  "Payload bytes of WebSocket messages written.",
-                                  MetricType::Counter);
-  Add(bytes_out, {}, static_cast<double>(s.bytes_out()));
-  families.push_back(std::move(bytes_out));
+  AddSingle(families, "sig_send_queue_overflows_total", "Peers closed as slow consumers (1013).",
+            MetricType::Counter, static_cast<double>(s.queue_overflows()));
+  AddSingle(families, "sig_frames_sent_total", "WebSocket messages written to peers.",
+            MetricType::Counter, static_cast<double>(s.frames_out()));
+  AddSingle(families, "sig_received_bytes_total", "Payload bytes of WebSocket messages read.",
+            MetricType::Counter, static_cast<double>(s.bytes_in()));
+  AddSingle(families, "sig_sent_bytes_total", "Payload bytes of WebSocket messages written.",
+            MetricType::Counter, static_cast<double>(s.bytes_out()));
 
   MetricFamily sizes = Family("sig_message_size_bytes", "Size of WebSocket messages read.",
                               MetricType::Histogram);
