@@ -28,7 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto* payload = in.as_object().if_contains("payload");
   const auto* relayed = o.if_contains("payload");
   if ((payload == nullptr) != (relayed == nullptr)) __builtin_trap();
-  if (payload != nullptr && *payload != *relayed) __builtin_trap();
+  // Serialized, because Boost.JSON 1.81 reads some overflowing numbers as NaN (NaN != NaN).
+  if (payload != nullptr && boost::json::serialize(*payload) != boost::json::serialize(*relayed)) {
+    __builtin_trap();
+  }
   if (o.size() != (payload != nullptr ? 4u : 3u)) __builtin_trap();
   return 0;
 }
