@@ -16,8 +16,6 @@ class TokenBucket {
   // Spends a token if one is left; false when the bucket is empty (the event is over the limit).
   bool TryTake(absl::Time now);
 
-  std::uint32_t tokens() const { return tokens_; }
-
  private:
   void Refill(absl::Time now);
 

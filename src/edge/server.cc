@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "core/strings.h"
 #include "absl/time/clock.h"
@@ -69,6 +70,33 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
   std::size_t next_ = 0;
 };
 
+// Expires PeerJS holds on a timer on contexts[0]: every hold_sweep_interval of real time it
+// asks the router to drop holds older than peerjs_expire_timeout by the injected clock.
+class Server::HoldSweeper : public std::enable_shared_from_this<HoldSweeper> {
+ public:
+  HoldSweeper(net::io_context& io, SharedState& state, absl::Duration interval)
+      : timer_(io), state_(state), interval_(interval) {}
+
+  void Start() {
+    timer_.expires_after(absl::ToChronoNanoseconds(interval_));
+    timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (ec) return;
+      self->state_.router.ExpireHeld(self->state_.clock.Now(),
+                                     self->state_.limits.peerjs_expire_timeout);
+      self->Start();
+    });
+  }
+
+  void Stop() {
+    net::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
+  }
+
+ private:
+  net::steady_timer timer_;
+  SharedState& state_;
+  absl::Duration interval_;
+};
+
 Server::Server(Options options, const core::Limits& limits, const core::Clock& clock)
     : options_(std::move(options)), limits_(limits), state_(limits, clock, options_.peerjs) {}
 
@@ -86,8 +114,8 @@ absl::Status Server::Start() {
   if (absl::Status s = listener_->Open({address, options_.port}); !s.ok()) return s;
   port_ = listener_->port();
   listener_->Accept();
-  sweep_timer_ = std::make_unique<net::steady_timer>(*contexts_[0]);
-  ScheduleSweep();
+  sweeper_ = std::make_shared<HoldSweeper>(*contexts_[0], state_, options_.hold_sweep_interval);
+  sweeper_->Start();
 
   for (auto& context : contexts_) {
     threads_.emplace_back([&io = *context] {
@@ -98,21 +126,12 @@ absl::Status Server::Start() {
   return absl::OkStatus();
 }
 
-void Server::ScheduleSweep() {
-  sweep_timer_->expires_after(absl::ToChronoNanoseconds(options_.hold_sweep_interval));
-  sweep_timer_->async_wait([this](error_code ec) {
-    if (ec) return;
-    state_.router.ExpireHeld(state_.clock.Now(), limits_.peerjs_expire_timeout);
-    ScheduleSweep();
-  });
-}
-
 void Server::Shutdown() {
   if (stopped_ || threads_.empty()) return;
   stopped_ = true;
   state_.shutting_down.store(true);
   listener_->Close();
-  net::post(*contexts_[0], [this] { sweep_timer_->cancel(); });
+  sweeper_->Stop();
   state_.connections.CloseAll(core::CloseCode::kGoingAway, "server shutting down");
   // Sessions leave the set when their socket is done; wait for that, bounded.
   const absl::Time deadline = absl::Now() + limits_.shutdown_grace;

@@ -7,11 +7,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/limits.h"
 #include "edge/shared_state.h"
-
-#include <boost/asio/steady_timer.hpp>
 
 namespace boost::asio {
 class io_context;
@@ -56,7 +55,7 @@ class Server {
 
  private:
   class Listener;
-  void ScheduleSweep();
+  class HoldSweeper;
 
   Options options_;
   const core::Limits& limits_;
@@ -64,7 +63,7 @@ class Server {
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<std::thread> threads_;
   std::shared_ptr<Listener> listener_;
-  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
+  std::shared_ptr<HoldSweeper> sweeper_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
 };

@@ -23,7 +23,7 @@ inline constexpr absl::Duration kWait = absl::Seconds(10);
 // A blocking WebSocket client over loopback for integration tests. Every operation has a
 // deadline. A read that times out stays pending and the next Read picks it up, so short polls
 // are safe; any other operation that times out leaves the client unusable.
-// A close frame from the server ends reads with status Aborted; close_code() then tells the code.
+// A close frame from the server ends reads with status Aborted; WaitClose() returns its code.
 class WsClient {
  public:
   static absl::StatusOr<std::unique_ptr<WsClient>> Connect(std::uint16_t port,
@@ -51,8 +51,6 @@ class WsClient {
   absl::Status Close(absl::Duration timeout = kWait);
   // Drops the TCP connection with no close frame.
   void Abort();
-
-  std::uint16_t close_code() const { return close_code_; }
 
  private:
   struct Impl;
