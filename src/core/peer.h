@@ -1,26 +1,31 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
+#include "absl/time/time.h"
+#include "core/frame.h"
+
 namespace sig::core {
 
-// An encoded frame, immutable and shared: a broadcast is encoded once and every recipient's queue
-// holds the same buffer.
-using Frame = std::shared_ptr<const std::string>;
-
-inline Frame MakeFrame(std::string bytes) {
-  return std::make_shared<const std::string>(std::move(bytes));
-}
+// What the admin plane may see of one connection: a snapshot, consistent per field only.
+struct PeerInfo {
+  std::string remote_address;  // "ip:port" of the client socket
+  absl::Time connected_at;
+  std::uint64_t frames_in = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t frames_out = 0;
+  std::uint64_t bytes_out = 0;
+  std::size_t queue_depth = 0;  // frames waiting in the send queue
+};
 
 // A connected peer as the router sees it. Implemented by edge::WsSession (and FakePeer in
 // tests). The router holds only weak references, so a peer's lifetime is its connection's.
 //
-// Thread rule: Deliver and Close are the only methods that may be called from any thread; they
-// hand the work to the peer's own executor and return at once. They never call back into the
-// router synchronously.
+// Thread rule: every method may be called from any thread. Deliver and Close hand the work to
+// the peer's own executor and return at once; none calls back into the router synchronously.
 class Peer {
  public:
   virtual ~Peer() = default;
@@ -30,6 +35,8 @@ class Peer {
 
   // Closes the connection with a WebSocket close code after flushing what is queued.
   virtual void Close(std::uint16_t code, std::string_view reason) = 0;
+
+  virtual PeerInfo Info() const = 0;
 };
 
 // Encodes the server-originated frames of one protocol, so the router can announce joins and

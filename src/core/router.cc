@@ -18,6 +18,12 @@ std::size_t ShardIndex(std::size_t hash, std::size_t shards) {
          shards;
 }
 
+// Moves the envelope's frame out; the envelope's frame is empty afterwards.
+Frame FrameOf(sig::v1::Envelope& envelope) {
+  return MakeFrame(std::move(*envelope.mutable_frame()), ClassifyFrameType(envelope.type()),
+                   envelope.received_ns());
+}
+
 }  // namespace
 
 std::size_t Router::IndexHash::operator()(const IndexKeyView& k) const {
@@ -92,10 +98,11 @@ absl::StatusOr<Router::JoinResult> Router::Join(JoinRequest request) {
     std::shared_ptr<Peer> joined = request.peer.lock();
     realm->members.emplace(
         std::string(name),
-        Member{request.conn_id, std::move(request.peer), request.notices,
+        Member{request.protocol, request.conn_id, std::move(request.peer), request.notices,
                join_seq_.fetch_add(1, std::memory_order_relaxed), std::string(request.token)});
     peer_count_.fetch_add(1, std::memory_order_relaxed);
 
+    Publish(PeerEvent::Kind::kJoined, request.protocol, realm_name, name, request.conn_id);
     if (request.list_names) {
       result.names.reserve(realm->members.size());
       for (const auto& [member_name, member] : realm->members) result.names.push_back(member_name);
@@ -128,6 +135,7 @@ void Router::Leave(std::string_view realm_name, std::string_view name, std::uint
     auto it = realm->members.find(name);
     if (it == realm->members.end() || it->second.conn_id != conn_id) return;
     const NoticeEncoder* notices = it->second.notices;
+    Publish(PeerEvent::Kind::kLeft, it->second.protocol, realm_name, name, conn_id);
     {
       IndexShard& shard = IndexShardFor(realm_name, name);
       MutexLock index_lock(&shard.mu);
@@ -162,13 +170,13 @@ absl::Status Router::Route(sig::v1::Envelope envelope, const NoticeEncoder* noti
         if (envelope.hold_if_absent()) return HoldFrame(envelope, notices);
         return absl::NotFoundError(StrCat("no peer named ", envelope.to()));
       }
-      target->Deliver(MakeFrame(std::move(*envelope.mutable_frame())));
+      target->Deliver(FrameOf(envelope));
       return absl::OkStatus();
     }
     case sig::v1::ROUTE_BROADCAST: {
       std::shared_ptr<Realm> realm = FindRealm(envelope.realm());
       if (realm == nullptr) return absl::OkStatus();
-      const Frame frame = MakeFrame(std::move(*envelope.mutable_frame()));
+      const Frame frame = FrameOf(envelope);
       ReaderMutexLock lock(&realm->mu);
       for (const auto& [member_name, member] : realm->members) {
         if (member_name == envelope.from()) continue;
@@ -190,7 +198,7 @@ absl::Status Router::HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder*
     // table is authoritative here.
     if (auto member = realm->members.find(envelope.to()); member != realm->members.end()) {
       if (auto target = member->second.peer.lock()) {
-        target->Deliver(MakeFrame(std::move(*envelope.mutable_frame())));
+        target->Deliver(FrameOf(envelope));
         return absl::OkStatus();
       }
     }
@@ -211,7 +219,7 @@ absl::Status Router::HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder*
     ++by_sender;
     hold.bytes += size;
     hold.frames.push_back(
-        HeldFrame{std::move(*envelope.mutable_from()), MakeFrame(std::move(*envelope.mutable_frame()))});
+        HeldFrame{std::string(envelope.from()), FrameOf(envelope)});
     held_frames_.fetch_add(1, std::memory_order_relaxed);
   }
   MutexLock lock(&holding_mu_);
@@ -303,6 +311,70 @@ std::vector<std::string> Router::Names(std::string_view realm_name) const {
   names.reserve(ordered.size());
   for (auto& [seq, name] : ordered) names.push_back(std::move(name));
   return names;
+}
+
+void Router::Publish(PeerEvent::Kind kind, Stats::Protocol protocol, std::string_view realm,
+                     std::string_view name, std::uint64_t conn_id) const {
+  if (events_ == nullptr || events_->watchers() == 0) return;
+  PeerEvent event;
+  event.kind = kind;
+  event.protocol = protocol;
+  event.realm = std::string(realm);
+  event.name = std::string(name);
+  event.conn_id = conn_id;
+  event.at = clock_.Now();
+  events_->Publish(event);
+}
+
+std::vector<Router::PeerRecord> Router::ListPeers(const PeerFilter& filter,
+                                                  std::uint64_t after_conn_id,
+                                                  std::size_t limit) const {
+  std::vector<std::pair<std::string, std::shared_ptr<Realm>>> realms;
+  if (!filter.realm.empty()) {
+    if (auto realm = FindRealm(filter.realm)) realms.emplace_back(filter.realm, std::move(realm));
+  } else {
+    for (const RealmShard& shard : realm_shards_) {
+      ReaderMutexLock lock(&shard.mu);
+      for (const auto& [name, realm] : shard.realms) realms.emplace_back(name, realm);
+    }
+  }
+  // A max-heap on conn_id of the `limit` smallest ids seen so far: memory stays O(limit).
+  const auto by_id = [](const PeerRecord& a, const PeerRecord& b) { return a.conn_id < b.conn_id; };
+  std::vector<PeerRecord> page;
+  if (limit == 0) return page;
+  for (const auto& [realm_name, realm] : realms) {
+    ReaderMutexLock lock(&realm->mu);
+    for (const auto& [name, member] : realm->members) {
+      if (member.conn_id <= after_conn_id || !filter.Matches(member.protocol, realm_name, name)) {
+        continue;
+      }
+      if (page.size() == limit && member.conn_id >= page.front().conn_id) continue;
+      // A peer that closed since it registered has nothing to report on.
+      std::shared_ptr<Peer> peer = member.peer.lock();
+      if (peer == nullptr) continue;
+      if (page.size() == limit) {
+        std::pop_heap(page.begin(), page.end(), by_id);
+        page.pop_back();
+      }
+      page.push_back(PeerRecord{member.protocol, realm_name, name, member.conn_id, std::move(peer)});
+      std::push_heap(page.begin(), page.end(), by_id);
+    }
+  }
+  std::sort_heap(page.begin(), page.end(), by_id);
+  return page;
+}
+
+std::optional<Router::PeerRecord> Router::FindPeer(std::string_view realm_name,
+                                                   std::string_view name) const {
+  std::shared_ptr<Realm> realm = FindRealm(realm_name);
+  if (realm == nullptr) return std::nullopt;
+  ReaderMutexLock lock(&realm->mu);
+  auto it = realm->members.find(name);
+  if (it == realm->members.end()) return std::nullopt;
+  std::shared_ptr<Peer> peer = it->second.peer.lock();
+  if (peer == nullptr) return std::nullopt;
+  return PeerRecord{it->second.protocol, std::string(realm_name), std::string(name),
+                    it->second.conn_id, std::move(peer)};
 }
 
 }  // namespace sig::core

@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,10 @@
 #include "core/mutex.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
+#include "core/events.h"
 #include "core/peer.h"
+#include "core/peer_filter.h"
+#include "core/stats.h"
 #include "sig/v1/envelope.pb.h"
 
 namespace sig::core {
@@ -43,6 +47,7 @@ struct HoldLimits {
 class Router {
  public:
   struct JoinRequest {
+    Stats::Protocol protocol = Stats::Protocol::kTd;
     std::string_view realm;
     std::string_view name;
     std::uint64_t conn_id = 0;
@@ -62,8 +67,18 @@ class Router {
     std::shared_ptr<Peer> replaced;    // the previous holder on a same-token takeover
   };
 
-  explicit Router(const Clock& clock, HoldLimits hold_limits = {})
-      : clock_(clock), hold_limits_(hold_limits) {}
+  // A registered peer, as the admin plane lists it.
+  struct PeerRecord {
+    Stats::Protocol protocol;
+    std::string realm;
+    std::string name;
+    std::uint64_t conn_id;
+    std::shared_ptr<Peer> peer;
+  };
+
+  // `events`, when given, hears every join and leave; it must outlive the router.
+  explicit Router(const Clock& clock, HoldLimits hold_limits = {}, EventHub* events = nullptr)
+      : clock_(clock), hold_limits_(hold_limits), events_(events) {}
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
 
@@ -95,6 +110,16 @@ class Router {
   // Names in `realm`, in the order they joined.
   std::vector<std::string> Names(std::string_view realm) const;
 
+  // Up to `limit` registered peers matching `filter` whose conn_id is above `after_conn_id`,
+  // in conn_id order. Connection ids only grow, so paging by the last id returned walks every
+  // peer present throughout the walk exactly once, whatever joins and leaves meanwhile.
+  // O(peers) per call: it walks every realm (one realm with a realm filter) under reader locks.
+  std::vector<PeerRecord> ListPeers(const PeerFilter& filter, std::uint64_t after_conn_id,
+                                    std::size_t limit) const;
+
+  // The peer holding `name` in `realm`, if any.
+  std::optional<PeerRecord> FindPeer(std::string_view realm, std::string_view name) const;
+
   // Registered peers across all realms.
   std::size_t peer_count() const { return peer_count_.load(std::memory_order_relaxed); }
 
@@ -106,6 +131,7 @@ class Router {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   struct Member {
+    Stats::Protocol protocol;
     std::uint64_t conn_id;
     std::weak_ptr<Peer> peer;
     const NoticeEncoder* notices;
@@ -177,9 +203,12 @@ class Router {
   void DropRealmIfEmpty(std::string_view name, const std::shared_ptr<Realm>& realm);
   absl::Status HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder* notices);
   void ReleaseHold(Realm& realm, Hold& hold) ABSL_EXCLUSIVE_LOCKS_REQUIRED(realm.mu);
+  void Publish(PeerEvent::Kind kind, Stats::Protocol protocol, std::string_view realm,
+               std::string_view name, std::uint64_t conn_id) const;
 
   const Clock& clock_;
   const HoldLimits hold_limits_;
+  EventHub* const events_;
   mutable std::array<RealmShard, kShards> realm_shards_;
   mutable std::array<IndexShard, kShards> index_shards_;
   std::atomic<std::size_t> peer_count_{0};

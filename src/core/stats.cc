@@ -1,24 +1,11 @@
 #include "core/stats.h"
 
 #include <algorithm>
-#include <cctype>
 
 namespace sig::core {
-namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-}  // namespace
-
 std::size_t Stats::Lookup(std::span<const std::string_view> names, std::string_view name) {
   for (std::size_t i = 0; i + 1 < names.size(); ++i) {
-    if (EqualsIgnoreCase(names[i], name)) return i;
+    if (names[i] == name) return i;
   }
   return names.size() - 1;
 }
@@ -27,20 +14,33 @@ void Stats::CountRejection(Protocol p, std::string_view reason) {
   Add(rejections_[Index(p)][Lookup(kRejections, reason)]);
 }
 
-void Stats::CountFrameIn(Protocol p, std::string_view type, std::size_t bytes) {
-  // "invalid" (the last entry) only for frames without a usable type; unknown types are "other".
-  const std::size_t t = type.empty() ? kTypes.size() - 1
-                                     : std::min(Lookup(kTypes, type), kTypes.size() - 2);
-  Add(frames_in_[Index(p)][t]);
+void Stats::CountFrameIn(Protocol p, FrameType type, std::size_t bytes) {
+  Add(frames_in_[Index(p)][core::Index(type)]);
   Add(bytes_in_, bytes);
   std::size_t b = 0;
   while (b < kSizeBuckets.size() && static_cast<double>(bytes) > kSizeBuckets[b]) ++b;
   Add(size_buckets_[b]);
 }
 
-void Stats::CountFrameOut(std::size_t bytes) {
-  Add(frames_out_);
+void Stats::CountFrameOut(Protocol p, FrameType type, std::size_t bytes) {
+  Add(frames_out_[Index(p)][core::Index(type)]);
   Add(bytes_out_, bytes);
+}
+
+void Stats::ObserveRelayLatency(std::int64_t nanos) {
+  if (nanos < 0) nanos = 0;
+  const double seconds = static_cast<double>(nanos) * 1e-9;
+  std::size_t b = 0;
+  while (b < kLatencyBuckets.size() && seconds > kLatencyBuckets[b]) ++b;
+  Add(latency_buckets_[b]);
+  Add(latency_sum_ns_, static_cast<std::uint64_t>(nanos));
+}
+
+void Stats::CountAdminCall(std::size_t method, int code) {
+  if (method >= kAdminMethods.size()) return;
+  const std::size_t c = code >= 0 && code < static_cast<int>(kGrpcCodes) ? static_cast<std::size_t>(code)
+                                                                          : 2;  // UNKNOWN
+  Add(admin_calls_[method][c]);
 }
 
 void Stats::CountBadFrame(Protocol p, std::string_view reason) {

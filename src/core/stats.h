@@ -7,9 +7,11 @@
 #include <span>
 #include <string_view>
 
+#include "core/frame.h"
+
 namespace sig::core {
 
-// Counters of what the server does, for /metrics now and the admin GetStats later. Every label
+// Counters of what the server does, for /metrics and the admin GetStats. Every label
 // comes from a fixed list here, so what clients send can never grow the number of series: a
 // type or reason outside the list is counted as "other". Thread-safe and lock-free (relaxed
 // atomics): counters are read as a whole only by a scrape, which needs no consistent cut.
@@ -18,15 +20,11 @@ class Stats {
   enum class Protocol : std::uint8_t { kTd, kPeerJs };
   static constexpr std::array<std::string_view, 2> kProtocols = {"td", "peerjs"};
 
-  // Message types across both protocols, matched case-insensitively ("OFFER" is "offer").
-  static constexpr std::array<std::string_view, 14> kTypes = {
-      "login",          "ping",           "heartbeat",       "offer",       "answer",
-      "candidate",      "leave",          "expire",          "stream_started",
-      "stream_stopped", "stream_restored", "page_opened",    "other",       "invalid"};
   // Why a login (td) or handshake (PeerJS) was refused.
-  static constexpr std::array<std::string_view, 9> kRejections = {
+  static constexpr std::array<std::string_view, 10> kRejections = {
       "invalid_name", "invalid_room",     "name_taken",     "missing_params", "invalid_key",
-      "id_taken",     "concurrent_limit", "shutting_down",  "other"};
+      "id_taken",     "concurrent_limit", "shutting_down",  "draining",
+      "other"};
   // Why a frame was bad (td error codes; PeerJS uses the first three).
   static constexpr std::array<std::string_view, 8> kBadFrames = {
       "invalid_json",      "invalid_message", "missing_type",   "not_logged_in",
@@ -38,16 +36,36 @@ class Stats {
       1000, 1001, 1003, 1005, 1007, 1008, 1009, 1012, 1013, 4000, 4001, 4002};
   // Upper bounds (bytes) of the received message size histogram; +Inf is implied.
   static constexpr std::array<double, 7> kSizeBuckets = {64, 256, 1024, 4096, 16384, 65536, 262144};
+  // Upper bounds (seconds) of the relay latency histogram: from reading a frame off the
+  // sender's socket to its write completing on the recipient's.
+  static constexpr std::array<double, 12> kLatencyBuckets = {
+      25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 100e-3, 1.0};
+  // Admin RPCs, and gRPC status codes 0..16 (grpc::StatusCode values).
+  static constexpr std::array<std::string_view, 6> kAdminMethods = {
+      "ListPeers", "GetPeer", "DisconnectPeer", "GetStats", "WatchEvents", "Drain"};
+  static constexpr std::size_t kGrpcCodes = 17;
+  static constexpr std::array<std::string_view, kGrpcCodes> kGrpcCodeNames = {
+      "OK",        "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",   "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",      "UNAVAILABLE",      "DATA_LOSS",
+      "UNAUTHENTICATED"};
 
   void CountLogin(Protocol p) { Add(logins_[Index(p)]); }
   void CountRejection(Protocol p, std::string_view reason);
-  // One frame read from a peer: its type as the client wrote it ("" when it had none), size.
-  void CountFrameIn(Protocol p, std::string_view type, std::size_t bytes);
-  void CountFrameOut(std::size_t bytes);
+  // One frame read from a peer, classified by ClassifyFrameType, and its payload size.
+  void CountFrameIn(Protocol p, FrameType type, std::size_t bytes);
+  // One frame written to a peer.
+  void CountFrameOut(Protocol p, FrameType type, std::size_t bytes);
+  void ObserveRelayLatency(std::int64_t nanos);
   void CountBadFrame(Protocol p, std::string_view reason);
   void CountRelayFailure(std::string_view reason);
   void CountClose(std::uint16_t code);
   void CountQueueOverflow() { Add(queue_overflows_); }
+  // Open WebSocket connections: +1 after the handshake, -1 when it ends.
+  void AddConnections(std::int64_t delta) { connections_.fetch_add(delta, std::memory_order_relaxed); }
+  // `method` indexes kAdminMethods; `code` is a grpc::StatusCode.
+  void CountAdminCall(std::size_t method, int code);
   // Registered peers: +1 on login or open, -1 when it goes.
   void AddPeers(Protocol p, std::int64_t delta) {
     peers_[Index(p)].fetch_add(delta, std::memory_order_relaxed);
@@ -61,7 +79,14 @@ class Stats {
   // Index kCloseCodes.size() counts codes outside the list.
   std::uint64_t closes(std::size_t c) const { return Load(closes_[c]); }
   std::uint64_t queue_overflows() const { return Load(queue_overflows_); }
-  std::uint64_t frames_out() const { return Load(frames_out_); }
+  std::uint64_t frames_out(std::size_t p, std::size_t t) const { return Load(frames_out_[p][t]); }
+  std::int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  std::uint64_t admin_calls(std::size_t m, std::size_t code) const {
+    return Load(admin_calls_[m][code]);
+  }
+  // Non-cumulative count in latency bucket b (b == kLatencyBuckets.size() is +Inf), and the sum.
+  std::uint64_t latency_bucket(std::size_t b) const { return Load(latency_buckets_[b]); }
+  double latency_sum_seconds() const { return static_cast<double>(Load(latency_sum_ns_)) * 1e-9; }
   std::uint64_t bytes_in() const { return Load(bytes_in_); }
   std::uint64_t bytes_out() const { return Load(bytes_out_); }
   std::int64_t peers(std::size_t p) const { return peers_[p].load(std::memory_order_relaxed); }
@@ -79,14 +104,18 @@ class Stats {
 
   std::array<Counter, 2> logins_{};
   std::array<std::array<Counter, kRejections.size()>, 2> rejections_{};
-  std::array<std::array<Counter, kTypes.size()>, 2> frames_in_{};
+  std::array<std::array<Counter, kFrameTypeNames.size()>, 2> frames_in_{};
+  std::array<std::array<Counter, kFrameTypeNames.size()>, 2> frames_out_{};
+  std::array<std::array<Counter, kGrpcCodes>, kAdminMethods.size()> admin_calls_{};
+  std::array<Counter, kLatencyBuckets.size() + 1> latency_buckets_{};
+  Counter latency_sum_ns_{0};
+  std::atomic<std::int64_t> connections_{0};
   std::array<std::array<Counter, kBadFrames.size()>, 2> bad_frames_{};
   std::array<Counter, kRelayFailures.size()> relay_failures_{};
   std::array<Counter, kCloseCodes.size() + 1> closes_{};
   std::array<Counter, kSizeBuckets.size() + 1> size_buckets_{};
   std::array<std::atomic<std::int64_t>, 2> peers_{};
   Counter queue_overflows_{0};
-  Counter frames_out_{0};
   Counter bytes_in_{0};
   Counter bytes_out_{0};
 };

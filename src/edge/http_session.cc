@@ -66,13 +66,17 @@ constexpr std::string_view kPeerJsAppJson =
     R"({"name":"PeerJS Server","description":"A server side element to broker connections )"
     R"(between PeerJS clients.","website":"https://peerjs.com/"})";
 
-// GET /health body: the seed's shape, plus registered peers by protocol.
+// GET /health body: the seed's shape, plus registered peers by protocol. `status` is "healthy"
+// while serving, else the lifecycle phase ("draining", "stopping").
 std::string HealthBody(const SharedState& state) {
   const absl::Time now = state.clock.Now();
+  const core::Lifecycle::Phase phase = state.lifecycle.phase();
+  const std::string_view status =
+      phase == core::Lifecycle::Phase::kServing ? "healthy" : core::Lifecycle::Name(phase);
   return absl::StrFormat(
-      R"({"status":"healthy","clientCount":%d,"uptime":%.3f,"timestamp":"%s",)"
+      R"({"status":"%s","clientCount":%d,"uptime":%.3f,"timestamp":"%s",)"
       R"("peers":{"td":%d,"peerjs":%d}})",
-      state.router.peer_count(), absl::ToDoubleSeconds(now - state.started_at),
+      std::string(status), state.router.peer_count(), absl::ToDoubleSeconds(now - state.started_at),
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
       state.stats.peers(0), state.stats.peers(1));
 }
@@ -111,12 +115,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (beast::websocket::is_upgrade(request)) {
       const std::string_view target(request.target().data(), request.target().size());
       const bool peerjs = TargetPath(target) == state_.peerjs.WebSocketPath();
-      if (state_.shutting_down.load()) {
+      if (const core::Lifecycle::Phase phase = state_.lifecycle.phase();
+          phase != core::Lifecycle::Phase::kServing) {
+        const bool draining = phase == core::Lifecycle::Phase::kDraining;
         state_.stats.CountRejection(peerjs ? core::Stats::Protocol::kPeerJs
                                            : core::Stats::Protocol::kTd,
-                                    "shutting_down");
-        Reply(MakeResponse(http::status::service_unavailable, R"({"error":"shutting down"})", kJson,
-                           request),
+                                    draining ? "draining" : "shutting_down");
+        Reply(MakeResponse(http::status::service_unavailable,
+                           draining ? R"({"error":"draining"})" : R"({"error":"shutting down"})",
+                           kJson, request),
               true);
         return;
       }
@@ -145,7 +152,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                           kJson, request);
     }
     if (path == "/health" || path == "/") {
-      return MakeResponse(http::status::ok, HealthBody(state_), kJson, request);
+      // 503 once not serving, so load balancers and readiness probes stop sending peers here.
+      return MakeResponse(state_.lifecycle.serving() ? http::status::ok
+                                                     : http::status::service_unavailable,
+                          HealthBody(state_), kJson, request);
     }
     if (path == "/metrics") {
       return MakeResponse(http::status::ok, RenderMetrics(state_), kMetricsContentType, request);

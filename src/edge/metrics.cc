@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <limits>
+#include <span>
 #include <sstream>
 #include <string_view>
 #include <vector>
@@ -68,6 +70,26 @@ MetricFamily ByProtocolAnd(std::string name, std::string help, std::string_view 
   return family;
 }
 
+// A histogram from non-cumulative bucket counts; bucket(bounds.size()) is the +Inf bucket.
+template <typename Get>
+MetricFamily Histogram(std::string name, std::string help, std::span<const double> bounds,
+                       Get bucket, double sum) {
+  MetricFamily family = Family(std::move(name), std::move(help), MetricType::Histogram);
+  ClientMetric metric;
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b <= bounds.size(); ++b) {
+    cumulative += bucket(b);
+    ClientMetric::Bucket out;
+    out.cumulative_count = cumulative;
+    out.upper_bound = b < bounds.size() ? bounds[b] : std::numeric_limits<double>::infinity();
+    metric.histogram.bucket.push_back(out);
+  }
+  metric.histogram.sample_count = cumulative;
+  metric.histogram.sample_sum = sum;
+  family.metric.push_back(std::move(metric));
+  return family;
+}
+
 // Process metrics as the Prometheus client libraries name them, read from /proc/self.
 void AddProcessMetrics(std::vector<MetricFamily>& out) {
   std::ifstream stat_file("/proc/self/stat");
@@ -111,7 +133,9 @@ std::string RenderMetrics(const SharedState& state) {
   families.push_back(std::move(build));
 
   AddSingle(families, "sig_connections", "Open WebSocket connections.", MetricType::Gauge,
-            static_cast<double>(state.connections.size()));
+            static_cast<double>(s.connections()));
+  AddSingle(families, "sig_draining", "1 while the server drains or stops, else 0.",
+            MetricType::Gauge, state.lifecycle.serving() ? 0 : 1);
 
   MetricFamily peers = Family("sig_peers", "Registered peers (logged-in td, opened PeerJS).",
                               MetricType::Gauge);
@@ -135,7 +159,11 @@ std::string RenderMetrics(const SharedState& state) {
       core::Stats::kRejections, [&](std::size_t p, std::size_t i) { return s.rejections(p, i); }));
   families.push_back(ByProtocolAnd(
       "sig_frames_received_total", "WebSocket messages read from peers, by message type.",
-      "type", core::Stats::kTypes, [&](std::size_t p, std::size_t i) { return s.frames_in(p, i); }));
+      "type", core::kFrameTypeNames,
+      [&](std::size_t p, std::size_t i) { return s.frames_in(p, i); }));
+  families.push_back(ByProtocolAnd(
+      "sig_frames_sent_total", "WebSocket messages written to peers, by message type.", "type",
+      core::kFrameTypeNames, [&](std::size_t p, std::size_t i) { return s.frames_out(p, i); }));
   families.push_back(ByProtocolAnd(
       "sig_bad_frames_total", "Messages rejected as malformed or out of place, by reason.",
       "reason", core::Stats::kBadFrames,
@@ -163,30 +191,37 @@ std::string RenderMetrics(const SharedState& state) {
 
   AddSingle(families, "sig_send_queue_overflows_total", "Peers closed as slow consumers (1013).",
             MetricType::Counter, static_cast<double>(s.queue_overflows()));
-  AddSingle(families, "sig_frames_sent_total", "WebSocket messages written to peers.",
-            MetricType::Counter, static_cast<double>(s.frames_out()));
   AddSingle(families, "sig_received_bytes_total", "Payload bytes of WebSocket messages read.",
             MetricType::Counter, static_cast<double>(s.bytes_in()));
   AddSingle(families, "sig_sent_bytes_total", "Payload bytes of WebSocket messages written.",
             MetricType::Counter, static_cast<double>(s.bytes_out()));
 
-  MetricFamily sizes = Family("sig_message_size_bytes", "Size of WebSocket messages read.",
-                              MetricType::Histogram);
-  ClientMetric histogram;
-  std::uint64_t cumulative = 0;
-  for (std::size_t b = 0; b <= core::Stats::kSizeBuckets.size(); ++b) {
-    cumulative += s.size_bucket(b);
-    ClientMetric::Bucket bucket;
-    bucket.cumulative_count = cumulative;
-    bucket.upper_bound = b < core::Stats::kSizeBuckets.size()
-                             ? core::Stats::kSizeBuckets[b]
-                             : std::numeric_limits<double>::infinity();
-    histogram.histogram.bucket.push_back(bucket);
+  families.push_back(Histogram(
+      "sig_message_size_bytes", "Size of WebSocket messages read.", core::Stats::kSizeBuckets,
+      [&](std::size_t b) { return s.size_bucket(b); }, static_cast<double>(s.bytes_in())));
+  families.push_back(Histogram(
+      "sig_relay_latency_seconds",
+      "Time from reading a relayed message off its sender's socket to writing it to a recipient.",
+      core::Stats::kLatencyBuckets, [&](std::size_t b) { return s.latency_bucket(b); },
+      s.latency_sum_seconds()));
+
+  // Every method's OK series exists from the start; other codes appear once they occur.
+  MetricFamily admin = Family("sig_admin_requests_total",
+                              "Admin gRPC calls, by method and status code.", MetricType::Counter);
+  for (std::size_t m = 0; m < core::Stats::kAdminMethods.size(); ++m) {
+    for (std::size_t c = 0; c < core::Stats::kGrpcCodes; ++c) {
+      const std::uint64_t n = s.admin_calls(m, c);
+      if (n == 0 && c != 0) continue;
+      Add(admin, {L("method", core::Stats::kAdminMethods[m]), L("code", core::Stats::kGrpcCodeNames[c])},
+          static_cast<double>(n));
+    }
   }
-  histogram.histogram.sample_count = cumulative;
-  histogram.histogram.sample_sum = static_cast<double>(s.bytes_in());
-  sizes.metric.push_back(std::move(histogram));
-  families.push_back(std::move(sizes));
+  families.push_back(std::move(admin));
+  AddSingle(families, "sig_admin_watchers", "Open admin WatchEvents streams.", MetricType::Gauge,
+            static_cast<double>(state.events.watchers()));
+  AddSingle(families, "sig_admin_watch_dropped_events_total",
+            "Peer events not delivered to a WatchEvents stream that fell behind.",
+            MetricType::Counter, static_cast<double>(state.events.dropped_total()));
 
   AddProcessMetrics(families);
 

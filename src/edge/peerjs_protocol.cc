@@ -20,9 +20,9 @@ PeerJsProtocol::PeerJsProtocol(Connection& connection, SharedState& state, std::
   token_ = std::move(params["token"]);
 }
 
-void PeerJsProtocol::Refuse(std::string_view reason, std::string frame) {
+void PeerJsProtocol::Refuse(std::string_view reason, std::string frame, core::FrameType type) {
   state_.stats.CountRejection(core::Stats::Protocol::kPeerJs, reason);
-  connection_.Send(core::MakeFrame(std::move(frame)));
+  connection_.Send(core::MakeFrame(std::move(frame), type));
   connection_.Disconnect(core::CloseCode::kNoStatus, "");
 }
 
@@ -38,6 +38,7 @@ void PeerJsProtocol::OnOpen() {
   }
   realm_ = PeerJsOptions::Realm(key_);
   core::Router::JoinRequest request;
+  request.protocol = core::Stats::Protocol::kPeerJs;
   request.realm = realm_;
   request.name = id_;
   request.conn_id = connection_.id();
@@ -48,7 +49,7 @@ void PeerJsProtocol::OnOpen() {
   auto joined = state_.router.Join(std::move(request));
   if (!joined.ok()) {
     if (absl::IsAlreadyExists(joined.status())) {
-      Refuse("id_taken", PeerJsCodec::IdTaken());
+      Refuse("id_taken", PeerJsCodec::IdTaken(), core::FrameType::kIdTaken);
     } else {
       Refuse("concurrent_limit",
              PeerJsCodec::Error("Server has reached its concurrent user limit"));
@@ -60,7 +61,7 @@ void PeerJsProtocol::OnOpen() {
   state_.stats.AddPeers(core::Stats::Protocol::kPeerJs, 1);
   last_heartbeat_ = state_.clock.Now();
   // OPEN goes out now; frames held for this id were posted by Join and follow it.
-  connection_.Send(core::MakeFrame(PeerJsCodec::Open()));
+  connection_.Send(core::MakeFrame(PeerJsCodec::Open(), core::FrameType::kOpen));
   if (joined->replaced) {
     // Same id and token: a reconnect. The old socket is closed, not orphaned (reference quirk 2).
     joined->replaced->Close(core::ToWire(core::CloseCode::kNormal), "replaced by a new connection");
@@ -70,7 +71,8 @@ void PeerJsProtocol::OnOpen() {
 void PeerJsProtocol::OnText(std::string_view text) {
   if (!registered_) return;
   PeerJsCommand cmd = state_.peerjs_codec.Decode(text, id_);
-  state_.stats.CountFrameIn(core::Stats::Protocol::kPeerJs, cmd.type, text.size());
+  state_.stats.CountFrameIn(core::Stats::Protocol::kPeerJs, core::ClassifyFrameType(cmd.type),
+                            text.size());
   switch (cmd.kind) {
     case PeerJsCommand::Kind::kHeartbeat:
       last_heartbeat_ = state_.clock.Now();
@@ -85,7 +87,8 @@ void PeerJsProtocol::OnText(std::string_view text) {
       return;
     case PeerJsCommand::Kind::kRelay: {
       auto envelope = core::MakeEnvelope(sig::v1::ROUTE_DIRECT, realm_, id_, cmd.dst,
-                                         std::move(cmd.type), std::move(cmd.frame));
+                                         std::move(cmd.type), std::move(cmd.frame),
+                                         core::MonotonicNanos());
       envelope.set_hold_if_absent(cmd.hold);
       absl::Status s = state_.router.Route(std::move(envelope), &state_.peerjs_codec);
       // Over the hold limits: the sender learns at once that the peer is unavailable.

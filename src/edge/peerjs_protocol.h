@@ -18,6 +18,7 @@ class PeerJsProtocol final : public Protocol {
   // `target` is the upgrade request's target, whose query carries key, id and token.
   PeerJsProtocol(Connection& connection, SharedState& state, std::string_view target);
 
+  core::Stats::Protocol kind() const override { return core::Stats::Protocol::kPeerJs; }
   void OnOpen() override;
   void OnText(std::string_view text) override;
   void OnClose() override;
@@ -26,7 +27,8 @@ class PeerJsProtocol final : public Protocol {
 
  private:
   // Sends `frame` and closes without a status code, counting `reason`.
-  void Refuse(std::string_view reason, std::string frame);
+  void Refuse(std::string_view reason, std::string frame,
+              core::FrameType type = core::FrameType::kError);
 
   Connection& connection_;
   SharedState& state_;

@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "core/close_code.h"
 #include "core/peer.h"
+#include "core/stats.h"
 
 namespace sig::edge {
 
@@ -34,6 +35,9 @@ class Connection {
 class Protocol {
  public:
   virtual ~Protocol() = default;
+
+  // Which protocol this is, for per-protocol counters.
+  virtual core::Stats::Protocol kind() const = 0;
 
   // The WebSocket handshake completed.
   virtual void OnOpen() {}

@@ -97,6 +97,33 @@ class Server::HoldSweeper : public std::enable_shared_from_this<HoldSweeper> {
   absl::Duration interval_;
 };
 
+// Closes what is left of a drain with 1012 once its grace period is over, on contexts[0].
+class Server::DrainTimer : public std::enable_shared_from_this<DrainTimer> {
+ public:
+  DrainTimer(net::io_context& io, SharedState& state) : timer_(io), state_(state) {}
+
+  // Any thread.
+  void Start(absl::Duration grace) {
+    net::post(timer_.get_executor(), [self = shared_from_this(), grace] {
+      self->timer_.expires_after(absl::ToChronoNanoseconds(grace));
+      self->timer_.async_wait([self](error_code ec) {
+        if (ec) return;
+        core::LogInfo("drain grace period over: closing ", self->state_.connections.size(),
+                      " connections with 1012");
+        self->state_.connections.CloseAll(core::CloseCode::kServiceRestart, "server draining");
+      });
+    });
+  }
+
+  void Stop() {
+    net::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
+  }
+
+ private:
+  net::steady_timer timer_;
+  SharedState& state_;
+};
+
 Server::Server(Options options, const core::Limits& limits, const core::Clock& clock)
     : options_(std::move(options)), limits_(limits), state_(limits, clock, options_.peerjs) {}
 
@@ -116,6 +143,11 @@ absl::Status Server::Start() {
   listener_->Accept();
   sweeper_ = std::make_shared<HoldSweeper>(*contexts_[0], state_, options_.hold_sweep_interval);
   sweeper_->Start();
+  drain_timer_ = std::make_shared<DrainTimer>(*contexts_[0], state_);
+  state_.lifecycle.AddListener(
+      [timer = drain_timer_](core::Lifecycle::Phase phase, absl::Duration grace) {
+        if (phase == core::Lifecycle::Phase::kDraining) timer->Start(grace);
+      });
 
   for (auto& context : contexts_) {
     threads_.emplace_back([&io = *context] {
@@ -129,9 +161,10 @@ absl::Status Server::Start() {
 void Server::Shutdown() {
   if (stopped_ || threads_.empty()) return;
   stopped_ = true;
-  state_.shutting_down.store(true);
+  state_.lifecycle.Stop();
   listener_->Close();
   sweeper_->Stop();
+  drain_timer_->Stop();
   state_.connections.CloseAll(core::CloseCode::kGoingAway, "server shutting down");
   // Sessions leave the set when their socket is done; wait for that, bounded.
   const absl::Time deadline = absl::Now() + limits_.shutdown_grace;

@@ -47,6 +47,9 @@ class Server {
   // The bound port, once started.
   std::uint16_t port() const { return port_; }
 
+  // Draining (state().lifecycle.Drain) refuses upgrades at once and closes the remaining
+  // WebSockets with 1012 after the drain's grace period; the server keeps running.
+  //
   // Refuses new connections, closes every WebSocket with 1001 after flushing what is queued,
   // waits up to limits.shutdown_grace for them to finish, then stops the threads. Idempotent.
   void Shutdown();
@@ -56,6 +59,7 @@ class Server {
  private:
   class Listener;
   class HoldSweeper;
+  class DrainTimer;
 
   Options options_;
   const core::Limits& limits_;
@@ -64,6 +68,7 @@ class Server {
   std::vector<std::thread> threads_;
   std::shared_ptr<Listener> listener_;
   std::shared_ptr<HoldSweeper> sweeper_;
+  std::shared_ptr<DrainTimer> drain_timer_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
 };

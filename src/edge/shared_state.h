@@ -10,6 +10,8 @@
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/close_code.h"
+#include "core/events.h"
+#include "core/lifecycle.h"
 #include "core/limits.h"
 #include "core/peer.h"
 #include "core/router.h"
@@ -41,9 +43,10 @@ struct SharedState {
       : limits(l),
         clock(c),
         peerjs(std::move(p)),
-        router(c, core::HoldLimits{l.held_max_frames_per_target,
-                                           l.held_max_bytes_per_target,
-                                           l.held_max_frames_per_sender}),
+        router(c,
+               core::HoldLimits{l.held_max_frames_per_target, l.held_max_bytes_per_target,
+                                l.held_max_frames_per_sender},
+               &events),
         td_codec(l),
         peerjs_codec(l) {}
 
@@ -52,6 +55,7 @@ struct SharedState {
   const core::Limits& limits;
   const core::Clock& clock;
   const PeerJsOptions peerjs;
+  core::EventHub events;  // before the router, which publishes to it
   core::Router router;
   ConnectionSet connections;
   TdCodec td_codec;
@@ -59,7 +63,7 @@ struct SharedState {
   absl::Time started_at = clock.Now();
   std::atomic<std::uint64_t> next_id{1};
   core::Stats stats;
-  std::atomic<bool> shutting_down{false};
+  core::Lifecycle lifecycle;
 };
 
 }  // namespace sig::edge

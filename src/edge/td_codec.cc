@@ -137,11 +137,11 @@ std::string TdCodec::TargetNotFound(std::string_view target) {
 }
 
 core::Frame TdCodec::PeerJoined(std::string_view name) const {
-  return core::MakeFrame(Notice("peer_connected", name));
+  return core::MakeFrame(Notice("peer_connected", name), core::FrameType::kPeerConnected);
 }
 
 core::Frame TdCodec::PeerLeft(std::string_view name) const {
-  return core::MakeFrame(Notice("peer_disconnected", name));
+  return core::MakeFrame(Notice("peer_disconnected", name), core::FrameType::kPeerDisconnected);
 }
 
 std::string TdCodec::Realm(std::string_view room) { return core::StrCat("td/", room); }

@@ -15,20 +15,24 @@ TdProtocol::TdProtocol(Connection& connection, SharedState& state)
 
 void TdProtocol::OnText(std::string_view text) {
   TdCommand cmd = state_.td_codec.Decode(text, logged_in_);
-  state_.stats.CountFrameIn(core::Stats::Protocol::kTd, cmd.type, text.size());
+  state_.stats.CountFrameIn(core::Stats::Protocol::kTd, core::ClassifyFrameType(cmd.type),
+                            text.size());
   switch (cmd.kind) {
     case TdCommand::Kind::kLogin:
       Login(cmd);
       return;
     case TdCommand::Kind::kPing:
-      connection_.Send(core::MakeFrame(TdCodec::Pong(absl::ToUnixMillis(state_.clock.Now()))));
+      connection_.Send(core::MakeFrame(TdCodec::Pong(absl::ToUnixMillis(state_.clock.Now())),
+                                       core::FrameType::kPong));
       return;
     case TdCommand::Kind::kRelay: {
       auto envelope = core::MakeEnvelope(sig::v1::ROUTE_DIRECT, realm_, name_, cmd.target,
-                                         std::move(cmd.type), TdCodec::StampSender(text, name_));
+                                         std::move(cmd.type), TdCodec::StampSender(text, name_),
+                                         core::MonotonicNanos());
       if (absl::Status s = state_.router.Route(std::move(envelope)); !s.ok()) {
         state_.stats.CountRelayFailure("target_not_found");
-        connection_.Send(core::MakeFrame(TdCodec::TargetNotFound(cmd.target)));
+        connection_.Send(
+            core::MakeFrame(TdCodec::TargetNotFound(cmd.target), core::FrameType::kError));
       }
       return;
     }
@@ -36,12 +40,13 @@ void TdProtocol::OnText(std::string_view text) {
       // A broadcast cannot miss: there is no status to act on.
       (void)state_.router.Route(core::MakeEnvelope(sig::v1::ROUTE_BROADCAST, realm_, name_, {},
                                                    std::move(cmd.type),
-                                                   TdCodec::StampSender(text, name_)));
+                                                   TdCodec::StampSender(text, name_),
+                                                   core::MonotonicNanos()));
       return;
     }
     case TdCommand::Kind::kBadLogin:
       state_.stats.CountRejection(core::Stats::Protocol::kTd, cmd.error);
-      connection_.Send(core::MakeFrame(TdCodec::Error(cmd.error, cmd.message)));
+      connection_.Send(core::MakeFrame(TdCodec::Error(cmd.error, cmd.message), core::FrameType::kError));
       connection_.Disconnect(core::CloseCode::kInvalidName, cmd.error);
       return;
     case TdCommand::Kind::kBadFrame:
@@ -53,6 +58,7 @@ void TdProtocol::OnText(std::string_view text) {
 void TdProtocol::Login(const TdCommand& cmd) {
   std::string realm = TdCodec::Realm(cmd.room);
   core::Router::JoinRequest request;
+  request.protocol = core::Stats::Protocol::kTd;
   request.realm = realm;
   request.name = cmd.name;
   request.conn_id = connection_.id();
@@ -63,7 +69,8 @@ void TdProtocol::Login(const TdCommand& cmd) {
   if (!joined.ok()) {
     state_.stats.CountRejection(core::Stats::Protocol::kTd, "name_taken");
     connection_.Send(
-        core::MakeFrame(TdCodec::Error("name_taken", core::ToStd(joined.status().message()))));
+        core::MakeFrame(TdCodec::Error("name_taken", core::ToStd(joined.status().message())),
+                        core::FrameType::kError));
     connection_.Disconnect(core::CloseCode::kNameTaken, "name_taken");
     return;
   }
@@ -72,12 +79,13 @@ void TdProtocol::Login(const TdCommand& cmd) {
   state_.stats.AddPeers(core::Stats::Protocol::kTd, 1);
   name_ = cmd.name;
   realm_ = std::move(realm);
-  connection_.Send(core::MakeFrame(TdCodec::LoginSuccess(name_, joined->names)));
+  connection_.Send(
+      core::MakeFrame(TdCodec::LoginSuccess(name_, joined->names), core::FrameType::kLoginSuccess));
 }
 
 void TdProtocol::Reject(std::string_view error, std::string_view message) {
   state_.stats.CountBadFrame(core::Stats::Protocol::kTd, error);
-  connection_.Send(core::MakeFrame(TdCodec::Error(error, message)));
+  connection_.Send(core::MakeFrame(TdCodec::Error(error, message), core::FrameType::kError));
   bad_frames_.Charge(connection_, error);
 }
 

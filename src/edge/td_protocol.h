@@ -15,6 +15,7 @@ class TdProtocol final : public Protocol {
  public:
   TdProtocol(Connection& connection, SharedState& state);
 
+  core::Stats::Protocol kind() const override { return core::Stats::Protocol::kTd; }
   void OnText(std::string_view text) override;
   void OnClose() override;
 

@@ -5,7 +5,7 @@
 namespace sig::edge {
 
 WriteQueue::PushResult WriteQueue::Push(core::Frame frame) {
-  const std::size_t size = frame->size();
+  const std::size_t size = frame->bytes.size();
   // A single frame larger than max_bytes is still accepted into an empty queue; the frame
   // limit on input already bounds what peers can make us send.
   if (!frames_.empty() &&
@@ -19,7 +19,7 @@ WriteQueue::PushResult WriteQueue::Push(core::Frame frame) {
 }
 
 bool WriteQueue::PopFront() {
-  bytes_ -= frames_.front()->size();
+  bytes_ -= frames_.front()->bytes.size();
   frames_.pop_front();
   return !frames_.empty();
 }

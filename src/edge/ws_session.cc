@@ -1,5 +1,6 @@
 #include "edge/ws_session.h"
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -11,6 +12,7 @@
 
 #include "absl/time/time.h"
 #include "core/log.h"
+#include "core/strings.h"
 #include "edge/write_queue.h"
 
 namespace sig::edge {
@@ -24,6 +26,19 @@ using error_code = boost::system::error_code;
 
 std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(d);
+}
+
+std::string RemoteAddress(const beast::tcp_stream& stream) {
+  error_code ec;
+  const auto endpoint = stream.socket().remote_endpoint(ec);
+  if (ec) return "";
+  const auto address = endpoint.address();
+  return address.is_v6() ? core::StrCat("[", address.to_string(), "]:", endpoint.port())
+                         : core::StrCat(address.to_string(), ":", endpoint.port());
+}
+
+void Bump(std::atomic<std::uint64_t>& counter, std::uint64_t n) {
+  counter.fetch_add(n, std::memory_order_relaxed);
 }
 
 // Expected ends of a connection, not worth a log line.
@@ -44,9 +59,11 @@ class WsSession final : public core::Peer,
                         public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(beast::tcp_stream&& stream, SharedState& state)
-      : ws_(std::move(stream)),
+      : remote_address_(RemoteAddress(stream)),
+        ws_(std::move(stream)),
         state_(state),
         id_(state.NextConnectionId()),
+        connected_at_(state.clock.Now()),
         queue_(state.limits.send_queue_max_frames, state.limits.send_queue_max_bytes),
         close_timer_(ws_.get_executor()),
         tick_timer_(ws_.get_executor()) {}
@@ -82,15 +99,29 @@ class WsSession final : public core::Peer,
     });
   }
 
+  core::PeerInfo Info() const override {
+    core::PeerInfo info;
+    info.remote_address = remote_address_;
+    info.connected_at = connected_at_;
+    info.frames_in = frames_in_.load(std::memory_order_relaxed);
+    info.bytes_in = bytes_in_.load(std::memory_order_relaxed);
+    info.frames_out = frames_out_.load(std::memory_order_relaxed);
+    info.bytes_out = bytes_out_.load(std::memory_order_relaxed);
+    info.queue_depth = queue_depth_.load(std::memory_order_relaxed);
+    return info;
+  }
+
   // Connection: this session's executor only.
   std::uint64_t id() const override { return id_; }
   void Send(core::Frame frame) override {
     if (closing_) return;
     switch (queue_.Push(std::move(frame))) {
       case WriteQueue::PushResult::kStartWrite:
+        SyncQueueDepth();
         DoWrite();
         break;
       case WriteQueue::PushResult::kQueued:
+        SyncQueueDepth();
         break;
       case WriteQueue::PushResult::kOverflow:
         state_.stats.CountQueueOverflow();
@@ -115,9 +146,13 @@ class WsSession final : public core::Peer,
     // Register before reading the shutdown flag, so Shutdown's CloseAll either sees this
     // session or this check sees the flag.
     state_.connections.Add(id_, weak_from_this());
+    state_.stats.AddConnections(1);
     registered_ = true;
-    if (state_.shutting_down.load()) {
+    // Upgrades are refused once not serving; this catches one that raced the phase change.
+    if (const auto phase = state_.lifecycle.phase(); phase == core::Lifecycle::Phase::kStopping) {
       StartClose(core::ToWire(core::CloseCode::kGoingAway), "server shutting down", true);
+    } else if (phase == core::Lifecycle::Phase::kDraining) {
+      StartClose(core::ToWire(core::CloseCode::kServiceRestart), "server draining", true);
     } else {
       protocol_->OnOpen();
       ScheduleTick();
@@ -160,6 +195,8 @@ class WsSession final : public core::Peer,
                    true);
       } else {
         const auto data = buffer_.cdata();
+        Bump(frames_in_, 1);
+        Bump(bytes_in_, data.size());
         protocol_->OnText(std::string_view(static_cast<const char*>(data.data()), data.size()));
       }
     }
@@ -170,9 +207,9 @@ class WsSession final : public core::Peer,
   void DoWrite() {
     writing_ = true;
     const core::Frame& frame = queue_.front();
-    ws_.async_write(net::buffer(*frame), [self = shared_from_this(), frame](error_code ec,
+    ws_.async_write(net::buffer(frame->bytes), [self = shared_from_this(), frame](error_code ec,
                                                                             std::size_t) {
-      if (!ec) self->state_.stats.CountFrameOut(frame->size());
+      if (!ec) self->Sent(*frame);
       self->OnWrite(ec);
     });
   }
@@ -185,12 +222,24 @@ class WsSession final : public core::Peer,
       return;
     }
     const bool more = !queue_.empty() && queue_.PopFront();
+    SyncQueueDepth();
     if (more) {
       DoWrite();
     } else if (closing_) {
       DoClose();
     }
   }
+
+  void Sent(const core::EncodedFrame& frame) {
+    Bump(frames_out_, 1);
+    Bump(bytes_out_, frame.bytes.size());
+    state_.stats.CountFrameOut(protocol_->kind(), frame.type, frame.bytes.size());
+    if (frame.received_ns != 0) {
+      state_.stats.ObserveRelayLatency(core::MonotonicNanos() - frame.received_ns);
+    }
+  }
+
+  void SyncQueueDepth() { queue_depth_.store(queue_.size(), std::memory_order_relaxed); }
 
   // Starts closing with `code`. With `flush`, queued frames go out first; without, they are
   // dropped (a slow consumer would never drain them). Either way the close_timeout bounds it.
@@ -203,7 +252,10 @@ class WsSession final : public core::Peer,
                                              beast::string_view(reason.data(), reason.size()));
     }
     tick_timer_.cancel();
-    if (!flush) queue_.Clear();
+    if (!flush) {
+      queue_.Clear();
+      SyncQueueDepth();
+    }
     // Stop routing to this peer at once; its departure is announced now, not at socket end.
     NotifyProtocolClosed();
     close_timer_.expires_after(ToChrono(state_.limits.close_timeout));
@@ -232,13 +284,25 @@ class WsSession final : public core::Peer,
     close_timer_.cancel();
     tick_timer_.cancel();
     queue_.Clear();
-    if (registered_) state_.connections.Remove(id_);
+    SyncQueueDepth();
+    if (registered_) {
+      state_.connections.Remove(id_);
+      state_.stats.AddConnections(-1);
+    }
     registered_ = false;
   }
 
+  const std::string remote_address_;  // before ws_, which takes the stream
   websocket::stream<beast::tcp_stream> ws_;
   SharedState& state_;
   const std::uint64_t id_;
+  const absl::Time connected_at_;
+  // Written on this session's executor, read by the admin plane from any thread.
+  std::atomic<std::uint64_t> frames_in_{0};
+  std::atomic<std::uint64_t> bytes_in_{0};
+  std::atomic<std::uint64_t> frames_out_{0};
+  std::atomic<std::uint64_t> bytes_out_{0};
+  std::atomic<std::size_t> queue_depth_{0};
   std::unique_ptr<Protocol> protocol_;
   beast::flat_buffer buffer_;
   WriteQueue queue_;

@@ -18,10 +18,11 @@ class FakePeer final : public core::Peer {
   }
   // The router never closes peers itself; nothing to record yet.
   void Close(std::uint16_t, std::string_view) override {}
+  core::PeerInfo Info() const override { return {}; }
   std::vector<std::string> Texts() const {
     core::MutexLock lock(&mu_);
     std::vector<std::string> out;
-    for (const auto& f : frames_) out.push_back(*f);
+    for (const auto& f : frames_) out.push_back(f->bytes);
     return out;
   }
   std::vector<core::Frame> Frames() const {

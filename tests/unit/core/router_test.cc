@@ -23,13 +23,14 @@ using ::testing::UnorderedElementsAre;
 class TextNotices final : public NoticeEncoder {
  public:
   Frame PeerJoined(std::string_view name) const override {
-    return MakeFrame("joined:" + std::string(name));
+    return MakeFrame("joined:" + std::string(name), FrameType::kPeerConnected);
   }
   Frame PeerLeft(std::string_view name) const override {
-    return MakeFrame("left:" + std::string(name));
+    return MakeFrame("left:" + std::string(name), FrameType::kPeerDisconnected);
   }
   Frame Expired(std::string_view absent, std::string_view sender) const override {
-    return MakeFrame("expired:" + std::string(absent) + ">" + std::string(sender));
+    return MakeFrame("expired:" + std::string(absent) + ">" + std::string(sender),
+                     FrameType::kExpire);
   }
 };
 
@@ -130,7 +131,7 @@ TEST_F(RouterTest, BroadcastSharesOneBufferAndSkipsSender) {
           .ok());
   EXPECT_EQ(a->Texts().back(), "joined:c");
   ASSERT_EQ(b->Frames().back(), c->Frames().back());  // the same shared buffer
-  EXPECT_EQ(*b->Frames().back(), "event");
+  EXPECT_EQ(b->Frames().back()->bytes, "event");
   EXPECT_THAT(elsewhere->Texts(), IsEmpty());
 }
 
@@ -303,6 +304,84 @@ TEST_F(RouterTest, HoldsAreBoundedPerTargetAndPerSender) {
   EXPECT_EQ(router_.Route(Held("b", "t4", std::string(101, 'x')), &notices_).code(),
             absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(router_.held_frames(), 4u);
+}
+
+TEST_F(RouterTest, ListPeersPagesInConnectionOrderAndFilters) {
+  auto b = Join("td/x", "b", 5);
+  auto a = Join("td/y", "a", 2);
+  auto c = Join("peerjs/k", "carol", 9);
+  auto d = Join("td/x", "bob", 7);
+  // The fixture's joins are all td; register one more as PeerJS.
+  auto e = std::make_shared<FakePeer>();
+  Router::JoinRequest r = Req("peerjs/k", "eve", 3, e, nullptr);
+  r.protocol = Stats::Protocol::kPeerJs;
+  ASSERT_TRUE(router_.Join(std::move(r)).ok());
+
+  const auto ids = [](const std::vector<Router::PeerRecord>& page) {
+    std::vector<std::uint64_t> out;
+    for (const auto& record : page) out.push_back(record.conn_id);
+    return out;
+  };
+  EXPECT_THAT(ids(router_.ListPeers({}, 0, 2)), ElementsAre(2, 3));
+  EXPECT_THAT(ids(router_.ListPeers({}, 3, 2)), ElementsAre(5, 7));
+  EXPECT_THAT(ids(router_.ListPeers({}, 7, 2)), ElementsAre(9));
+  EXPECT_THAT(ids(router_.ListPeers({}, 9, 2)), IsEmpty());
+  EXPECT_THAT(ids(router_.ListPeers({}, 0, 0)), IsEmpty());
+
+  PeerFilter by_realm;
+  by_realm.realm = "td/x";
+  EXPECT_THAT(ids(router_.ListPeers(by_realm, 0, 10)), ElementsAre(5, 7));
+  PeerFilter by_prefix;
+  by_prefix.name_prefix = "b";
+  EXPECT_THAT(ids(router_.ListPeers(by_prefix, 0, 10)), ElementsAre(5, 7));
+  PeerFilter by_protocol;
+  by_protocol.protocol = Stats::Protocol::kPeerJs;
+  const auto peerjs = router_.ListPeers(by_protocol, 0, 10);
+  EXPECT_THAT(ids(peerjs), ElementsAre(3));
+  EXPECT_EQ(peerjs[0].realm, "peerjs/k");
+  EXPECT_EQ(peerjs[0].name, "eve");
+  EXPECT_EQ(peerjs[0].peer, e);
+}
+
+TEST_F(RouterTest, ListPeersSkipsPeersWhoseConnectionIsGone) {
+  Join("td/x", "gone", 1);  // the FakePeer dies here; its registration stays until Leave
+  auto b = Join("td/x", "b", 2);
+  const auto page = router_.ListPeers({}, 0, 1);
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].conn_id, 2u);
+}
+
+TEST_F(RouterTest, FindPeerByRealmAndName) {
+  auto a = Join("td/x", "a", 4);
+  auto found = router_.FindPeer("td/x", "a");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->conn_id, 4u);
+  EXPECT_EQ(found->peer, a);
+  EXPECT_FALSE(router_.FindPeer("td/x", "b").has_value());
+  EXPECT_FALSE(router_.FindPeer("td/y", "a").has_value());
+}
+
+TEST(RouterEventsTest, JoinsAndLeavesArePublishedInOrder) {
+  testing::FakeClock clock;
+  EventHub hub;
+  Router router(clock, {}, &hub);
+  auto watcher = hub.Subscribe({}, 16);
+  auto peer = std::make_shared<FakePeer>();
+  ASSERT_TRUE(router.Join(Req("td/x", "a", 1, peer, nullptr)).ok());
+  router.Leave("td/x", "a", 2);  // not the holder: no event
+  router.Leave("td/x", "a", 1);
+  PeerEvent event;
+  std::uint64_t dropped = 0;
+  ASSERT_EQ(watcher->Next(absl::ZeroDuration(), &event, &dropped), EventSubscription::Wait::kEvent);
+  EXPECT_EQ(event.kind, PeerEvent::Kind::kJoined);
+  EXPECT_EQ(event.realm, "td/x");
+  EXPECT_EQ(event.name, "a");
+  EXPECT_EQ(event.conn_id, 1u);
+  EXPECT_EQ(event.at, clock.Now());
+  ASSERT_EQ(watcher->Next(absl::ZeroDuration(), &event, &dropped), EventSubscription::Wait::kEvent);
+  EXPECT_EQ(event.kind, PeerEvent::Kind::kLeft);
+  EXPECT_EQ(watcher->Next(absl::ZeroDuration(), &event, &dropped),
+            EventSubscription::Wait::kTimeout);
 }
 
 }  // namespace

@@ -7,20 +7,55 @@ namespace {
 
 using P = Stats::Protocol;
 
-std::size_t TypeIndex(std::string_view t) { return Stats::Lookup(Stats::kTypes, t); }
+TEST(FrameTypeTest, TypesMatchCaseInsensitivelyAndUnknownsAreOther) {
+  EXPECT_EQ(ClassifyFrameType("OFFER"), FrameType::kOffer);
+  EXPECT_EQ(ClassifyFrameType("offer"), FrameType::kOffer);
+  EXPECT_EQ(ClassifyFrameType("Id-Taken"), FrameType::kIdTaken);
+  EXPECT_EQ(ClassifyFrameType("my-custom-type"), FrameType::kOther);
+  EXPECT_EQ(ClassifyFrameType("offe"), FrameType::kOther);
+  // A client cannot claim the "invalid" or "other" buckets by name.
+  EXPECT_EQ(ClassifyFrameType("invalid"), FrameType::kOther);
+  EXPECT_EQ(ClassifyFrameType(""), FrameType::kInvalid);
+  for (std::size_t i = 0; i < Index(FrameType::kOther); ++i) {
+    EXPECT_EQ(Index(ClassifyFrameType(kFrameTypeNames[i])), i) << kFrameTypeNames[i];
+  }
+}
 
-TEST(StatsTest, TypesMatchCaseInsensitivelyAndUnknownsAreOther) {
+TEST(StatsTest, FramesCountByProtocolAndType) {
   Stats s;
-  s.CountFrameIn(P::kPeerJs, "OFFER", 10);
-  s.CountFrameIn(P::kTd, "offer", 10);
-  s.CountFrameIn(P::kTd, "my-custom-type", 10);
-  s.CountFrameIn(P::kTd, "invalid", 10);  // a client cannot claim the "invalid" bucket
-  s.CountFrameIn(P::kTd, "", 10);
-  EXPECT_EQ(s.frames_in(1, TypeIndex("offer")), 1u);
-  EXPECT_EQ(s.frames_in(0, TypeIndex("offer")), 1u);
-  EXPECT_EQ(s.frames_in(0, TypeIndex("other")), 2u);
-  EXPECT_EQ(s.frames_in(0, Stats::kTypes.size() - 1), 1u);
-  EXPECT_EQ(s.bytes_in(), 50u);
+  s.CountFrameIn(P::kPeerJs, FrameType::kOffer, 10);
+  s.CountFrameIn(P::kTd, FrameType::kOffer, 10);
+  s.CountFrameIn(P::kTd, FrameType::kOther, 10);
+  s.CountFrameOut(P::kTd, FrameType::kPong, 7);
+  EXPECT_EQ(s.frames_in(1, Index(FrameType::kOffer)), 1u);
+  EXPECT_EQ(s.frames_in(0, Index(FrameType::kOffer)), 1u);
+  EXPECT_EQ(s.frames_in(0, Index(FrameType::kOther)), 1u);
+  EXPECT_EQ(s.frames_out(0, Index(FrameType::kPong)), 1u);
+  EXPECT_EQ(s.bytes_in(), 30u);
+  EXPECT_EQ(s.bytes_out(), 7u);
+}
+
+TEST(StatsTest, RelayLatencyBucketsAreInclusiveUpperBounds) {
+  Stats s;
+  s.ObserveRelayLatency(25'000);   // exactly 25 us: first bucket
+  s.ObserveRelayLatency(25'001);   // second
+  s.ObserveRelayLatency(-5);       // a clock oddity counts as zero
+  s.ObserveRelayLatency(2'000'000'000);  // 2 s: +Inf
+  EXPECT_EQ(s.latency_bucket(0), 2u);
+  EXPECT_EQ(s.latency_bucket(1), 1u);
+  EXPECT_EQ(s.latency_bucket(Stats::kLatencyBuckets.size()), 1u);
+  EXPECT_DOUBLE_EQ(s.latency_sum_seconds(), 2.000050001);
+}
+
+TEST(StatsTest, AdminCallsCountByMethodAndCode) {
+  Stats s;
+  s.CountAdminCall(0, 0);
+  s.CountAdminCall(0, 16);
+  s.CountAdminCall(0, 99);  // not a gRPC code: UNKNOWN
+  s.CountAdminCall(Stats::kAdminMethods.size(), 0);  // not a method: ignored
+  EXPECT_EQ(s.admin_calls(0, 0), 1u);
+  EXPECT_EQ(s.admin_calls(0, 16), 1u);
+  EXPECT_EQ(s.admin_calls(0, 2), 1u);
 }
 
 TEST(StatsTest, ReasonsOutsideTheListAreOther) {
@@ -44,9 +79,9 @@ TEST(StatsTest, CloseCodesOutsideTheListShareOneBucket) {
 
 TEST(StatsTest, SizeBucketsAreInclusiveUpperBounds) {
   Stats s;
-  s.CountFrameIn(P::kTd, "ping", 64);
-  s.CountFrameIn(P::kTd, "ping", 65);
-  s.CountFrameIn(P::kTd, "ping", 1u << 20);
+  s.CountFrameIn(P::kTd, FrameType::kPing, 64);
+  s.CountFrameIn(P::kTd, FrameType::kPing, 65);
+  s.CountFrameIn(P::kTd, FrameType::kPing, 1u << 20);
   EXPECT_EQ(s.size_bucket(0), 1u);
   EXPECT_EQ(s.size_bucket(1), 1u);
   EXPECT_EQ(s.size_bucket(Stats::kSizeBuckets.size()), 1u);

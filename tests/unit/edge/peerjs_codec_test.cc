@@ -63,7 +63,8 @@ TEST_F(PeerJsCodecTest, ServerFramesMatchTheReferenceByteForByte) {
   EXPECT_EQ(PeerJsCodec::Error("Invalid key provided"),
             R"({"type":"ERROR","payload":{"msg":"Invalid key provided"}})");
   EXPECT_EQ(PeerJsCodec::IdTaken(), R"({"type":"ID-TAKEN","payload":{"msg":"ID is taken"}})");
-  EXPECT_EQ(*codec_.Expired("ghost", "alice"), R"({"type":"EXPIRE","src":"ghost","dst":"alice"})");
+  EXPECT_EQ(codec_.Expired("ghost", "alice")->bytes,
+            R"({"type":"EXPIRE","src":"ghost","dst":"alice"})");
   EXPECT_EQ(codec_.PeerJoined("x"), nullptr);
 }
 

@@ -116,8 +116,8 @@ TEST_F(TdCodecTest, EncodedFramesAreValidJson) {
   auto nf = boost::json::parse(TdCodec::TargetNotFound("ghost"));
   EXPECT_EQ(nf.at("error").as_string(), "target_not_found");
   EXPECT_EQ(nf.at("target").as_string(), "ghost");
-  EXPECT_EQ(*codec_.PeerJoined("x"), R"({"type":"peer_connected","peer":"x"})");
-  EXPECT_EQ(*codec_.PeerLeft("x"), R"({"type":"peer_disconnected","peer":"x"})");
+  EXPECT_EQ(codec_.PeerJoined("x")->bytes, R"({"type":"peer_connected","peer":"x"})");
+  EXPECT_EQ(codec_.PeerLeft("x")->bytes, R"({"type":"peer_disconnected","peer":"x"})");
 }
 
 TEST_F(TdCodecTest, Realms) {

@@ -22,13 +22,14 @@ class FakeConnection final : public Connection, public core::Peer {
  public:
   explicit FakeConnection(std::uint64_t id) : id_(id) {}
   std::uint64_t id() const override { return id_; }
-  void Send(core::Frame frame) override { sent.push_back(*frame); }
+  void Send(core::Frame frame) override { sent.push_back(frame->bytes); }
   void Disconnect(core::CloseCode code, std::string_view) override {
     closes.push_back(core::ToWire(code));
   }
   std::weak_ptr<core::Peer> AsPeer() override { return self; }
-  void Deliver(core::Frame frame) override { sent.push_back(*frame); }
+  void Deliver(core::Frame frame) override { sent.push_back(frame->bytes); }
   void Close(std::uint16_t code, std::string_view) override { closes.push_back(code); }
+  core::PeerInfo Info() const override { return {}; }
 
   std::string LastType() const {
     return std::string(boost::json::parse(sent.back()).at("type").as_string());

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/time/time.h"
+#include "core/mutex.h"
+#include "core/peer_filter.h"
+#include "core/stats.h"
+
+namespace sig::core {
+
+// A change in who is connected, as the admin plane's WatchEvents reports it.
+struct PeerEvent {
+  enum class Kind : std::uint8_t { kJoined, kLeft, kKicked };
+  Kind kind = Kind::kJoined;
+  Stats::Protocol protocol = Stats::Protocol::kTd;
+  std::string realm;
+  std::string name;
+  std::uint64_t conn_id = 0;
+  absl::Time at;
+  // kKicked only: the close code and reason the operator gave.
+  std::uint16_t close_code = 0;
+  std::string reason;
+};
+
+// One watcher's bounded queue of events. A watcher that falls behind loses the newest events,
+// never memory: past `capacity` each event is counted as dropped instead of queued, and the
+// count is handed to the watcher with the next event it takes.
+class EventSubscription {
+ public:
+  EventSubscription(PeerFilter filter, std::size_t capacity)
+      : filter_(std::move(filter)), capacity_(capacity) {}
+
+  enum class Wait { kEvent, kTimeout, kClosed };
+  // Waits up to `timeout` for an event. On kEvent, `*event` is the oldest queued one and
+  // `*dropped` the events lost since the previous kEvent (usually 0).
+  Wait Next(absl::Duration timeout, PeerEvent* event, std::uint64_t* dropped);
+
+ private:
+  friend class EventHub;
+  // Returns false when the event was dropped for want of room.
+  bool Offer(const PeerEvent& event);
+  void Close();
+
+  const PeerFilter filter_;
+  const std::size_t capacity_;
+  // std::mutex, not core::Mutex: it pairs with a condition variable.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<PeerEvent> queue_;
+  std::uint64_t dropped_ = 0;
+  bool closed_ = false;
+};
+
+// Fans peer events out to the current watchers. Thread-safe. Publishing costs one atomic load
+// when nobody watches, so the router can call it on every join and leave.
+class EventHub {
+ public:
+  std::shared_ptr<EventSubscription> Subscribe(PeerFilter filter, std::size_t capacity);
+  void Unsubscribe(const std::shared_ptr<EventSubscription>& subscription);
+  void Publish(const PeerEvent& event);
+  // Ends every subscription (their Next returns kClosed) and refuses new ones: shutdown.
+  void Close();
+
+  std::size_t watchers() const { return watchers_.load(std::memory_order_relaxed); }
+  // Events lost to slow watchers since start.
+  std::uint64_t dropped_total() const { return dropped_total_.load(std::memory_order_relaxed); }
+
+ private:
+  mutable Mutex mu_;
+  std::vector<std::shared_ptr<EventSubscription>> subscriptions_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<std::size_t> watchers_{0};
+  std::atomic<std::uint64_t> dropped_total_{0};
+};
+
+}  // namespace sig::core

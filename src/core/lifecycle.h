@@ -1,0 +1,47 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "core/mutex.h"
+
+namespace sig::core {
+
+// Whether the server takes new peers, shared by the edge (refuses upgrades, answers /health)
+// and the admin plane (gRPC health, Drain). Phases only move forward:
+// serving → draining → stopping, or serving → stopping.
+class Lifecycle {
+ public:
+  enum class Phase : std::uint8_t { kServing, kDraining, kStopping };
+  // Called on the thread that changed the phase, outside any lock. `grace` is the drain's grace
+  // period (zero when stopping).
+  using Listener = std::function<void(Phase phase, absl::Duration grace)>;
+
+  Phase phase() const { return phase_.load(std::memory_order_acquire); }
+  bool serving() const { return phase() == Phase::kServing; }
+  static std::string_view Name(Phase phase);
+
+  void AddListener(Listener listener);
+
+  // Serving → draining: new peers are refused now, the remaining ones closed with 1012 after
+  // `grace`. FailedPrecondition when not serving.
+  absl::Status Drain(absl::Duration grace);
+
+  // Any phase → stopping. Returns false if already stopping.
+  bool Stop();
+
+ private:
+  bool Advance(Phase from_at_most, Phase to, absl::Duration grace);
+
+  std::atomic<Phase> phase_{Phase::kServing};
+  Mutex mu_;
+  std::vector<Listener> listeners_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sig::core
