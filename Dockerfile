@@ -8,8 +8,8 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 RUN cmake --preset release -DBUILD_TESTING=OFF \
- && cmake --build --preset release --target sigd \
- && strip build/release/src/sigd/sigd
+ && cmake --build --preset release --target sigd sigctl \
+ && strip build/release/src/sigd/sigd build/release/tools/sigctl/sigctl
 
 FROM debian:bookworm-slim
 COPY tools/runtime-packages.txt /tmp/runtime-packages.txt
@@ -19,7 +19,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin sigd
 COPY --from=build /src/build/release/src/sigd/sigd /usr/local/bin/sigd
+COPY --from=build /src/build/release/tools/sigctl/sigctl /usr/local/bin/sigctl
 USER sigd
+# 8080: WebSocket + HTTP. The admin API listens on 127.0.0.1:50051 inside the container; publish
+# it only on a private network, with ADMIN_ADDR=0.0.0.0:50051 and ADMIN_TOKEN set.
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s CMD ["/bin/bash", "-c", \

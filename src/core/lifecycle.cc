@@ -16,20 +16,22 @@ std::string_view Lifecycle::Name(Phase phase) {
   return "unknown";
 }
 
-void Lifecycle::AddListener(Listener listener) {
+std::size_t Lifecycle::AddListener(Listener listener) {
   MutexLock lock(&mu_);
-  listeners_.push_back(std::move(listener));
+  listeners_.emplace_back(next_handle_, std::move(listener));
+  return next_handle_++;
+}
+
+void Lifecycle::RemoveListener(std::size_t handle) {
+  MutexLock lock(&mu_);
+  std::erase_if(listeners_, [handle](const auto& entry) { return entry.first == handle; });
 }
 
 bool Lifecycle::Advance(Phase from_at_most, Phase to, absl::Duration grace) {
-  std::vector<Listener> listeners;
-  {
-    MutexLock lock(&mu_);
-    if (phase_.load(std::memory_order_relaxed) > from_at_most) return false;
-    phase_.store(to, std::memory_order_release);
-    listeners = listeners_;
-  }
-  for (const Listener& listener : listeners) listener(to, grace);
+  MutexLock lock(&mu_);
+  if (phase_.load(std::memory_order_relaxed) > from_at_most) return false;
+  phase_.store(to, std::memory_order_release);
+  for (const auto& [handle, listener] : listeners_) listener(to, grace);
   return true;
 }
 

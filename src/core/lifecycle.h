@@ -1,9 +1,11 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -19,15 +21,19 @@ namespace sig::core {
 class Lifecycle {
  public:
   enum class Phase : std::uint8_t { kServing, kDraining, kStopping };
-  // Called on the thread that changed the phase, outside any lock. `grace` is the drain's grace
-  // period (zero when stopping).
+  // Called on the thread that changed the phase, under the lifecycle's lock (so RemoveListener
+  // waits for a call in progress): a listener must not call back into the Lifecycle. `grace` is
+  // the drain's grace period (zero when stopping).
   using Listener = std::function<void(Phase phase, absl::Duration grace)>;
 
   Phase phase() const { return phase_.load(std::memory_order_acquire); }
   bool serving() const { return phase() == Phase::kServing; }
   static std::string_view Name(Phase phase);
 
-  void AddListener(Listener listener);
+  // Returns a handle for RemoveListener; an object that registers `this` must remove it before
+  // it goes.
+  std::size_t AddListener(Listener listener);
+  void RemoveListener(std::size_t handle);
 
   // Serving → draining: new peers are refused now, the remaining ones closed with 1012 after
   // `grace`. FailedPrecondition when not serving.
@@ -41,7 +47,8 @@ class Lifecycle {
 
   std::atomic<Phase> phase_{Phase::kServing};
   Mutex mu_;
-  std::vector<Listener> listeners_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<std::size_t, Listener>> listeners_ ABSL_GUARDED_BY(mu_);
+  std::size_t next_handle_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace sig::core

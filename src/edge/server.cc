@@ -144,7 +144,7 @@ absl::Status Server::Start() {
   sweeper_ = std::make_shared<HoldSweeper>(*contexts_[0], state_, options_.hold_sweep_interval);
   sweeper_->Start();
   drain_timer_ = std::make_shared<DrainTimer>(*contexts_[0], state_);
-  state_.lifecycle.AddListener(
+  drain_listener_ = state_.lifecycle.AddListener(
       [timer = drain_timer_](core::Lifecycle::Phase phase, absl::Duration grace) {
         if (phase == core::Lifecycle::Phase::kDraining) timer->Start(grace);
       });
@@ -162,6 +162,8 @@ void Server::Shutdown() {
   if (stopped_ || threads_.empty()) return;
   stopped_ = true;
   state_.lifecycle.Stop();
+  // The listener holds the timer, which must not outlive its io_context.
+  state_.lifecycle.RemoveListener(drain_listener_);
   listener_->Close();
   sweeper_->Stop();
   drain_timer_->Stop();

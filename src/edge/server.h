@@ -69,6 +69,7 @@ class Server {
   std::shared_ptr<Listener> listener_;
   std::shared_ptr<HoldSweeper> sweeper_;
   std::shared_ptr<DrainTimer> drain_timer_;
+  std::size_t drain_listener_ = 0;  // in state_.lifecycle
   std::uint16_t port_ = 0;
   bool stopped_ = false;
 };

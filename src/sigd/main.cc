@@ -18,6 +18,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "admin/admin_server.h"
 #include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -67,6 +68,12 @@ ABSL_FLAG(int, held_max_bytes_per_target, static_cast<int>(kDefaults.held_max_by
           "PeerJS: most bytes waiting for one absent peer");
 ABSL_FLAG(int, held_max_frames_per_sender, static_cast<int>(kDefaults.held_max_frames_per_sender),
           "PeerJS: most messages one peer may have waiting for absent peers");
+ABSL_FLAG(std::string, admin_addr, "127.0.0.1:50051",
+          "gRPC admin listener host:port (empty: no admin API). Keep it off public interfaces");
+ABSL_FLAG(std::string, admin_token, "",
+          "When set, admin calls need the metadata 'authorization: Bearer <token>'");
+ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(30),
+          "How long a Drain without a grace period leaves peers connected before 1012");
 ABSL_FLAG(absl::Duration, shutdown_grace, kDefaults.shutdown_grace,
           "On SIGTERM/SIGINT, how long to wait for connections to close before exiting");
 
@@ -131,6 +138,7 @@ int main(int argc, char** argv) {
       !Positive("send_queue_max_frames", queue_frames) ||
       !Positive("send_queue_max_bytes", queue_bytes) || !Positive("bad_frame_burst", bad_burst) ||
       !Positive("ping_interval", absl::GetFlag(FLAGS_ping_interval)) ||
+      !Positive("drain_grace", absl::GetFlag(FLAGS_drain_grace)) ||
       !Positive("http_timeout", absl::GetFlag(FLAGS_http_timeout)) ||
       !Positive("close_timeout", absl::GetFlag(FLAGS_close_timeout)) ||
       !Positive("concurrent_limit", concurrent) ||
@@ -178,12 +186,33 @@ int main(int argc, char** argv) {
   std::printf("sigd listening on %s:%u\n", options.host.c_str(), server.port());
   std::fflush(stdout);
 
+  sig::admin::AdminServer::Options admin_options;
+  admin_options.address = absl::GetFlag(FLAGS_admin_addr);
+  admin_options.service.token = absl::GetFlag(FLAGS_admin_token);
+  admin_options.service.version = SIGD_VERSION;
+  admin_options.service.default_drain_grace = absl::GetFlag(FLAGS_drain_grace);
+  sig::edge::SharedState& state = server.state();
+  sig::admin::AdminServer admin(admin_options, {state.router, state.stats, state.events,
+                                                state.lifecycle, clock, state.started_at});
+  if (!admin_options.address.empty()) {
+    if (absl::Status s = admin.Start(); !s.ok()) {
+      sig::core::LogError("sigd: ", s.message());
+      return 1;
+    }
+    // Second stdout line: where the admin API listens (its port may have been 0).
+    const std::string host =
+        admin_options.address.substr(0, admin_options.address.rfind(':'));
+    std::printf("sigd admin listening on %s:%d\n", host.c_str(), admin.port());
+    std::fflush(stdout);
+  }
+
   boost::asio::io_context signals_context(1);
   boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     sig::core::LogInfo("signal ", signal, ": closing connections");
     server.Shutdown();
+    admin.Shutdown(absl::Seconds(1));
   });
   signals_context.run();
   sig::core::LogInfo("sigd stopped");

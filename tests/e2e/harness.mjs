@@ -10,7 +10,7 @@ export const WAIT_MS = 20000;
 export async function startSigd(extraArgs = []) {
   const binary = process.env.SIGD_BINARY;
   if (!binary) throw new Error('SIGD_BINARY is not set');
-  const proc = spawn(binary, ['--host=127.0.0.1', '--port=0', ...extraArgs], {
+  const proc = spawn(binary, ['--host=127.0.0.1', '--port=0', '--admin_addr=127.0.0.1:0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise((resolve, reject) => {

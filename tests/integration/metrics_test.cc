@@ -66,6 +66,9 @@ TEST_F(MetricsTest, CountersMoveWithTrafficAndNoPeerNameIsALabel) {
   ASSERT_TRUE(a && b);
   ASSERT_TRUE(a->Send(R"({"type":"offer","target":"bob"})").ok());
   ASSERT_TRUE(b->ReadType("offer").ok());
+  // b's session writes one frame at a time, so its pong arriving proves the offer's write
+  // completed and was counted.
+  ExpectPongNext(*b);
   ASSERT_TRUE(a->Send(R"({"type":"offer","target":"nobody"})").ok());
   ASSERT_TRUE(a->ReadType("error").ok());
   ASSERT_TRUE(a->Send("not json").ok());
@@ -95,6 +98,10 @@ TEST_F(MetricsTest, CountersMoveWithTrafficAndNoPeerNameIsALabel) {
               HasSubstr(R"(sig_login_rejections_total{protocol="peerjs",reason="invalid_key"} 1)"));
   EXPECT_THAT(text, HasSubstr(R"(sig_closes_total{code="4000"} 1)"));
   EXPECT_THAT(text, HasSubstr(R"(sig_closes_total{code="1005"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(sig_frames_sent_total{protocol="td",type="offer"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(sig_frames_sent_total{protocol="peerjs",type="open"} 1)"));
+  // b's offer for certain; pj's OFFER to itself may not have finished its write yet.
+  EXPECT_THAT(text, ::testing::ContainsRegex("sig_relay_latency_seconds_count [12]\n"));
   EXPECT_THAT(text, Not(HasSubstr("alice-secret-name")));
 }
 

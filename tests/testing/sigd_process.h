@@ -8,32 +8,31 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "testing/subprocess.h"
 
 namespace sig::testing {
 
-// sigd run as a child process on 127.0.0.1 and port 0. Start() waits (bounded) for the
-// "sigd listening on HOST:PORT" line and reads the port from it. The destructor kills the child
-// if the test did not reap it.
+// sigd run as a child process on 127.0.0.1 and port 0, its admin API on 127.0.0.1 and port 0.
+// Start() waits (bounded) for the two "... listening on HOST:PORT" lines and reads the ports.
 class SigdProcess {
  public:
   static absl::StatusOr<SigdProcess> Start(const std::string& binary,
                                            const std::vector<std::string>& extra_args = {});
-  SigdProcess(SigdProcess&& other) noexcept;
-  SigdProcess& operator=(SigdProcess&&) = delete;
-  ~SigdProcess();
 
   std::uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  std::uint16_t admin_port() const { return admin_port_; }
+  pid_t pid() const { return process_.pid(); }
 
   // Sends `signal` to the child.
-  void Signal(int signal) const;
+  void Signal(int signal) const { process_.Signal(signal); }
   // Waits for the child to exit; returns its wait status.
-  absl::StatusOr<int> Wait(absl::Duration timeout);
+  absl::StatusOr<int> Wait(absl::Duration timeout) { return process_.Wait(timeout); }
 
  private:
-  SigdProcess(pid_t pid, std::uint16_t port) : pid_(pid), port_(port) {}
-  pid_t pid_ = -1;
+  explicit SigdProcess(Subprocess process) : process_(std::move(process)) {}
+  Subprocess process_;
   std::uint16_t port_ = 0;
+  std::uint16_t admin_port_ = 0;
 };
 
 }  // namespace sig::testing

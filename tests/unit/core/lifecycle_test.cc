@@ -26,6 +26,16 @@ TEST(LifecycleTest, DrainThenStopNotifiesListenersOnce) {
   EXPECT_EQ(seen[1], std::make_pair(Phase::kStopping, absl::ZeroDuration()));
 }
 
+TEST(LifecycleTest, RemovedListenerIsNotCalled) {
+  Lifecycle lifecycle;
+  int calls = 0;
+  const std::size_t handle = lifecycle.AddListener([&](Phase, absl::Duration) { ++calls; });
+  lifecycle.AddListener([&](Phase, absl::Duration) { calls += 10; });
+  lifecycle.RemoveListener(handle);
+  EXPECT_TRUE(lifecycle.Stop());
+  EXPECT_EQ(calls, 10);
+}
+
 TEST(LifecycleTest, StopWithoutDrain) {
   Lifecycle lifecycle;
   EXPECT_TRUE(lifecycle.Stop());

@@ -1,0 +1,54 @@
+#include "admin/admin_server.h"
+
+#include <chrono>
+#include <utility>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "core/log.h"
+
+namespace sig::admin {
+
+AdminServer::AdminServer(Options options, AdminService::Core core)
+    : options_(std::move(options)), core_(core), service_(core, options_.service) {}
+
+AdminServer::~AdminServer() { Shutdown(absl::ZeroDuration()); }
+
+absl::Status AdminServer::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  // Called, not left to the library's static initializer: with --as-needed the linker drops an
+  // unreferenced libgrpc++_reflection and reflection would answer UNIMPLEMENTED.
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.address, grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(&service_);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    server_.reset();
+    return absl::UnavailableError("cannot serve the admin API on " + options_.address);
+  }
+  SetServing(core_.lifecycle.serving());
+  listener_ = core_.lifecycle.AddListener(
+      [this](core::Lifecycle::Phase, absl::Duration) { SetServing(false); });
+  return absl::OkStatus();
+}
+
+void AdminServer::SetServing(bool serving) {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus("", serving);
+  health->SetServingStatus(v1::SignalAdmin::service_full_name(), serving);
+}
+
+void AdminServer::Shutdown(absl::Duration grace) {
+  if (server_ == nullptr) return;
+  core_.lifecycle.RemoveListener(listener_);
+  SetServing(false);
+  core_.events.Close();
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
+  server_->Wait();
+  server_.reset();
+}
+
+}  // namespace sig::admin

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "admin/admin_service.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace sig::admin {
+
+// The gRPC listener for the operator plane: SignalAdmin, grpc.health.v1.Health and server
+// reflection (v1alpha, the one gRPC 1.51 serves). Health reports SERVING for "" and for
+// "sig.admin.v1.SignalAdmin" until the lifecycle leaves serving, then NOT_SERVING.
+//
+// Health and reflection need no token: probes must work without secrets, and reflection only
+// describes the schema. Bind to loopback or a private interface (the default is 127.0.0.1).
+class AdminServer {
+ public:
+  struct Options {
+    std::string address = "127.0.0.1:50051";  // host:port; port 0 picks a free one
+    AdminService::Options service;
+  };
+
+  AdminServer(Options options, AdminService::Core core);
+  ~AdminServer();
+  AdminServer(const AdminServer&) = delete;
+  AdminServer& operator=(const AdminServer&) = delete;
+
+  // Binds and serves. Unavailable if the address cannot be bound.
+  absl::Status Start();
+  int port() const { return port_; }
+
+  // Ends WatchEvents streams, lets other calls finish for up to `grace`, then cancels them.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  void SetServing(bool serving);
+
+  Options options_;
+  AdminService::Core core_;
+  AdminService service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::size_t listener_ = 0;  // in core_.lifecycle
+};
+
+}  // namespace sig::admin

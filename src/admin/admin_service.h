@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "absl/time/time.h"
+#include "core/clock.h"
+#include "core/events.h"
+#include "core/lifecycle.h"
+#include "core/router.h"
+#include "core/stats.h"
+#include "sig/admin/v1/admin.grpc.pb.h"
+
+namespace sig::admin {
+
+// sig.admin.v1.SignalAdmin over the core: it sees peers only through core::Router and
+// core::Peer, never sockets, so a forced disconnect is core::Peer::Close. Synchronous gRPC
+// handlers; every one is thread-safe because everything it touches in the core is.
+//
+// Each call is authorized first (with a token configured, `authorization: Bearer <token>`),
+// then counted in core::Stats by method and status code.
+class AdminService final : public sig::admin::v1::SignalAdmin::Service {
+ public:
+  struct Core {
+    core::Router& router;
+    core::Stats& stats;
+    core::EventHub& events;
+    core::Lifecycle& lifecycle;
+    const core::Clock& clock;
+    absl::Time started_at;
+  };
+  struct Options {
+    std::string token;    // empty: no authorization required
+    std::string version;  // reported by GetStats
+    absl::Duration default_drain_grace = absl::Seconds(30);
+    std::size_t watch_queue = 1024;  // events buffered per WatchEvents stream
+    // How often a WatchEvents handler with nothing to send checks for cancellation.
+    absl::Duration watch_poll = absl::Milliseconds(200);
+  };
+
+  AdminService(Core core, Options options);
+
+  grpc::Status ListPeers(grpc::ServerContext* context, const v1::ListPeersRequest* request,
+                         v1::ListPeersResponse* response) override;
+  grpc::Status GetPeer(grpc::ServerContext* context, const v1::GetPeerRequest* request,
+                       v1::Peer* response) override;
+  grpc::Status DisconnectPeer(grpc::ServerContext* context,
+                              const v1::DisconnectPeerRequest* request,
+                              v1::DisconnectPeerResponse* response) override;
+  grpc::Status GetStats(grpc::ServerContext* context, const v1::GetStatsRequest* request,
+                        v1::Stats* response) override;
+  grpc::Status WatchEvents(grpc::ServerContext* context, const v1::WatchEventsRequest* request,
+                           grpc::ServerWriter<v1::PeerEvent>* writer) override;
+  grpc::Status Drain(grpc::ServerContext* context, const v1::DrainRequest* request,
+                     v1::DrainResponse* response) override;
+
+ private:
+  enum class Method : std::size_t;  // positions in core::Stats::kAdminMethods
+
+  // Authorizes, runs `handler`, counts the outcome.
+  template <typename Handler>
+  grpc::Status Call(Method method, const grpc::ServerContext& context, Handler&& handler);
+  grpc::Status Authorize(const grpc::ServerContext& context) const;
+
+  Core core_;
+  const Options options_;
+};
+
+}  // namespace sig::admin

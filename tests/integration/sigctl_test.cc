@@ -1,0 +1,174 @@
+// sigctl as a subprocess against a live sigd subprocess: each command, its --json output parsed
+// and checked, and the exit status contract (0 done, 1 call failed, 2 usage).
+
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/sigd_process.h"
+#include "testing/subprocess.h"
+#include "testing/ws_client.h"
+
+namespace sig {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kToken[] = "test-token";
+
+class SigctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto sigd = testing::SigdProcess::Start(SIGD_BINARY, {std::string("--admin_token=") + kToken});
+    ASSERT_TRUE(sigd.ok()) << sigd.status();
+    sigd_.emplace(*std::move(sigd));
+  }
+
+  std::vector<std::string> Args(std::vector<std::string> command, bool with_token = true) const {
+    std::vector<std::string> args = {SIGCTL_BINARY,
+                                     "--addr=127.0.0.1:" + std::to_string(sigd_->admin_port()),
+                                     "--timeout=10s"};
+    if (with_token) args.push_back(std::string("--token=") + kToken);
+    args.insert(args.end(), command.begin(), command.end());
+    return args;
+  }
+
+  testing::Subprocess::Result Run(std::vector<std::string> command, bool with_token = true) {
+    auto child = testing::Subprocess::Start(Args(std::move(command), with_token));
+    EXPECT_TRUE(child.ok()) << child.status();
+    if (!child.ok()) return {};
+    auto result = child->Finish(testing::kWait);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : testing::Subprocess::Result{};
+  }
+
+  // Runs a --json command that must succeed and returns its parsed output.
+  boost::json::value Json(std::vector<std::string> command) {
+    command.insert(command.begin(), "--json");
+    auto result = Run(std::move(command));
+    EXPECT_EQ(result.exit_code, 0) << result.out;
+    boost::system::error_code ec;
+    boost::json::value value = boost::json::parse(result.out, ec);
+    EXPECT_FALSE(ec) << result.out;
+    return value;
+  }
+
+  std::unique_ptr<testing::WsClient> LoggedIn(std::string_view name) {
+    auto client = testing::WsClient::Connect(sigd_->port(), "/");
+    EXPECT_TRUE(client.ok()) << client.status();
+    if (!client.ok()) return nullptr;
+    EXPECT_TRUE((*client)->Login(name, "ops").ok());
+    return *std::move(client);
+  }
+
+  std::optional<testing::SigdProcess> sigd_;
+};
+
+TEST_F(SigctlTest, PeersAndPeer) {
+  auto alice = LoggedIn("alice");
+  auto bob = LoggedIn("bob");
+  const boost::json::value peers = Json({"peers", "--page_size=1"});  // walks every page
+  const auto& list = peers.at("peers").as_array();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].at("name").as_string(), "alice");
+  EXPECT_EQ(list[1].at("name").as_string(), "bob");
+  EXPECT_EQ(list[0].at("realm").as_string(), "td/ops");
+  EXPECT_EQ(list[0].at("protocol").as_string(), "PROTOCOL_TD");
+
+  const boost::json::value peer = Json({"peer", "td/ops", "bob"});
+  EXPECT_EQ(peer.at("name").as_string(), "bob");
+  EXPECT_THAT(std::string(peer.at("remote_address").as_string()), HasSubstr("127.0.0.1:"));
+
+  auto table = Run({"peers", "--prefix=al"});
+  EXPECT_EQ(table.exit_code, 0);
+  EXPECT_THAT(table.out, HasSubstr("alice"));
+  EXPECT_THAT(table.out, ::testing::Not(HasSubstr("bob")));
+
+  auto missing = Run({"peer", "td/ops", "nobody"});
+  EXPECT_EQ(missing.exit_code, 1);
+}
+
+TEST_F(SigctlTest, KickClosesThePeer) {
+  auto alice = LoggedIn("alice");
+  auto bob = LoggedIn("bob");
+  const boost::json::value kicked = Json({"kick", "td/ops", "bob", "--code=4003", "--reason=bye"});
+  EXPECT_EQ(kicked.at("code").as_int64(), 4003);
+  auto code = bob->WaitClose();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 4003);
+  EXPECT_TRUE(alice->ReadType("peer_disconnected").ok());
+}
+
+TEST_F(SigctlTest, StatsAndHealth) {
+  auto alice = LoggedIn("alice");
+  const boost::json::value stats = Json({"stats"});
+  EXPECT_EQ(stats.at("phase").as_string(), "SERVING_PHASE_SERVING");
+  EXPECT_EQ(stats.at("peers_by_protocol").at("td").as_string(), "1");  // uint64 is a JSON string
+  const boost::json::value health = Json({"health"});
+  EXPECT_EQ(health.at("status").as_string(), "SERVING");
+  auto unknown = Run({"health", "--service=no.such.Service"});
+  EXPECT_EQ(unknown.exit_code, 1);  // NOT_FOUND
+}
+
+TEST_F(SigctlTest, WatchPrintsJoinAndLeave) {
+  auto watch = testing::Subprocess::Start(Args({"--json", "watch", "--count=2"}));
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  auto ready = watch->ReadStderrLine(testing::kWait);
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_EQ(*ready, "sigctl: watching");
+  {
+    auto carol = LoggedIn("carol");
+    ASSERT_TRUE(carol->Close().ok());
+  }
+  auto result = watch->Finish(testing::kWait);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 0);
+  std::vector<boost::json::value> events;
+  std::size_t start = 0;
+  for (std::size_t end; (end = result->out.find('\n', start)) != std::string::npos; start = end + 1) {
+    events.push_back(boost::json::parse(result->out.substr(start, end - start)));
+  }
+  ASSERT_EQ(events.size(), 2u) << result->out;
+  EXPECT_EQ(events[0].at("kind").as_string(), "KIND_JOINED");
+  EXPECT_EQ(events[0].at("name").as_string(), "carol");
+  EXPECT_EQ(events[1].at("kind").as_string(), "KIND_LEFT");
+}
+
+TEST_F(SigctlTest, DrainThenHealthFails) {
+  auto alice = LoggedIn("alice");
+  const boost::json::value drained = Json({"drain", "--grace=100ms"});
+  EXPECT_EQ(drained.at("connections").as_string(), "1");
+  auto code = alice->WaitClose();
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 1012);
+  auto health = Run({"health"});
+  EXPECT_EQ(health.exit_code, 1);
+  EXPECT_THAT(health.out, HasSubstr("NOT_SERVING"));
+  auto again = Run({"drain"});
+  EXPECT_EQ(again.exit_code, 1);  // FAILED_PRECONDITION
+}
+
+TEST_F(SigctlTest, ExitStatusContract) {
+  EXPECT_EQ(Run({"stats"}, /*with_token=*/false).exit_code, 1);  // UNAUTHENTICATED
+  EXPECT_EQ(Run({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Run({"--no_such_option", "stats"}).exit_code, 2);
+  EXPECT_EQ(Run({"peer", "td/ops"}).exit_code, 2);  // missing NAME
+  EXPECT_EQ(Run({"drain", "--grace=soon"}).exit_code, 2);
+  EXPECT_EQ(Run({"stats"}).exit_code, 0);
+}
+
+TEST(SigctlNoServerTest, UnreachableServerFailsWithinTheDeadline) {
+  // Port 1 on loopback: nothing listens, the connection is refused at once.
+  auto child = testing::Subprocess::Start(
+      {SIGCTL_BINARY, "--addr=127.0.0.1:1", "--timeout=2s", "stats"});
+  ASSERT_TRUE(child.ok());
+  auto result = child->Finish(testing::kWait);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 1);
+}
+
+}  // namespace
+}  // namespace sig

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace sig::testing {
+
+// A child process with its stdout and stderr on pipes. Every wait has a deadline. The
+// destructor kills the child if the test did not reap it.
+class Subprocess {
+ public:
+  // `args[0]` is the program's path.
+  static absl::StatusOr<Subprocess> Start(const std::vector<std::string>& args);
+  Subprocess(Subprocess&& other) noexcept;
+  Subprocess& operator=(Subprocess&&) = delete;
+  ~Subprocess();
+
+  pid_t pid() const { return pid_; }
+
+  // The next line (without '\n') the child writes to stdout or stderr.
+  absl::StatusOr<std::string> ReadStdoutLine(absl::Duration timeout);
+  absl::StatusOr<std::string> ReadStderrLine(absl::Duration timeout);
+
+  void Signal(int signal) const;
+  // Waits for the child to exit; returns its wait status.
+  absl::StatusOr<int> Wait(absl::Duration timeout);
+  // Waits for the exit and everything written to stdout: its exit code, and the output.
+  struct Result {
+    int exit_code = -1;  // -1 if killed by a signal
+    std::string out;
+  };
+  absl::StatusOr<Result> Finish(absl::Duration timeout);
+
+ private:
+  Subprocess(pid_t pid, int out_fd, int err_fd) : pid_(pid), out_fd_(out_fd), err_fd_(err_fd) {}
+  absl::StatusOr<std::string> ReadLine(int fd, std::string& buffer, absl::Time deadline);
+
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+  std::string out_buffer_;
+  std::string err_buffer_;
+};
+
+}  // namespace sig::testing
