@@ -1,6 +1,7 @@
 // sigctl as a subprocess against a live sigd subprocess: each command, its --json output parsed
 // and checked, and the exit status contract (0 done, 1 call failed, 2 usage).
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -158,6 +159,21 @@ TEST_F(SigctlTest, ExitStatusContract) {
   EXPECT_EQ(Run({"peer", "td/ops"}).exit_code, 2);  // missing NAME
   EXPECT_EQ(Run({"drain", "--grace=soon"}).exit_code, 2);
   EXPECT_EQ(Run({"stats"}).exit_code, 0);
+}
+
+TEST_F(SigctlTest, AddressAndTokenFromTheEnvironment) {
+  // ctest runs each test in its own process, so the environment change stays here.
+  ASSERT_EQ(setenv("SIGCTL_ADDR", ("127.0.0.1:" + std::to_string(sigd_->admin_port())).c_str(), 1), 0);
+  ASSERT_EQ(setenv("SIGCTL_TOKEN", kToken, 1), 0);
+  // stats needs the token; health would pass without it.
+  auto child = testing::Subprocess::Start({SIGCTL_BINARY, "--timeout=10s", "stats"});
+  ASSERT_TRUE(child.ok());
+  auto result = child->Finish(testing::kWait);
+  unsetenv("SIGCTL_ADDR");
+  unsetenv("SIGCTL_TOKEN");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 0);
+  EXPECT_THAT(result->out, HasSubstr("SERVING_PHASE_SERVING"));
 }
 
 TEST(SigctlNoServerTest, UnreachableServerFailsWithinTheDeadline) {
