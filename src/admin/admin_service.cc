@@ -83,9 +83,17 @@ void Fill(const core::Router::PeerRecord& record, v1::Peer* out) {
       std::min<std::size_t>(info.queue_depth, std::numeric_limits<std::uint32_t>::max())));
 }
 
-grpc::Status CheckPeerAddress(const std::string& realm, const std::string& name) {
+// Finds the peer named by realm and name into `*out`. INVALID_ARGUMENT for an address that
+// cannot name a peer, NOT_FOUND for nobody there.
+grpc::Status FindPeer(const core::Router& router, const std::string& realm,
+                      const std::string& name, core::Router::PeerRecord* out) {
   if (realm.empty() || name.empty()) return Invalid("realm and name are required");
   if (!IsRealm(realm)) return Invalid("realm must be td/<room> or peerjs/<key>");
+  auto record = router.FindPeer(realm, name);
+  if (!record) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no peer " + name + " in " + realm);
+  }
+  *out = *std::move(record);
   return grpc::Status::OK;
 }
 
@@ -197,13 +205,12 @@ grpc::Status AdminService::ListPeers(grpc::ServerContext* context,
 grpc::Status AdminService::GetPeer(grpc::ServerContext* context, const v1::GetPeerRequest* request,
                                    v1::Peer* response) {
   return Call(Method::kGetPeer, *context, [&]() -> grpc::Status {
-    if (grpc::Status s = CheckPeerAddress(request->realm(), request->name()); !s.ok()) return s;
-    auto record = core_.router.FindPeer(request->realm(), request->name());
-    if (!record) {
-      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no peer " + request->name() + " in " +
-                                                           request->realm());
+    core::Router::PeerRecord record;
+    if (grpc::Status s = FindPeer(core_.router, request->realm(), request->name(), &record);
+        !s.ok()) {
+      return s;
     }
-    Fill(*record, response);
+    Fill(record, response);
     return grpc::Status::OK;
   });
 }
@@ -212,7 +219,6 @@ grpc::Status AdminService::DisconnectPeer(grpc::ServerContext* context,
                                           const v1::DisconnectPeerRequest* request,
                                           v1::DisconnectPeerResponse* response) {
   return Call(Method::kDisconnectPeer, *context, [&]() -> grpc::Status {
-    if (grpc::Status s = CheckPeerAddress(request->realm(), request->name()); !s.ok()) return s;
     const std::uint32_t code =
         request->code() == 0 ? core::ToWire(core::CloseCode::kKicked) : request->code();
     // What a browser's WebSocket accepts from close(): the rest are reserved or protocol errors.
@@ -222,24 +228,24 @@ grpc::Status AdminService::DisconnectPeer(grpc::ServerContext* context,
     if (request->reason().size() > kMaxCloseReasonBytes) {
       return Invalid("reason must be at most 123 bytes");
     }
-    auto record = core_.router.FindPeer(request->realm(), request->name());
-    if (!record) {
-      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no peer " + request->name() + " in " +
-                                                           request->realm());
+    core::Router::PeerRecord record;
+    if (grpc::Status s = FindPeer(core_.router, request->realm(), request->name(), &record);
+        !s.ok()) {
+      return s;
     }
-    Fill(*record, response->mutable_peer());
+    Fill(record, response->mutable_peer());
     response->set_code(code);
     core::PeerEvent kicked;
     kicked.kind = core::PeerEvent::Kind::kKicked;
-    kicked.protocol = record->protocol;
-    kicked.realm = record->realm;
-    kicked.name = record->name;
-    kicked.conn_id = record->conn_id;
+    kicked.protocol = record.protocol;
+    kicked.realm = record.realm;
+    kicked.name = record.name;
+    kicked.conn_id = record.conn_id;
     kicked.at = core_.clock.Now();
     kicked.close_code = static_cast<std::uint16_t>(code);
     kicked.reason = request->reason();
     core_.events.Publish(kicked);
-    record->peer->Close(static_cast<std::uint16_t>(code), request->reason());
+    record.peer->Close(static_cast<std::uint16_t>(code), request->reason());
     return grpc::Status::OK;
   });
 }

@@ -69,10 +69,10 @@ class Router {
 
   // A registered peer, as the admin plane lists it.
   struct PeerRecord {
-    Stats::Protocol protocol;
+    Stats::Protocol protocol = Stats::Protocol::kTd;
     std::string realm;
     std::string name;
-    std::uint64_t conn_id;
+    std::uint64_t conn_id = 0;
     std::shared_ptr<Peer> peer;
   };
 
