@@ -275,7 +275,7 @@ grpc::Status AdminService::GetStats(grpc::ServerContext* context, const v1::GetS
         response->set_phase(v1::SERVING_PHASE_STOPPING);
         break;
     }
-    response->set_connections(static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.connections())));
+    response->set_connections(core_.connections.size());
     FillMap(P::kProtocols,
             [&](std::size_t p) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.peers(p))); },
             response->mutable_peers_by_protocol());
@@ -346,11 +346,11 @@ grpc::Status AdminService::Drain(grpc::ServerContext* context, const v1::DrainRe
     if (request->grace().seconds() < 0 || request->grace().nanos() < 0) {
       return Invalid("grace must not be negative");
     }
-    absl::Duration grace = absl::Seconds(request->grace().seconds()) +
-                           absl::Nanoseconds(request->grace().nanos());
-    if (grace == absl::ZeroDuration() && !request->has_grace()) grace = options_.default_drain_grace;
-    response->set_connections(
-        static_cast<std::uint64_t>(std::max<std::int64_t>(0, core_.stats.connections())));
+    const absl::Duration grace = request->has_grace()
+                                     ? absl::Seconds(request->grace().seconds()) +
+                                           absl::Nanoseconds(request->grace().nanos())
+                                     : options_.default_drain_grace;
+    response->set_connections(core_.connections.size());
     if (absl::Status s = core_.lifecycle.Drain(grace); !s.ok()) return ToGrpc(s);
     *response->mutable_close_at() = ToProto(core_.clock.Now() + grace);
     return grpc::Status::OK;

@@ -5,6 +5,7 @@
 
 #include "absl/time/time.h"
 #include "core/clock.h"
+#include "core/connection_set.h"
 #include "core/events.h"
 #include "core/lifecycle.h"
 #include "core/router.h"
@@ -23,6 +24,7 @@ class AdminService final : public sig::admin::v1::SignalAdmin::Service {
  public:
   struct Core {
     core::Router& router;
+    const core::ConnectionSet& connections;
     core::Stats& stats;
     core::EventHub& events;
     core::Lifecycle& lifecycle;

@@ -62,8 +62,6 @@ class Stats {
   void CountRelayFailure(std::string_view reason);
   void CountClose(std::uint16_t code);
   void CountQueueOverflow() { Add(queue_overflows_); }
-  // Open WebSocket connections: +1 after the handshake, -1 when it ends.
-  void AddConnections(std::int64_t delta) { connections_.fetch_add(delta, std::memory_order_relaxed); }
   // `method` indexes kAdminMethods; `code` is a grpc::StatusCode.
   void CountAdminCall(std::size_t method, int code);
   // Registered peers: +1 on login or open, -1 when it goes.
@@ -80,7 +78,6 @@ class Stats {
   std::uint64_t closes(std::size_t c) const { return Load(closes_[c]); }
   std::uint64_t queue_overflows() const { return Load(queue_overflows_); }
   std::uint64_t frames_out(std::size_t p, std::size_t t) const { return Load(frames_out_[p][t]); }
-  std::int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
   std::uint64_t admin_calls(std::size_t m, std::size_t code) const {
     return Load(admin_calls_[m][code]);
   }
@@ -109,7 +106,6 @@ class Stats {
   std::array<std::array<Counter, kGrpcCodes>, kAdminMethods.size()> admin_calls_{};
   std::array<Counter, kLatencyBuckets.size() + 1> latency_buckets_{};
   Counter latency_sum_ns_{0};
-  std::atomic<std::int64_t> connections_{0};
   std::array<std::array<Counter, kBadFrames.size()>, 2> bad_frames_{};
   std::array<Counter, kRelayFailures.size()> relay_failures_{};
   std::array<Counter, kCloseCodes.size() + 1> closes_{};

@@ -133,7 +133,7 @@ std::string RenderMetrics(const SharedState& state) {
   families.push_back(std::move(build));
 
   AddSingle(families, "sig_connections", "Open WebSocket connections.", MetricType::Gauge,
-            static_cast<double>(s.connections()));
+            static_cast<double>(state.connections.size()));
   AddSingle(families, "sig_draining", "1 while the server drains or stops, else 0.",
             MetricType::Gauge, state.lifecycle.serving() ? 0 : 1);
 

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/close_code.h"
+#include "core/connection_set.h"
 #include "core/events.h"
 #include "core/lifecycle.h"
 #include "core/limits.h"
@@ -22,20 +23,6 @@
 
 namespace sig::edge {
 
-// Live WebSocket connections, logged in or not, so shutdown can close every one of them.
-// Thread-safe; touched once per connect and once per disconnect, never per message.
-class ConnectionSet {
- public:
-  void Add(std::uint64_t id, std::weak_ptr<core::Peer> peer);
-  void Remove(std::uint64_t id);
-  // Asks every live connection to close with `code`.
-  void CloseAll(core::CloseCode code, std::string_view reason);
-  std::size_t size() const;
-
- private:
-  mutable core::Mutex mu_;
-  absl::flat_hash_map<std::uint64_t, std::weak_ptr<core::Peer>> peers_ ABSL_GUARDED_BY(mu_);
-};
 
 // Everything sessions share: one per server, outliving every session.
 struct SharedState {
@@ -57,7 +44,7 @@ struct SharedState {
   const PeerJsOptions peerjs;
   core::EventHub events;  // before the router, which publishes to it
   core::Router router;
-  ConnectionSet connections;
+  core::ConnectionSet connections;
   TdCodec td_codec;
   PeerJsCodec peerjs_codec;
   absl::Time started_at = clock.Now();

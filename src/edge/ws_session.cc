@@ -146,7 +146,6 @@ class WsSession final : public core::Peer,
     // Register before reading the shutdown flag, so Shutdown's CloseAll either sees this
     // session or this check sees the flag.
     state_.connections.Add(id_, weak_from_this());
-    state_.stats.AddConnections(1);
     registered_ = true;
     // Upgrades are refused once not serving; this catches one that raced the phase change.
     if (const auto phase = state_.lifecycle.phase(); phase == core::Lifecycle::Phase::kStopping) {
@@ -285,10 +284,7 @@ class WsSession final : public core::Peer,
     tick_timer_.cancel();
     queue_.Clear();
     SyncQueueDepth();
-    if (registered_) {
-      state_.connections.Remove(id_);
-      state_.stats.AddConnections(-1);
-    }
+    if (registered_) state_.connections.Remove(id_);
     registered_ = false;
   }
 

@@ -192,8 +192,9 @@ int main(int argc, char** argv) {
   admin_options.service.version = SIGD_VERSION;
   admin_options.service.default_drain_grace = absl::GetFlag(FLAGS_drain_grace);
   sig::edge::SharedState& state = server.state();
-  sig::admin::AdminServer admin(admin_options, {state.router, state.stats, state.events,
-                                                state.lifecycle, clock, state.started_at});
+  sig::admin::AdminServer admin(admin_options,
+                                {state.router, state.connections, state.stats, state.events,
+                                 state.lifecycle, clock, state.started_at});
   if (!admin_options.address.empty()) {
     if (absl::Status s = admin.Start(); !s.ok()) {
       sig::core::LogError("sigd: ", s.message());

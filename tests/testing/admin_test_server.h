@@ -22,8 +22,9 @@ class AdminServerTest : public ServerTest {
     admin_options_.service.version = "test-version";
     edge::SharedState& state = server_->state();
     admin_ = std::make_unique<admin::AdminServer>(
-        admin_options_, admin::AdminService::Core{state.router, state.stats, state.events,
-                                                  state.lifecycle, clock_, state.started_at});
+        admin_options_,
+        admin::AdminService::Core{state.router, state.connections, state.stats, state.events,
+                                  state.lifecycle, clock_, state.started_at});
     absl::Status s = admin_->Start();
     ASSERT_TRUE(s.ok()) << s;
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(admin_->port()),
