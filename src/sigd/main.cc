@@ -167,6 +167,11 @@ int main(int argc, char** argv) {
   limits.held_max_bytes_per_target = static_cast<std::size_t>(held_bytes);
   limits.held_max_frames_per_sender = static_cast<std::size_t>(held_sender);
 
+  // Before any listener starts: a SIGTERM that arrives while sigd starts up is queued for the
+  // handler below instead of killing the process with the default action.
+  boost::asio::io_context signals_context(1);
+  boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+
   sig::core::SystemClock clock;
   sig::edge::Server::Options options;
   options.host = absl::GetFlag(FLAGS_host);
@@ -207,8 +212,6 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
 
-  boost::asio::io_context signals_context(1);
-  boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     sig::core::LogInfo("signal ", signal, ": closing connections");
