@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "absl/time/time.h"
+#include "dialect.h"
+#include "population.h"
+#include "server_probe.h"
+
+namespace sig::bench {
+
+struct BenchConfig {
+  std::string run_id;  // prefixes every peer id, so runs against one server never collide
+  std::size_t pairs = 200;
+  double rate = 20000;  // relayed messages per second over all pairs; 0: closed loop
+  std::size_t window = 1;  // closed loop: messages in flight per direction of each pair
+  absl::Duration duration = absl::Seconds(10);
+  absl::Duration warmup = absl::Seconds(2);
+  std::size_t peers = 10000;       // idle, churn
+  std::size_t rounds = 10;         // churn rounds; fanout broadcasts
+  std::size_t room_size = 10;      // td rooms in idle and churn
+  std::size_t fanout_peers = 1000;
+  absl::Duration settle = absl::Seconds(2);  // idle: before reading RSS
+  absl::Duration hold = absl::ZeroDuration();  // idle: how long peers stay after that
+};
+
+// Everything a scenario runs with. Each scenario returns its figures as one JSON object.
+struct RunContext {
+  ClientThreads& threads;
+  const Dialect& dialect;
+  Population::Options population;
+  const ServerProbe& probe;
+  const BenchConfig& config;
+};
+
+boost::json::object RunRelay(RunContext& run);
+boost::json::object RunIdle(RunContext& run);
+boost::json::object RunChurn(RunContext& run);
+boost::json::object RunFanout(RunContext& run);
+
+}  // namespace sig::bench
