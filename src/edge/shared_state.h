@@ -49,6 +49,9 @@ struct SharedState {
   PeerJsCodec peerjs_codec;
   absl::Time started_at = clock.Now();
   std::atomic<std::uint64_t> next_id{1};
+  // WebSocket sessions still allocated, ended or not. One that outlives its connection is a
+  // leak: the churn benchmark found sessions kept alive by writes started after their end.
+  std::atomic<std::int64_t> live_sessions{0};
   core::Stats stats;
   core::Lifecycle lifecycle;
 };

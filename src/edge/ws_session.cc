@@ -28,9 +28,29 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(d);
 }
 
-std::string RemoteAddress(const beast::tcp_stream& stream) {
+// The WebSocket's transport: a plain socket bound to the io_context's own executor type.
+// beast::tcp_stream (the HTTP phase's stream, for its deadlines) wraps every read and write in a
+// timer-checking op behind a type-erased executor; the WebSocket has its own timers, and
+// sigbench put that wrapper at several percent of the server's CPU per relayed message
+// (docs/benchmarks.md).
+using Socket = net::basic_stream_socket<net::ip::tcp, net::io_context::executor_type>;
+
+// Moves the connection out of the HTTP phase's stream. Every stream runs on one of the
+// server's io_contexts (server.cc), so the context query names an io_context.
+Socket TakeSocket(beast::tcp_stream& stream) {
+  auto& io = static_cast<net::io_context&>(
+      net::query(stream.get_executor(), net::execution::context));
+  Socket socket(io.get_executor());
   error_code ec;
-  const auto endpoint = stream.socket().remote_endpoint(ec);
+  const auto protocol = stream.socket().local_endpoint(ec).protocol();
+  if (ec) return socket;  // already dead: the handshake fails on a closed socket
+  socket.assign(protocol, stream.release_socket().release(), ec);
+  return socket;
+}
+
+std::string RemoteAddress(const Socket& socket) {
+  error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
   if (ec) return "";
   const auto address = endpoint.address();
   return address.is_v6() ? core::StrCat("[", address.to_string(), "]:", endpoint.port())
@@ -58,27 +78,34 @@ class WsSession final : public core::Peer,
                         public Connection,
                         public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(beast::tcp_stream&& stream, SharedState& state)
-      : remote_address_(RemoteAddress(stream)),
-        ws_(std::move(stream)),
+  WsSession(Socket socket, SharedState& state)
+      : remote_address_(RemoteAddress(socket)),
+        ws_(std::move(socket)),
         state_(state),
         id_(state.NextConnectionId()),
         connected_at_(state.clock.Now()),
         queue_(state.limits.send_queue_max_frames, state.limits.send_queue_max_bytes),
         close_timer_(ws_.get_executor()),
-        tick_timer_(ws_.get_executor()) {}
+        tick_timer_(ws_.get_executor()),
+        keep_alive_timer_(ws_.get_executor()) {
+    state_.live_sessions.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~WsSession() override { state_.live_sessions.fetch_sub(1, std::memory_order_relaxed); }
 
   void Run(http::request<http::string_body> request, const ProtocolFactory& make_protocol) {
     protocol_ = make_protocol(*this, state_,
                               std::string_view(request.target().data(), request.target().size()));
-    // Beast's own timers take over from the HTTP deadline: handshake and close each get
-    // http_timeout; after two silent ping periods the read fails with beast::error::timeout.
-    beast::get_lowest_layer(ws_).expires_never();
+    // Beast's timers take over from the HTTP deadline, which stayed with the tcp_stream: the
+    // handshake and the close each get http_timeout. Liveness is the session's own keep-alive
+    // (KeepAlive below), not Beast's idle timeout, which re-arms a timer on every read: about
+    // 4% of the server's CPU per relayed message in sigbench (docs/benchmarks.md).
     websocket::stream_base::timeout timeout{};
     timeout.handshake_timeout = ToChrono(state_.limits.http_timeout);
-    timeout.idle_timeout = ToChrono(state_.limits.ping_interval * 2);
-    timeout.keep_alive_pings = true;
+    timeout.idle_timeout = websocket::stream_base::none();
+    timeout.keep_alive_pings = false;
     ws_.set_option(timeout);
+    // Control frames (pongs above all) count as signs of life too.
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) { heard_ = true; });
     ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
       res.set(http::field::server, "sigd");
     }));
@@ -155,6 +182,7 @@ class WsSession final : public core::Peer,
     } else {
       protocol_->OnOpen();
       ScheduleTick();
+      ScheduleKeepAlive();
     }
     DoRead();
   }
@@ -168,6 +196,36 @@ class WsSession final : public core::Peer,
       self->protocol_->OnTick();
       self->ScheduleTick();
     });
+  }
+
+  // Every ping_interval: a peer heard from since the last check is fine; one silent for a period
+  // gets a ping; one silent for two periods is dropped, as with Beast's idle timeout.
+  void ScheduleKeepAlive() {
+    if (closing_) return;
+    keep_alive_timer_.expires_after(ToChrono(state_.limits.ping_interval));
+    keep_alive_timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec && !self->closing_) self->KeepAlive();
+    });
+  }
+
+  void KeepAlive() {
+    silent_periods_ = heard_ ? 0 : silent_periods_ + 1;
+    heard_ = false;
+    if (silent_periods_ >= 2) {
+      core::LogInfo("conn ", id_, ": silent for two ping periods, dropping");
+      error_code ignored;
+      beast::get_lowest_layer(ws_).close(ignored);  // the pending read ends the session
+      return;
+    }
+    if (silent_periods_ == 1 && !ping_in_flight_) {
+      ping_in_flight_ = true;
+      ws_.async_ping({}, [self = shared_from_this()](error_code) {
+        self->ping_in_flight_ = false;
+        // Beast allows one ping, pong or close at a time: a close that waited goes now.
+        if (self->close_waiting_for_ping_) self->DoClose();
+      });
+    }
+    ScheduleKeepAlive();
   }
 
   void DoRead() {
@@ -188,6 +246,7 @@ class WsSession final : public core::Peer,
     }
     // Beast keeps reading after a close starts, until the peer's close frame; those late
     // frames are not acted on.
+    heard_ = true;
     if (!closing_) {
       if (!ws_.got_text()) {
         StartClose(core::ToWire(core::CloseCode::kUnsupportedData), "binary frames are not supported",
@@ -251,6 +310,7 @@ class WsSession final : public core::Peer,
                                              beast::string_view(reason.data(), reason.size()));
     }
     tick_timer_.cancel();
+    keep_alive_timer_.cancel();
     if (!flush) {
       queue_.Clear();
       SyncQueueDepth();
@@ -266,6 +326,10 @@ class WsSession final : public core::Peer,
 
   void DoClose() {
     if (close_sent_) return;
+    if (ping_in_flight_) {
+      close_waiting_for_ping_ = true;
+      return;
+    }
     close_sent_ = true;
     ws_.async_close(close_reason_, [self = shared_from_this()](error_code) {
       // The pending read completes with the outcome and ends the session.
@@ -279,9 +343,13 @@ class WsSession final : public core::Peer,
   }
 
   void End() {
+    // Nothing is queued or started after the end: Beast may park a write started now behind
+    // the finished close handshake and never complete it, keeping this session alive.
+    closing_ = true;
     NotifyProtocolClosed();
     close_timer_.cancel();
     tick_timer_.cancel();
+    keep_alive_timer_.cancel();
     queue_.Clear();
     SyncQueueDepth();
     if (registered_) state_.connections.Remove(id_);
@@ -289,7 +357,7 @@ class WsSession final : public core::Peer,
   }
 
   const std::string remote_address_;  // before ws_, which takes the stream
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Socket> ws_;
   SharedState& state_;
   const std::uint64_t id_;
   const absl::Time connected_at_;
@@ -304,11 +372,16 @@ class WsSession final : public core::Peer,
   WriteQueue queue_;
   net::steady_timer close_timer_;
   net::steady_timer tick_timer_;
+  net::steady_timer keep_alive_timer_;
   websocket::close_reason close_reason_;
   bool writing_ = false;
   bool closing_ = false;
   bool close_sent_ = false;
   bool protocol_closed_ = false;
+  bool heard_ = false;  // anything read, data or control, since the last keep-alive check
+  int silent_periods_ = 0;
+  bool ping_in_flight_ = false;
+  bool close_waiting_for_ping_ = false;
   bool registered_ = false;
 };
 
@@ -316,7 +389,7 @@ class WsSession final : public core::Peer,
 
 void StartWsSession(beast::tcp_stream stream, http::request<http::string_body> request,
                     SharedState& state, const ProtocolFactory& make_protocol) {
-  std::make_shared<WsSession>(std::move(stream), state)->Run(std::move(request), make_protocol);
+  std::make_shared<WsSession>(TakeSocket(stream), state)->Run(std::move(request), make_protocol);
 }
 
 }  // namespace sig::edge

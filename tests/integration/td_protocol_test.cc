@@ -2,6 +2,7 @@
 // foundation issue and README "The td protocol".
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -9,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/test_server.h"
@@ -64,6 +66,27 @@ TEST_F(TdProtocolTest, DisconnectIsAnnouncedOnceForCleanAndAbruptCloses) {
   EXPECT_EQ(json::serialize(*left), R"({"type":"peer_disconnected","peer":"abrupt"})");
   // Exactly once: the next thing the watcher sees is its own pong.
   ExpectPongNext(*watcher);
+}
+
+// Peers of one room that leave together are each sent the others' departures after their own
+// connection ended. Those late frames must not keep the ended sessions alive (they did, and
+// the churn benchmark saw the server's memory grow by every round).
+TEST_F(TdProtocolTest, SessionsOfARoomThatLeavesAtOnceAreFreed) {
+  std::vector<std::unique_ptr<testing::WsClient>> peers;
+  for (int i = 0; i < 20; ++i) {
+    peers.push_back(LoggedIn(absl::StrCat("p", i), "together"));
+    ASSERT_TRUE(peers.back());
+  }
+  // Clean closes, all at once: each close handshake is in flight while the others' departures
+  // are being delivered.
+  std::vector<std::thread> closers;
+  for (auto& peer : peers) closers.emplace_back([&peer] { EXPECT_TRUE(peer->Close().ok()); });
+  for (auto& closer : closers) closer.join();
+  const absl::Time deadline = absl::Now() + testing::kWait;
+  while (server_->state().live_sessions.load() > 0 && absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(server_->state().live_sessions.load(), 0);
 }
 
 TEST_F(TdProtocolTest, NameTakenGetsErrorThen4000AndNameIsFreeOnceHolderIsGone) {
