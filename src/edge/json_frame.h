@@ -49,6 +49,8 @@ class JsonFrame {
 
   // `s` as a JSON string literal, quoted and escaped.
   static std::string Quote(std::string_view s);
+  // Appends Quote(s) to `out` without a temporary.
+  static void AppendQuoted(std::string& out, std::string_view s);
 
  private:
   friend class JsonFrameHandler;

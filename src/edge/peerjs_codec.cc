@@ -55,10 +55,21 @@ PeerJsCommand PeerJsCodec::Decode(std::string_view text, std::string_view src) c
   cmd.type = type.value;
   cmd.dst = dst.value;
   cmd.hold = IsHeldType(cmd.type);
-  cmd.frame = core::StrCat(R"({"type":)", JsonFrame::Quote(cmd.type), R"(,"src":)",
-                           JsonFrame::Quote(src), R"(,"dst":)", JsonFrame::Quote(cmd.dst));
-  if (payload) core::StrAppend(&cmd.frame, R"(,"payload":)", *payload);
-  cmd.frame.push_back('}');
+  // Built in place: one allocation for the frame every recipient shares.
+  std::string& frame = cmd.frame;
+  frame.reserve(48 + cmd.type.size() + src.size() + cmd.dst.size() +
+                (payload ? payload->size() : 0));
+  frame.append(R"({"type":)");
+  JsonFrame::AppendQuoted(frame, cmd.type);
+  frame.append(R"(,"src":)");
+  JsonFrame::AppendQuoted(frame, src);
+  frame.append(R"(,"dst":)");
+  JsonFrame::AppendQuoted(frame, cmd.dst);
+  if (payload) {
+    frame.append(R"(,"payload":)");
+    frame.append(*payload);
+  }
+  frame.push_back('}');
   return cmd;
 }
 
