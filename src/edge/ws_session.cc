@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "edge/write_queue.h"
+#include "edge/ws_transport.h"
 
 namespace sig::edge {
 namespace {
@@ -28,12 +29,11 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(d);
 }
 
-// The WebSocket's transport: a plain socket bound to the io_context's own executor type.
-// beast::tcp_stream (the HTTP phase's stream, for its deadlines) wraps every read and write in a
-// timer-checking op behind a type-erased executor; the WebSocket has its own timers, and
-// sigbench put that wrapper at several percent of the server's CPU per relayed message
-// (docs/benchmarks.md).
-using Socket = net::basic_stream_socket<net::ip::tcp, net::io_context::executor_type>;
+// The WebSocket runs on WsTransport, not on the HTTP phase's beast::tcp_stream: that stream
+// wraps every read and write in a timer-checking op behind a type-erased executor, for a
+// deadline the WebSocket's own timers replace; sigbench put that wrapper at several percent of
+// the server's CPU per relayed message (docs/benchmarks.md).
+using Socket = WsTransport::Socket;
 
 // Moves the connection out of the HTTP phase's stream. Every stream runs on one of the
 // server's io_contexts (server.cc), so the context query names an io_context.
@@ -228,11 +228,16 @@ class WsSession final : public core::Peer,
     ScheduleKeepAlive();
   }
 
+  // After a message larger than this (an SDP offer, say) the read buffer is given back, so a
+  // peer does not keep its largest message's worth of memory for the rest of its life. Beast
+  // sizes the buffer for the next message (1,536 bytes) before any data arrives.
+  static constexpr std::size_t kKeptBufferBytes = 2048;
+
   void DoRead() {
     ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::OnRead, shared_from_this()));
   }
 
-  void OnRead(error_code ec, std::size_t bytes) {
+  void OnRead(error_code ec, std::size_t) {
     if (ec) {
       // Beast closed these itself, with the code RFC 6455 gives them.
       if (ec == websocket::error::message_too_big) {
@@ -244,9 +249,9 @@ class WsSession final : public core::Peer,
       End();
       return;
     }
+    heard_ = true;
     // Beast keeps reading after a close starts, until the peer's close frame; those late
     // frames are not acted on.
-    heard_ = true;
     if (!closing_) {
       if (!ws_.got_text()) {
         StartClose(core::ToWire(core::CloseCode::kUnsupportedData), "binary frames are not supported",
@@ -258,7 +263,8 @@ class WsSession final : public core::Peer,
         protocol_->OnText(std::string_view(static_cast<const char*>(data.data()), data.size()));
       }
     }
-    buffer_.consume(bytes);
+    buffer_.clear();
+    if (buffer_.capacity() > kKeptBufferBytes) buffer_.shrink_to_fit();
     DoRead();
   }
 
@@ -357,7 +363,7 @@ class WsSession final : public core::Peer,
   }
 
   const std::string remote_address_;  // before ws_, which takes the stream
-  websocket::stream<Socket> ws_;
+  websocket::stream<WsTransport> ws_;
   SharedState& state_;
   const std::uint64_t id_;
   const absl::Time connected_at_;

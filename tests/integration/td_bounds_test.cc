@@ -95,6 +95,33 @@ TEST_F(TdBoundsTest, FrameOf64KiBIsRelayedAndOneByteMoreCloses1009) {
   ExpectBystandersRelay();
 }
 
+// A message may arrive in many frames: the server reassembles it and relays it whole, and the
+// size bound counts the whole message, not each frame.
+TEST_F(TdBoundsTest, FragmentedMessagesAreReassembledWithinTheSizeBound) {
+  StartServer();
+  StartBystanders();
+  auto a = LoggedIn("a");
+  auto b = LoggedIn("b");
+  ASSERT_TRUE(a && b);
+  const std::string max = MessageOfSize(64 * 1024);
+  ASSERT_TRUE(a->SendFragmented(max, 7).ok());
+  auto got = b->Read();
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, max.substr(0, max.size() - 1) + R"(,"from":"a"})");
+  // A small one in many tiny frames, then 64 KiB + 1 in frames each far below the bound.
+  const std::string small = R"({"type":"candidate","target":"b","candidate":"x"})";
+  ASSERT_TRUE(a->SendFragmented(small, static_cast<int>(small.size())).ok());
+  got = b->Read();
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, small.substr(0, small.size() - 1) + R"(,"from":"a"})");
+  ASSERT_TRUE(a->SendFragmented(MessageOfSize(64 * 1024 + 1), 16).ok());
+  auto code = a->WaitClose();
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 1009);
+  ASSERT_TRUE(b->ReadType("peer_disconnected").ok());
+  ExpectBystandersRelay();
+}
+
 TEST_F(TdBoundsTest, RepeatedBadFramesClose1008AtTheBudgetEdge) {
   limits_.bad_frame_burst = 5;
   StartServer();

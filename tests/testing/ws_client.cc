@@ -1,5 +1,6 @@
 #include "testing/ws_client.h"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <utility>
@@ -117,6 +118,23 @@ absl::Status WsClient::SendBinary(std::string_view bytes, absl::Duration timeout
   });
   impl_->ws.text(true);
   return s;
+}
+
+absl::Status WsClient::SendFragmented(std::string_view text, int fragments,
+                                      absl::Duration timeout) {
+  impl_->ws.text(true);
+  const std::size_t n = static_cast<std::size_t>(fragments);
+  const std::size_t piece = (text.size() + n - 1) / n;
+  for (std::size_t i = 0, at = 0; i < n; ++i, at += piece) {
+    const std::string_view part = text.substr(std::min(at, text.size()), piece);
+    const bool fin = i + 1 == n;
+    absl::Status s = impl_->Run(timeout, "send", [&](auto done) {
+      impl_->ws.async_write_some(fin, net::buffer(part.data(), part.size()),
+                                 [done](error_code e, std::size_t) { done(e); });
+    });
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> WsClient::Read(absl::Duration timeout) {

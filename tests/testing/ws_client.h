@@ -33,6 +33,8 @@ class WsClient {
 
   absl::Status Send(std::string_view text, absl::Duration timeout = kWait);
   absl::Status SendBinary(std::string_view bytes, absl::Duration timeout = kWait);
+  // Sends `text` as one message in `fragments` WebSocket frames of about equal size.
+  absl::Status SendFragmented(std::string_view text, int fragments, absl::Duration timeout = kWait);
 
   // The next text message.
   absl::StatusOr<std::string> Read(absl::Duration timeout = kWait);
