@@ -40,5 +40,6 @@ run '"logged_in":50,' '"failed":0,' '"server_rss_per_peer_bytes"' -- \
   --scenario=idle --protocol=peerjs --peers=50 --sources=2 --settle=100ms
 run '"logged_in":50,' '"failed":0,' -- \
   --scenario=idle --protocol=td --peers=50 --room_size=10 --settle=100ms
-run '"failed_logins":0,' '"round":3,' -- --scenario=churn --protocol=peerjs --rounds=3 --peers=30
+run '"failed_logins":0,' '"round":3,' -- --scenario=churn --protocol=peerjs --rounds=3 --peers=30 \
+  --settle=100ms
 run '"broadcasts":5,' -- --scenario=fanout --protocol=td --fanout_peers=10 --rounds=5

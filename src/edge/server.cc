@@ -1,6 +1,11 @@
 #include "edge/server.h"
 
+#include <malloc.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <utility>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -70,31 +75,30 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
   std::size_t next_ = 0;
 };
 
-// Expires PeerJS holds on a timer on contexts[0]: every hold_sweep_interval of real time it
-// asks the router to drop holds older than peerjs_expire_timeout by the injected clock.
-class Server::HoldSweeper : public std::enable_shared_from_this<HoldSweeper> {
+// Runs a task every `interval` of real time on one io_context until stopped.
+class Server::PeriodicTask : public std::enable_shared_from_this<PeriodicTask> {
  public:
-  HoldSweeper(net::io_context& io, SharedState& state, absl::Duration interval)
-      : timer_(io), state_(state), interval_(interval) {}
+  PeriodicTask(net::io_context& io, absl::Duration interval, std::function<void()> task)
+      : timer_(io), interval_(interval), task_(std::move(task)) {}
 
   void Start() {
     timer_.expires_after(absl::ToChronoNanoseconds(interval_));
     timer_.async_wait([self = shared_from_this()](error_code ec) {
       if (ec) return;
-      self->state_.router.ExpireHeld(self->state_.clock.Now(),
-                                     self->state_.limits.peerjs_expire_timeout);
+      self->task_();
       self->Start();
     });
   }
 
+  // Any thread.
   void Stop() {
     net::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
   }
 
  private:
   net::steady_timer timer_;
-  SharedState& state_;
   absl::Duration interval_;
+  std::function<void()> task_;
 };
 
 // Closes what is left of a drain with 1012 once its grace period is over, on contexts[0].
@@ -141,8 +145,26 @@ absl::Status Server::Start() {
   if (absl::Status s = listener_->Open({address, options_.port}); !s.ok()) return s;
   port_ = listener_->port();
   listener_->Accept();
-  sweeper_ = std::make_shared<HoldSweeper>(*contexts_[0], state_, options_.hold_sweep_interval);
+  // Holds older than peerjs_expire_timeout by the injected clock are dropped and their senders
+  // told, checked every hold_sweep_interval of real time.
+  sweeper_ = std::make_shared<PeriodicTask>(*contexts_[0], options_.hold_sweep_interval, [this] {
+    state_.router.ExpireHeld(state_.clock.Now(), state_.limits.peerjs_expire_timeout);
+  });
   sweeper_->Start();
+  // glibc keeps the pages of freed sessions, so after a wave of disconnects the process would
+  // hold its peak RSS for good (the churn benchmark: 13 MB at start, 88 MB after ten rounds of
+  // 10,000 peers, all gone). Once at least kTrimAfterEnded sessions have ended since the peak or
+  // the last trim, malloc_trim hands the free pages back; it takes milliseconds, seldom.
+  trimmer_ = std::make_shared<PeriodicTask>(
+      *contexts_[0], absl::Seconds(2), [this, peak = std::int64_t{0}]() mutable {
+        constexpr std::int64_t kTrimAfterEnded = 1024;
+        const std::int64_t live = state_.live_sessions.load(std::memory_order_relaxed);
+        peak = std::max(peak, live);
+        if (peak - live < kTrimAfterEnded) return;
+        malloc_trim(0);
+        peak = live;
+      });
+  trimmer_->Start();
   drain_timer_ = std::make_shared<DrainTimer>(*contexts_[0], state_);
   drain_listener_ = state_.lifecycle.AddListener(
       [timer = drain_timer_](core::Lifecycle::Phase phase, absl::Duration grace) {
@@ -166,6 +188,7 @@ void Server::Shutdown() {
   state_.lifecycle.RemoveListener(drain_listener_);
   listener_->Close();
   sweeper_->Stop();
+  trimmer_->Stop();
   drain_timer_->Stop();
   state_.connections.CloseAll(core::CloseCode::kGoingAway, "server shutting down");
   // Sessions leave the set when their socket is done; wait for that, bounded.

@@ -58,7 +58,7 @@ class Server {
 
  private:
   class Listener;
-  class HoldSweeper;
+  class PeriodicTask;
   class DrainTimer;
 
   Options options_;
@@ -67,7 +67,8 @@ class Server {
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<std::thread> threads_;
   std::shared_ptr<Listener> listener_;
-  std::shared_ptr<HoldSweeper> sweeper_;
+  std::shared_ptr<PeriodicTask> sweeper_;  // expires PeerJS holds
+  std::shared_ptr<PeriodicTask> trimmer_;  // returns freed heap to the kernel
   std::shared_ptr<DrainTimer> drain_timer_;
   std::size_t drain_listener_ = 0;  // in state_.lifecycle
   std::uint16_t port_ = 0;

@@ -40,7 +40,8 @@ ABSL_FLAG(int, peers, 10000, "idle, churn: peers");
 ABSL_FLAG(int, rounds, 10, "churn: rounds; fanout: broadcasts");
 ABSL_FLAG(int, room_size, 10, "idle, churn with td: peers per room");
 ABSL_FLAG(int, fanout_peers, 1000, "fanout: peers in the room");
-ABSL_FLAG(absl::Duration, settle, absl::Seconds(2), "idle: wait before reading the server's RSS");
+ABSL_FLAG(absl::Duration, settle, absl::Seconds(2),
+          "idle, churn: wait before reading the server's RSS");
 ABSL_FLAG(absl::Duration, hold, absl::ZeroDuration(), "idle: how long peers stay after that");
 
 namespace {

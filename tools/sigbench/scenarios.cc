@@ -291,6 +291,8 @@ json::object RunChurn(RunContext& run) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       fds = run.probe.OpenFds();
     }
+    // Memory the server frees may take it a moment to hand back (sigd trims every 2 s).
+    std::this_thread::sleep_for(absl::ToChronoNanoseconds(config.settle));
     json::object round = ConnectJson(connected);
     round["round"] = r + 1;
     round["server_rss_kib"] = OrNull(run.probe.RssKib());

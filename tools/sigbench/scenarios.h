@@ -23,7 +23,7 @@ struct BenchConfig {
   std::size_t rounds = 10;         // churn rounds; fanout broadcasts
   std::size_t room_size = 10;      // td rooms in idle and churn
   std::size_t fanout_peers = 1000;
-  absl::Duration settle = absl::Seconds(2);  // idle: before reading RSS
+  absl::Duration settle = absl::Seconds(2);  // idle, churn: before reading RSS
   absl::Duration hold = absl::ZeroDuration();  // idle: how long peers stay after that
 };
 
