@@ -7,7 +7,9 @@ set -euo pipefail
 sigd="$1"
 sigbench="$2"
 log="$(mktemp)"
-"$sigd" --host=127.0.0.1 --port=0 --admin_addr= >"$log" 2>&1 &
+# The closed-loop relay sends faster than the default per-peer rate limit allows.
+"$sigd" --host=127.0.0.1 --port=0 --admin_addr= --rate_limit_per_second=1000000 \
+  --rate_limit_burst=1000000 >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -f "$log"' EXIT
 port=""

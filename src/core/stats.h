@@ -21,10 +21,10 @@ class Stats {
   static constexpr std::array<std::string_view, 2> kProtocols = {"td", "peerjs"};
 
   // Why a login (td) or handshake (PeerJS) was refused.
-  static constexpr std::array<std::string_view, 10> kRejections = {
-      "invalid_name", "invalid_room",     "name_taken",     "missing_params", "invalid_key",
-      "id_taken",     "concurrent_limit", "shutting_down",  "draining",
-      "other"};
+  static constexpr std::array<std::string_view, 12> kRejections = {
+      "invalid_name", "invalid_room",     "name_taken",      "missing_params", "invalid_key",
+      "id_taken",     "concurrent_limit", "max_connections", "origin",         "shutting_down",
+      "draining",     "other"};
   // Why a frame was bad (td error codes; PeerJS uses the first three).
   static constexpr std::array<std::string_view, 8> kBadFrames = {
       "invalid_json",      "invalid_message", "missing_type",   "not_logged_in",
@@ -62,6 +62,10 @@ class Stats {
   void CountRelayFailure(std::string_view reason);
   void CountClose(std::uint16_t code);
   void CountQueueOverflow() { Add(queue_overflows_); }
+  // A peer closed with 1008 for sending faster than its rate limit.
+  void CountRateLimited() { Add(rate_limited_); }
+  // An HTTP request, or a WebSocket handshake, that did not complete within http_timeout.
+  void CountHttpTimeout() { Add(http_timeouts_); }
   // `method` indexes kAdminMethods; `code` is a grpc::StatusCode.
   void CountAdminCall(std::size_t method, int code);
   // Registered peers: +1 on login or open, -1 when it goes.
@@ -77,6 +81,8 @@ class Stats {
   // Index kCloseCodes.size() counts codes outside the list.
   std::uint64_t closes(std::size_t c) const { return Load(closes_[c]); }
   std::uint64_t queue_overflows() const { return Load(queue_overflows_); }
+  std::uint64_t rate_limited() const { return Load(rate_limited_); }
+  std::uint64_t http_timeouts() const { return Load(http_timeouts_); }
   std::uint64_t frames_out(std::size_t p, std::size_t t) const { return Load(frames_out_[p][t]); }
   std::uint64_t admin_calls(std::size_t m, std::size_t code) const {
     return Load(admin_calls_[m][code]);
@@ -112,6 +118,8 @@ class Stats {
   std::array<Counter, kSizeBuckets.size() + 1> size_buckets_{};
   std::array<std::atomic<std::int64_t>, 2> peers_{};
   Counter queue_overflows_{0};
+  Counter rate_limited_{0};
+  Counter http_timeouts_{0};
   Counter bytes_in_{0};
   Counter bytes_out_{0};
 };

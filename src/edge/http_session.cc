@@ -109,6 +109,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
             /*close=*/true);
       return;
     }
+    if (ec == beast::error::timeout) state_.stats.CountHttpTimeout();
     if (ec) return;  // timeout, reset, malformed request: nothing sensible to answer
 
     Request request = parser_->release();
@@ -124,6 +125,23 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         Reply(MakeResponse(http::status::service_unavailable,
                            draining ? R"({"error":"draining"})" : R"({"error":"shutting down"})",
                            kJson, request),
+              true);
+        return;
+      }
+      const core::Stats::Protocol protocol =
+          peerjs ? core::Stats::Protocol::kPeerJs : core::Stats::Protocol::kTd;
+      if (!state_.OriginAllowed(Header(request, http::field::origin))) {
+        state_.stats.CountRejection(protocol, "origin");
+        Reply(MakeResponse(http::status::forbidden, R"({"error":"origin not allowed"})", kJson,
+                           request),
+              true);
+        return;
+      }
+      // Refused before the upgrade, so a full server spends no WebSocket state on the attempt.
+      if (!state_.TryAdmitSession()) {
+        state_.stats.CountRejection(protocol, "max_connections");
+        Reply(MakeResponse(http::status::service_unavailable,
+                           R"({"error":"too many connections"})", kJson, request),
               true);
         return;
       }

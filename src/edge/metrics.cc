@@ -191,6 +191,12 @@ std::string RenderMetrics(const SharedState& state) {
 
   AddSingle(families, "sig_send_queue_overflows_total", "Peers closed as slow consumers (1013).",
             MetricType::Counter, static_cast<double>(s.queue_overflows()));
+  AddSingle(families, "sig_rate_limited_total",
+            "Peers closed with 1008 for sending faster than their rate limit.",
+            MetricType::Counter, static_cast<double>(s.rate_limited()));
+  AddSingle(families, "sig_http_timeouts_total",
+            "HTTP requests and WebSocket handshakes cut off at http_timeout.",
+            MetricType::Counter, static_cast<double>(s.http_timeouts()));
   AddSingle(families, "sig_received_bytes_total", "Payload bytes of WebSocket messages read.",
             MetricType::Counter, static_cast<double>(s.bytes_in()));
   AddSingle(families, "sig_sent_bytes_total", "Payload bytes of WebSocket messages written.",

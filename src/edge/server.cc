@@ -129,7 +129,9 @@ class Server::DrainTimer : public std::enable_shared_from_this<DrainTimer> {
 };
 
 Server::Server(Options options, const core::Limits& limits, const core::Clock& clock)
-    : options_(std::move(options)), limits_(limits), state_(limits, clock, options_.peerjs) {}
+    : options_(std::move(options)),
+      limits_(limits),
+      state_(limits, clock, options_.peerjs, options_.allowed_origins) {}
 
 Server::~Server() { Shutdown(); }
 

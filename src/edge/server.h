@@ -32,6 +32,8 @@ class Server {
     std::uint16_t port = 8080;  // 0: pick a free port; port() tells which
     unsigned threads = 0;       // 0: one per core
     PeerJsOptions peerjs;
+    // Origins a WebSocket upgrade may come from (empty: any); see SharedState::OriginAllowed.
+    std::vector<std::string> allowed_origins;
     // How often frames held for absent PeerJS peers are checked for expiry.
     absl::Duration hold_sweep_interval = absl::Milliseconds(250);
   };

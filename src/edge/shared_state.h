@@ -3,6 +3,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -26,10 +29,12 @@ namespace sig::edge {
 
 // Everything sessions share: one per server, outliving every session.
 struct SharedState {
-  SharedState(const core::Limits& l, const core::Clock& c, PeerJsOptions p = {})
+  SharedState(const core::Limits& l, const core::Clock& c, PeerJsOptions p = {},
+              std::vector<std::string> origins = {})
       : limits(l),
         clock(c),
         peerjs(std::move(p)),
+        allowed_origins(std::move(origins)),
         router(c,
                core::HoldLimits{l.held_max_frames_per_target, l.held_max_bytes_per_target,
                                 l.held_max_frames_per_sender},
@@ -39,9 +44,31 @@ struct SharedState {
 
   std::uint64_t NextConnectionId() { return next_id.fetch_add(1, std::memory_order_relaxed); }
 
+  // Counts a WebSocket session about to be made if max_connections allows it; false when full.
+  // The session gives its place back when it is destroyed. Exact across threads.
+  bool TryAdmitSession() {
+    std::int64_t live = live_sessions.load(std::memory_order_relaxed);
+    do {
+      if (live >= static_cast<std::int64_t>(limits.max_connections)) return false;
+    } while (!live_sessions.compare_exchange_weak(live, live + 1, std::memory_order_relaxed));
+    return true;
+  }
+
+  // Whether a WebSocket upgrade with this Origin header (empty when absent) may proceed. Browsers
+  // always send Origin; a request without one is not from a web page, which is what an origin
+  // allow-list guards against, so it passes.
+  bool OriginAllowed(std::string_view origin) const {
+    if (allowed_origins.empty() || origin.empty()) return true;
+    for (const std::string& allowed : allowed_origins) {
+      if (allowed == origin) return true;
+    }
+    return false;
+  }
+
   const core::Limits& limits;
   const core::Clock& clock;
   const PeerJsOptions peerjs;
+  const std::vector<std::string> allowed_origins;
   core::EventHub events;  // before the router, which publishes to it
   core::Router router;
   core::ConnectionSet connections;
@@ -49,8 +76,9 @@ struct SharedState {
   PeerJsCodec peerjs_codec;
   absl::Time started_at = clock.Now();
   std::atomic<std::uint64_t> next_id{1};
-  // WebSocket sessions still allocated, ended or not. One that outlives its connection is a
-  // leak: the churn benchmark found sessions kept alive by writes started after their end.
+  // WebSocket sessions admitted (TryAdmitSession) and not yet destroyed, ended or not. One that
+  // outlives its connection is a leak: the churn benchmark found sessions kept alive by writes
+  // started after their end.
   std::atomic<std::int64_t> live_sessions{0};
   core::Stats stats;
   core::Lifecycle lifecycle;

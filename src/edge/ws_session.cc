@@ -1,6 +1,7 @@
 #include "edge/ws_session.h"
 
 #include <atomic>
+#include <optional>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -13,6 +14,7 @@
 #include "absl/time/time.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "core/token_bucket.h"
 #include "edge/write_queue.h"
 #include "edge/ws_transport.h"
 
@@ -88,8 +90,13 @@ class WsSession final : public core::Peer,
         close_timer_(ws_.get_executor()),
         tick_timer_(ws_.get_executor()),
         keep_alive_timer_(ws_.get_executor()) {
-    state_.live_sessions.fetch_add(1, std::memory_order_relaxed);
+    if (state_.limits.rate_limit_per_second > 0) {
+      rate_.emplace(state_.limits.rate_limit_burst,
+                    absl::Seconds(1) / static_cast<std::int64_t>(state_.limits.rate_limit_per_second),
+                    state_.clock.Now());
+    }
   }
+  // The place TryAdmitSession counted for this session.
   ~WsSession() override { state_.live_sessions.fetch_sub(1, std::memory_order_relaxed); }
 
   void Run(http::request<http::string_body> request, const ProtocolFactory& make_protocol) {
@@ -166,6 +173,7 @@ class WsSession final : public core::Peer,
 
  private:
   void OnAccept(error_code ec) {
+    if (ec == beast::error::timeout) state_.stats.CountHttpTimeout();
     if (ec) {
       // Handshake failed or timed out: never registered anywhere, nothing to undo.
       return;
@@ -253,7 +261,11 @@ class WsSession final : public core::Peer,
     // Beast keeps reading after a close starts, until the peer's close frame; those late
     // frames are not acted on.
     if (!closing_) {
-      if (!ws_.got_text()) {
+      if (rate_ && !rate_->TryTake(state_.clock.Now())) {
+        state_.stats.CountRateLimited();
+        core::LogWarning("conn ", id_, ": over its rate limit, closing");
+        StartClose(core::ToWire(core::CloseCode::kPolicy), "rate limit", /*flush=*/true);
+      } else if (!ws_.got_text()) {
         StartClose(core::ToWire(core::CloseCode::kUnsupportedData), "binary frames are not supported",
                    true);
       } else {
@@ -374,6 +386,7 @@ class WsSession final : public core::Peer,
   std::atomic<std::uint64_t> bytes_out_{0};
   std::atomic<std::size_t> queue_depth_{0};
   std::unique_ptr<Protocol> protocol_;
+  std::optional<core::TokenBucket> rate_;  // messages this peer may still send; none: no limit
   beast::flat_buffer buffer_;
   WriteQueue queue_;
   net::steady_timer close_timer_;

@@ -60,6 +60,16 @@ ABSL_FLAG(absl::Duration, alive_timeout, kDefaults.peerjs_alive_timeout,
           "PeerJS: a peer with no HEARTBEAT for this long is closed");
 ABSL_FLAG(int, concurrent_limit, static_cast<int>(kDefaults.peerjs_concurrent_limit),
           "PeerJS: most peers connected with one key");
+ABSL_FLAG(int, rate_limit_burst, static_cast<int>(kDefaults.rate_limit_burst),
+          "Messages a WebSocket peer may send in a burst before its rate limit applies");
+ABSL_FLAG(int, rate_limit_per_second, static_cast<int>(kDefaults.rate_limit_per_second),
+          "Messages per second a WebSocket peer may send on average; faster closes it with 1008 "
+          "(0: no limit)");
+ABSL_FLAG(int, max_connections, static_cast<int>(kDefaults.max_connections),
+          "WebSocket connections open at once; one more upgrade gets HTTP 503");
+ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
+          "WebSocket upgrades: comma-separated allowed Origins; another Origin gets HTTP 403 "
+          "(empty: any; requests without Origin, from non-browser clients, always pass)");
 ABSL_FLAG(std::vector<std::string>, cors_origins, {},
           "PeerJS HTTP API: comma-separated allowed Origins (empty: reflect any)");
 ABSL_FLAG(int, held_max_frames_per_target, static_cast<int>(kDefaults.held_max_frames_per_target),
@@ -86,7 +96,8 @@ constexpr const char* kFlagNames[] = {
     "close_timeout",   "shutdown_grace", "path_prefix",     "api_key",
     "allow_discovery", "expire_timeout", "alive_timeout",   "concurrent_limit",
     "cors_origins",    "held_max_frames_per_target", "held_max_bytes_per_target",
-    "held_max_frames_per_sender"};
+    "held_max_frames_per_sender", "rate_limit_burst", "rate_limit_per_second",
+    "max_connections", "allowed_origins"};
 
 // Applies FLAG_NAME environment variables as flag defaults, before the command line is parsed.
 bool ApplyEnvironment() {
@@ -133,6 +144,9 @@ int main(int argc, char** argv) {
   const int held_target = absl::GetFlag(FLAGS_held_max_frames_per_target);
   const int held_bytes = absl::GetFlag(FLAGS_held_max_bytes_per_target);
   const int held_sender = absl::GetFlag(FLAGS_held_max_frames_per_sender);
+  const int rate_burst = absl::GetFlag(FLAGS_rate_limit_burst);
+  const int rate_per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
+  const int max_connections = absl::GetFlag(FLAGS_max_connections);
   if (port < 0 || port > 65535 || threads < 0 || !Positive("max_name_chars", max_name) ||
       !Positive("max_frame_bytes", max_frame) || !Positive("max_json_depth", max_depth) ||
       !Positive("send_queue_max_frames", queue_frames) ||
@@ -145,8 +159,14 @@ int main(int argc, char** argv) {
       !Positive("held_max_frames_per_target", held_target) ||
       !Positive("held_max_bytes_per_target", held_bytes) ||
       !Positive("held_max_frames_per_sender", held_sender) ||
+      !Positive("rate_limit_burst", rate_burst) || !Positive("max_connections", max_connections) ||
+
       !Positive("expire_timeout", absl::GetFlag(FLAGS_expire_timeout)) ||
       !Positive("alive_timeout", absl::GetFlag(FLAGS_alive_timeout))) {
+    return 2;
+  }
+  if (rate_per_second < 0) {
+    std::fprintf(stderr, "sigd: --rate_limit_per_second must not be negative\n");
     return 2;
   }
   limits.max_name_chars = static_cast<std::size_t>(max_name);
@@ -166,6 +186,9 @@ int main(int argc, char** argv) {
   limits.held_max_frames_per_target = static_cast<std::size_t>(held_target);
   limits.held_max_bytes_per_target = static_cast<std::size_t>(held_bytes);
   limits.held_max_frames_per_sender = static_cast<std::size_t>(held_sender);
+  limits.rate_limit_burst = static_cast<std::uint32_t>(rate_burst);
+  limits.rate_limit_per_second = static_cast<std::uint32_t>(rate_per_second);
+  limits.max_connections = static_cast<std::size_t>(max_connections);
 
   // Before any listener starts: a SIGTERM that arrives while sigd starts up is queued for the
   // handler below instead of killing the process with the default action.
@@ -182,6 +205,7 @@ int main(int argc, char** argv) {
   options.peerjs.key = absl::GetFlag(FLAGS_api_key);
   options.peerjs.allow_discovery = absl::GetFlag(FLAGS_allow_discovery);
   options.peerjs.cors_origins = absl::GetFlag(FLAGS_cors_origins);
+  options.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
   sig::edge::Server server(options, limits, clock);
   if (absl::Status s = server.Start(); !s.ok()) {
     sig::core::LogError("sigd: ", s.message());

@@ -11,6 +11,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/test_server.h"
@@ -54,6 +55,16 @@ class HostileHttpTest : public testing::ServerTest {
     EXPECT_TRUE(b->ReadType("offer").ok());
   }
 
+  // The timer closes the socket before the failed read is counted: the count can trail the
+  // close the client sees by a moment. Waits for exactly `n`, bounded.
+  bool HttpTimeoutsReach(std::uint64_t n) {
+    const absl::Time deadline = absl::Now() + testing::kWait;
+    while (server_->state().stats.http_timeouts() < n && absl::Now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return server_->state().stats.http_timeouts() == n;
+  }
+
   net::io_context io_;
 };
 
@@ -62,6 +73,7 @@ TEST_F(HostileHttpTest, NeverFinishedHeadersAreClosedAtTheDeadline) {
   net::write(slow, net::buffer(std::string("GET /health HTTP/1.1\r\nHost: x\r\n")));
   ExpectRelayWorks();
   EXPECT_TRUE(ClosedByServer(slow));
+  EXPECT_TRUE(HttpTimeoutsReach(1));
 }
 
 TEST_F(HostileHttpTest, ByteByByteRequestIsClosedAtTheDeadline) {
@@ -78,6 +90,7 @@ TEST_F(HostileHttpTest, ByteByByteRequestIsClosedAtTheDeadline) {
   }
   EXPECT_TRUE(ec || ClosedByServer(slow)) << "sent " << sent << " bytes";
   ExpectRelayWorks();
+  EXPECT_TRUE(HttpTimeoutsReach(1));
 }
 
 TEST_F(HostileHttpTest, UpgradePathWithoutUpgradeHeadersIsPlainHttp) {

@@ -13,7 +13,8 @@
 namespace sig::testing {
 
 // Fixture base: a whole sigd edge in-process on 127.0.0.1 and a free port, with two I/O threads
-// so cross-thread delivery is exercised, and a fake clock. Set limits_ and peerjs_ before
+// so cross-thread delivery is exercised, and a fake clock. Set limits_, peerjs_ and
+// allowed_origins_ before
 // StartServer(). Timers that read the clock run every few milliseconds of real time, so
 // advancing the fake clock takes effect promptly.
 class ServerTest : public ::testing::Test {
@@ -24,6 +25,7 @@ class ServerTest : public ::testing::Test {
     options.port = 0;
     options.threads = 2;
     options.peerjs = peerjs_;
+    options.allowed_origins = allowed_origins_;
     options.hold_sweep_interval = absl::Milliseconds(10);
     server_ = std::make_unique<edge::Server>(options, limits_, clock_);
     absl::Status s = server_->Start();
@@ -73,6 +75,7 @@ class ServerTest : public ::testing::Test {
 
   core::Limits limits_;
   edge::PeerJsOptions peerjs_;
+  std::vector<std::string> allowed_origins_;
   FakeClock clock_;
   std::unique_ptr<edge::Server> server_;
 };

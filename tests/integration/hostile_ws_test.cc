@@ -1,0 +1,166 @@
+// Hostile WebSocket clients over real sockets, each at the edge of its bound: a flood from one
+// peer (rate limit, 1008), JSON nested thousands deep, connections beyond max_connections (503
+// before the upgrade), and upgrades from an Origin outside allowed_origins (403). Each gets its
+// defined outcome and a metric, and a bystander pair keeps relaying.
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "testing/test_server.h"
+
+namespace sig {
+namespace {
+
+using ::sig::testing::Str;
+using Protocol = core::Stats::Protocol;
+
+class HostileWsTest : public testing::ServerTest {
+ protected:
+  void TearDown() override {
+    x_.reset();
+    y_.reset();
+    ServerTest::TearDown();
+  }
+
+  void StartBystanders() {
+    x_ = LoggedIn("bystander-x", "quiet");
+    y_ = LoggedIn("bystander-y", "quiet");
+    ASSERT_TRUE(x_ && y_);
+    ASSERT_TRUE(x_->ReadType("peer_connected").ok());
+  }
+  void ExpectBystandersRelay() {
+    ASSERT_TRUE(x_->Send(R"({"type":"offer","target":"bystander-y","probe":1})").ok());
+    auto got = y_->ReadJson();
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(Str(*got, "from"), "bystander-x");
+  }
+
+  // A WebSocket upgrade of "/" (td) over plain HTTP, with `extra` headers.
+  absl::StatusOr<testing::HttpReply> Upgrade(
+      std::vector<std::pair<std::string, std::string>> extra = {}) {
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Connection", "Upgrade"},
+        {"Upgrade", "websocket"},
+        {"Sec-WebSocket-Version", "13"},
+        {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    return testing::HttpRequest(server_->port(), "GET", "/", headers);
+  }
+
+  std::uint64_t Rejections(Protocol p, std::string_view reason) {
+    return server_->state().stats.rejections(
+        static_cast<std::size_t>(p), core::Stats::Lookup(core::Stats::kRejections, reason));
+  }
+
+  std::unique_ptr<testing::WsClient> x_, y_;
+};
+
+// The clock is fake and never moves, so the bucket never refills: exactly rate_limit_burst
+// messages pass (the login is one of them) and the next closes the sender with 1008.
+TEST_F(HostileWsTest, FloodIsClosed1008AtTheRateLimitEdge) {
+  limits_.rate_limit_burst = 20;
+  limits_.rate_limit_per_second = 10;
+  StartServer();
+  StartBystanders();
+  auto flooder = LoggedIn("flooder");
+  auto target = LoggedIn("target");
+  ASSERT_TRUE(flooder && target);
+  ASSERT_TRUE(flooder->ReadType("peer_connected").ok());
+  for (int i = 0; i < 19; ++i) {  // 1 login + 19 = the burst
+    ASSERT_TRUE(flooder->Send(absl::StrCat(R"({"type":"candidate","target":"target","n":)", i,
+                                           "}"))
+                    .ok());
+  }
+  for (int i = 0; i < 19; ++i) {
+    auto got = target->ReadType("candidate");
+    ASSERT_TRUE(got.ok()) << i << ": " << got.status();
+  }
+  EXPECT_EQ(server_->state().stats.rate_limited(), 0u);
+  ASSERT_TRUE(flooder->Send(R"({"type":"candidate","target":"target","n":19})").ok());
+  auto code = flooder->WaitClose();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 1008);
+  EXPECT_EQ(server_->state().stats.rate_limited(), 1u);
+  // The over-limit message was not relayed: the target hears the departure next.
+  auto left = target->ReadJson();
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(Str(*left, "type"), "peer_disconnected");
+  ExpectBystandersRelay();
+}
+
+// JSON nested 5,000 deep (10 KB, inside the frame bound) is refused as invalid_json with an
+// error frame; the connection stays, and the bad frame is counted.
+TEST_F(HostileWsTest, JsonNestedThousandsDeepGetsInvalidJsonAndTheConnectionStays) {
+  StartServer();
+  StartBystanders();
+  auto a = LoggedIn("a");
+  auto b = LoggedIn("b");
+  ASSERT_TRUE(a && b);
+  const std::string deep = R"({"type":"offer","target":"b","x":)" + std::string(5000, '[') +
+                           std::string(5000, ']') + "}";
+  ASSERT_TRUE(a->Send(deep).ok());
+  auto error = a->ReadType("error");
+  ASSERT_TRUE(error.ok()) << error.status();
+  EXPECT_EQ(Str(*error, "error"), "invalid_json");
+  EXPECT_EQ(server_->state().stats.bad_frames(
+                static_cast<std::size_t>(Protocol::kTd),
+                core::Stats::Lookup(core::Stats::kBadFrames, "invalid_json")),
+            1u);
+  // Still connected and relaying; b never saw the deep frame.
+  ASSERT_TRUE(a->Send(R"({"type":"offer","target":"b","ok":true})").ok());
+  auto got = b->ReadType("offer");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->at("ok").as_bool(), true);
+  ExpectBystandersRelay();
+}
+
+// max_connections WebSockets are served; one more upgrade gets 503 before any WebSocket state
+// exists; once one leaves, a new one gets in.
+TEST_F(HostileWsTest, UpgradeBeyondMaxConnectionsGets503) {
+  limits_.max_connections = 3;
+  StartServer();
+  StartBystanders();  // two of the three
+  auto third = LoggedIn("third");
+  ASSERT_TRUE(third);
+  auto refused = Upgrade();
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->body, R"({"error":"too many connections"})");
+  EXPECT_EQ(Rejections(Protocol::kTd, "max_connections"), 1u);
+  ExpectBystandersRelay();
+
+  ASSERT_TRUE(third->Close().ok());
+  const absl::Time deadline = absl::Now() + testing::kWait;
+  while (server_->state().live_sessions.load() >= 3 && absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto fourth = LoggedIn("fourth");
+  EXPECT_TRUE(fourth);
+}
+
+// With allowed_origins set, an upgrade from another Origin gets 403; an allowed Origin and a
+// request without Origin (not from a web page) are served.
+TEST_F(HostileWsTest, UpgradeFromAnOriginOutsideTheAllowListGets403) {
+  allowed_origins_ = {"https://app.example"};
+  StartServer();
+  StartBystanders();  // WsClient sends no Origin
+  auto refused = Upgrade({{"Origin", "https://evil.example"}});
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(refused->body, R"({"error":"origin not allowed"})");
+  EXPECT_EQ(Rejections(Protocol::kTd, "origin"), 1u);
+  auto allowed = Upgrade({{"Origin", "https://app.example"}});
+  ASSERT_TRUE(allowed.ok()) << allowed.status();
+  EXPECT_EQ(allowed->status, 101);
+  ExpectBystandersRelay();
+}
+
+}  // namespace
+}  // namespace sig
