@@ -3,19 +3,17 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <utility>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
-#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "absl/random/random.h"
-#include "edge/demo_page.h"
-#include "edge/json_frame.h"
-#include "edge/metrics.h"
+#include "edge/http_router.h"
 #include "edge/peerjs_protocol.h"
 #include "edge/query.h"
 #include "edge/td_protocol.h"
@@ -29,8 +27,8 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using error_code = boost::system::error_code;
 
-using Request = http::request<http::string_body>;
-using Response = http::response<http::string_body>;
+using Request = HttpRequest;
+using Response = HttpResponse;
 
 constexpr std::string_view kJson = "application/json";
 
@@ -44,67 +42,68 @@ std::unique_ptr<Protocol> MakePeerJsProtocol(Connection& connection, SharedState
   return std::make_unique<PeerJsProtocol>(connection, state, target);
 }
 
-// A random (version 4) UUID, the id format peerjs-server hands out.
-std::string RandomUuid() {
-  thread_local absl::BitGen gen;
-  std::uint8_t b[16];
-  for (auto& byte : b) byte = absl::Uniform<std::uint8_t>(gen);
-  b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);
-  b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);
-  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                         b[12], b[13], b[14], b[15]);
-}
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-std::string_view Header(const Request& request, http::field field) {
-  const auto value = request[field];
-  return std::string_view(value.data(), value.size());
-}
-
-// peerjs-server's app.json, served at {prefix}.
-constexpr std::string_view kPeerJsAppJson =
-    R"({"name":"PeerJS Server","description":"A server side element to broker connections )"
-    R"(between PeerJS clients.","website":"https://peerjs.com/"})";
-
-// GET /health body: the seed's shape, plus registered peers by protocol. `status` is "healthy"
-// while serving, else the lifecycle phase ("draining", "stopping").
-std::string HealthBody(const SharedState& state) {
-  const absl::Time now = state.clock.Now();
-  const core::Lifecycle::Phase phase = state.lifecycle.phase();
-  const std::string_view status =
-      phase == core::Lifecycle::Phase::kServing ? "healthy" : core::Lifecycle::Name(phase);
-  return absl::StrFormat(
-      R"({"status":"%s","clientCount":%d,"uptime":%.3f,"timestamp":"%s",)"
-      R"("peers":{"td":%d,"peerjs":%d}})",
-      std::string(status), state.router.peer_count(), absl::ToDoubleSeconds(now - state.started_at),
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
-      state.stats.peers(0), state.stats.peers(1));
-}
-
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// One HTTP connection over Stream: beast::tcp_stream, or TlsStream when the server speaks TLS
+// (the handshake comes first, within the same http_timeout).
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(net::ip::tcp::socket&& socket, SharedState& state)
-      : stream_(std::move(socket)), state_(state) {}
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  void Run() { DoRead(); }
+  HttpSession(net::ip::tcp::socket&& socket, SharedState& state)
+    requires(!kTls)
+      : stream_(std::move(socket)), state_(state) {}
+  HttpSession(net::ip::tcp::socket&& socket, SharedState& state)
+    requires(kTls)
+      : stream_(std::move(socket), *state.tls), state_(state) {}
+
+  void Run() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(
+          absl::ToChronoNanoseconds(state_.limits.http_timeout));
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](error_code ec) {
+                                if (ec == beast::error::timeout) {
+                                  self->state_.stats.CountHttpTimeout();
+                                }
+                                if (!ec) self->DoRead();  // else: not TLS, or gave up
+                              });
+    } else {
+      DoRead();
+    }
+  }
 
  private:
+  // Ends our side of the connection: a TCP half-close, or TLS close_notify.
+  void CloseSend() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(
+          absl::ToChronoNanoseconds(state_.limits.close_timeout));
+      stream_.async_shutdown([self = this->shared_from_this()](error_code) {});
+    } else {
+      error_code ignored;
+      stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    }
+  }
+
   void DoRead() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_.limits.max_http_header_bytes));
     parser_->body_limit(state_.limits.max_http_header_bytes);
-    stream_.expires_after(absl::ToChronoNanoseconds(state_.limits.http_timeout));
+    beast::get_lowest_layer(stream_).expires_after(
+        absl::ToChronoNanoseconds(state_.limits.http_timeout));
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+                     beast::bind_front_handler(&HttpSession::OnRead, this->shared_from_this()));
   }
 
   void OnRead(error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream) {
-      stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+      CloseSend();
       return;
     }
     if (ec == http::error::header_limit || ec == http::error::body_limit) {
-      Reply(MakeResponse(http::status::request_header_fields_too_large, R"({"error":"too large"})",
+      Reply(HttpRouter::MakeResponse(http::status::request_header_fields_too_large, R"({"error":"too large"})",
                          kJson, parser_->get()),
             /*close=*/true);
       return;
@@ -122,7 +121,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         state_.stats.CountRejection(peerjs ? core::Stats::Protocol::kPeerJs
                                            : core::Stats::Protocol::kTd,
                                     draining ? "draining" : "shutting_down");
-        Reply(MakeResponse(http::status::service_unavailable,
+        Reply(HttpRouter::MakeResponse(http::status::service_unavailable,
                            draining ? R"({"error":"draining"})" : R"({"error":"shutting down"})",
                            kJson, request),
               true);
@@ -130,9 +129,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       }
       const core::Stats::Protocol protocol =
           peerjs ? core::Stats::Protocol::kPeerJs : core::Stats::Protocol::kTd;
-      if (!state_.OriginAllowed(Header(request, http::field::origin))) {
+      if (!state_.OriginAllowed(HeaderValue(request, http::field::origin))) {
         state_.stats.CountRejection(protocol, "origin");
-        Reply(MakeResponse(http::status::forbidden, R"({"error":"origin not allowed"})", kJson,
+        Reply(HttpRouter::MakeResponse(http::status::forbidden, R"({"error":"origin not allowed"})", kJson,
                            request),
               true);
         return;
@@ -140,7 +139,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       // Refused before the upgrade, so a full server spends no WebSocket state on the attempt.
       if (!state_.TryAdmitSession()) {
         state_.stats.CountRejection(protocol, "max_connections");
-        Reply(MakeResponse(http::status::service_unavailable,
+        Reply(HttpRouter::MakeResponse(http::status::service_unavailable,
                            R"({"error":"too many connections"})", kJson, request),
               true);
         return;
@@ -149,129 +148,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                      peerjs ? &MakePeerJsProtocol : &MakeTdProtocol);
       return;
     }
-    Reply(Route(request), !request.keep_alive());
-  }
-
-  Response Route(const Request& request) const {
-    const std::string_view target(request.target().data(), request.target().size());
-    const std::string_view path = TargetPath(target);
-    const std::string& prefix = state_.peerjs.path_prefix;
-    const bool peerjs = path.substr(0, prefix.size()) == prefix &&
-                        (path.size() == prefix.size() || path[prefix.size()] == '/');
-    if (peerjs && request.method() == http::verb::options) return Preflight(request);
-    Response res = RouteGet(request, path, peerjs);
-    if (peerjs) AddCors(request, res);
-    return res;
-  }
-
-  Response RouteGet(const Request& request, std::string_view path, bool peerjs) const {
-    if (request.method() != http::verb::get && request.method() != http::verb::head) {
-      return MakeResponse(http::status::method_not_allowed, R"({"error":"method not allowed"})",
-                          kJson, request);
-    }
-    if (path == "/health" || path == "/") {
-      // 503 once not serving, so load balancers and readiness probes stop sending peers here.
-      return MakeResponse(state_.lifecycle.serving() ? http::status::ok
-                                                     : http::status::service_unavailable,
-                          HealthBody(state_), kJson, request);
-    }
-    if (path == "/metrics") {
-      return MakeResponse(http::status::ok, RenderMetrics(state_), kMetricsContentType, request);
-    }
-    if (path == "/demo") {
-      return MakeResponse(http::status::ok, std::string(DemoPage()), "text/html; charset=utf-8",
-                          request);
-    }
-    if (peerjs) {
-      // {prefix}, {prefix}/id, {prefix}/peers, {prefix}/{key}/id, {prefix}/{key}/peers. The key
-      // in the path is not checked (only the WebSocket checks it), as in peerjs-server.
-      std::string_view rest = path.substr(state_.peerjs.path_prefix.size());
-      if (rest.empty() || rest == "/") {
-        return MakeResponse(http::status::ok, std::string(kPeerJsAppJson), "application/json; charset=utf-8",
-                            request);
-      }
-      std::string_view key = state_.peerjs.key;
-      const auto slash = rest.find('/', 1);
-      if (slash != std::string_view::npos) {
-        key = rest.substr(1, slash - 1);
-        rest = rest.substr(slash);
-      }
-      if (rest == "/id") {
-        const std::string realm = PeerJsOptions::Realm(key);
-        std::string id = RandomUuid();
-        while (state_.router.Contains(realm, id)) id = RandomUuid();
-        return MakeResponse(http::status::ok, std::move(id), "text/html; charset=utf-8", request);
-      }
-      if (rest == "/peers") {
-        if (!state_.peerjs.allow_discovery) {
-          return MakeResponse(http::status::unauthorized, "Unauthorized",
-                              "text/plain; charset=utf-8", request);
-        }
-        std::string body = "[";
-        for (const std::string& name : state_.router.Names(PeerJsOptions::Realm(key))) {
-          if (body.size() > 1) body.push_back(',');
-          body += JsonFrame::Quote(name);
-        }
-        body.push_back(']');
-        return MakeResponse(http::status::ok, std::move(body), "application/json; charset=utf-8",
-                            request);
-      }
-    }
-    return MakeResponse(http::status::not_found, R"({"error":"not found"})", kJson, request);
-  }
-
-  // CORS as peerjs-server's `cors` middleware does it: reflect an allowed Origin.
-  bool AllowedOrigin(std::string_view origin) const {
-    if (origin.empty()) return false;
-    const auto& allowed = state_.peerjs.cors_origins;
-    return allowed.empty() || std::find(allowed.begin(), allowed.end(), origin) != allowed.end();
-  }
-
-  void AddCors(const Request& request, Response& res) const {
-    const std::string_view origin = Header(request, http::field::origin);
-    if (AllowedOrigin(origin)) res.set(http::field::access_control_allow_origin, origin);
-    res.set(http::field::vary, "Origin");
-  }
-
-  Response Preflight(const Request& request) const {
-    Response res = MakeResponse(http::status::no_content, std::string(), "", request);
-    res.erase(http::field::content_type);
-    const std::string_view origin = Header(request, http::field::origin);
-    if (AllowedOrigin(origin)) res.set(http::field::access_control_allow_origin, origin);
-    res.set(http::field::access_control_allow_methods, "GET,HEAD,PUT,PATCH,POST,DELETE");
-    const std::string_view headers = Header(request, http::field::access_control_request_headers);
-    if (!headers.empty()) res.set(http::field::access_control_allow_headers, headers);
-    res.set(http::field::vary, "Origin, Access-Control-Request-Headers");
-    return res;
-  }
-
-  static Response MakeResponse(http::status status, std::string body,
-                               std::string_view content_type, const Request& request) {
-    Response res{status, request.version()};
-    res.set(http::field::server, "sigd");
-    res.set(http::field::content_type, content_type);
-    res.set(http::field::cache_control, "no-store");
-    res.keep_alive(request.keep_alive());
-    res.body() = std::move(body);
-    res.prepare_payload();
-    if (request.method() == http::verb::head) res.body().clear();
-    return res;
+    Reply(HttpRouter(state_).Route(request), !request.keep_alive());
   }
 
   void Reply(Response response, bool close) {
     auto shared = std::make_shared<Response>(std::move(response));
     http::async_write(stream_, *shared,
-                      [self = shared_from_this(), shared, close](error_code ec, std::size_t) {
+                      [self = this->shared_from_this(), shared, close](error_code ec,
+                                                                       std::size_t) {
                         if (ec) return;
                         if (close) {
-                          self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+                          self->CloseSend();
                           return;
                         }
                         self->DoRead();
                       });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   SharedState& state_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -280,7 +174,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 }  // namespace
 
 void StartHttpSession(net::ip::tcp::socket socket, SharedState& state) {
-  std::make_shared<HttpSession>(std::move(socket), state)->Run();
+  if (state.tls != nullptr) {
+    std::make_shared<HttpSession<TlsStream>>(std::move(socket), state)->Run();
+  } else {
+    std::make_shared<HttpSession<beast::tcp_stream>>(std::move(socket), state)->Run();
+  }
 }
 
 }  // namespace sig::edge

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/strings.h"
@@ -136,6 +137,9 @@ Server::Server(Options options, const core::Limits& limits, const core::Clock& c
 Server::~Server() { Shutdown(); }
 
 absl::Status Server::Start() {
+  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+    if (absl::Status s = LoadTls(); !s.ok()) return s;
+  }
   unsigned n = options_.threads != 0 ? options_.threads : std::thread::hardware_concurrency();
   if (n == 0) n = 1;
   for (unsigned i = 0; i < n; ++i) contexts_.push_back(std::make_unique<net::io_context>(1));
@@ -155,16 +159,15 @@ absl::Status Server::Start() {
   sweeper_->Start();
   // glibc keeps the pages of freed sessions, so after a wave of disconnects the process would
   // hold its peak RSS for good (the churn benchmark: 13 MB at start, 88 MB after ten rounds of
-  // 10,000 peers, all gone). Once at least kTrimAfterEnded sessions have ended since the peak or
-  // the last trim, malloc_trim hands the free pages back; it takes milliseconds, seldom.
+  // 10,000 peers, all gone). Once kTrimAfterEnded sessions have ended since the last trim,
+  // malloc_trim hands the free pages back; it takes milliseconds, and runs seldom.
   trimmer_ = std::make_shared<PeriodicTask>(
-      *contexts_[0], absl::Seconds(2), [this, peak = std::int64_t{0}]() mutable {
-        constexpr std::int64_t kTrimAfterEnded = 1024;
-        const std::int64_t live = state_.live_sessions.load(std::memory_order_relaxed);
-        peak = std::max(peak, live);
-        if (peak - live < kTrimAfterEnded) return;
+      *contexts_[0], absl::Seconds(2), [this, trimmed_at = std::uint64_t{0}]() mutable {
+        constexpr std::uint64_t kTrimAfterEnded = 1024;
+        const std::uint64_t ended = state_.ended_sessions.load(std::memory_order_relaxed);
+        if (ended - trimmed_at < kTrimAfterEnded) return;
         malloc_trim(0);
-        peak = live;
+        trimmed_at = ended;
       });
   trimmer_->Start();
   drain_timer_ = std::make_shared<DrainTimer>(*contexts_[0], state_);
@@ -179,6 +182,30 @@ absl::Status Server::Start() {
       io.run();
     });
   }
+  return absl::OkStatus();
+}
+
+absl::Status Server::LoadTls() {
+  if (options_.tls_cert_file.empty() || options_.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate and a key file");
+  }
+  // TLS 1.2 and 1.3 only, with OpenSSL's default cipher lists for them.
+  tls_ = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  tls_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                    net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                    net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  error_code ec;
+  tls_->use_certificate_chain_file(options_.tls_cert_file, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        core::StrCat("TLS certificate ", options_.tls_cert_file, ": ", ec.message()));
+  }
+  tls_->use_private_key_file(options_.tls_key_file, net::ssl::context::pem, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        core::StrCat("TLS key ", options_.tls_key_file, ": ", ec.message()));
+  }
+  state_.tls = tls_.get();
   return absl::OkStatus();
 }
 

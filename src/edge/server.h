@@ -24,7 +24,11 @@ namespace sig::edge {
 // dealt round-robin across them. A session's handlers therefore all run on one thread with no
 // strand, and cross-thread work (Peer::Deliver) is a post to the target's io_context. Chosen
 // over one shared io_context with a strand per session because it keeps a session's state on
-// one core's cache and spends no strand locking per handler; sigbench compares the two.
+// one core's cache, spends no strand locking per handler, and sends every completion through
+// its own thread's queue instead of one shared scheduler. Measured with sigbench
+// (docs/benchmarks.md, "Threading"): one thread pinned to a core relays about 116,000 PeerJS
+// messages/s flat out, and the user-space cost per message is Beast's and the JSON's, not the
+// scheduler's. The strand design was not built, so the two were not measured side by side.
 class Server {
  public:
   struct Options {
@@ -34,6 +38,9 @@ class Server {
     PeerJsOptions peerjs;
     // Origins a WebSocket upgrade may come from (empty: any); see SharedState::OriginAllowed.
     std::vector<std::string> allowed_origins;
+    // PEM files. With both set, the listener speaks only TLS (https://, wss://).
+    std::string tls_cert_file;
+    std::string tls_key_file;
     // How often frames held for absent PeerJS peers are checked for expiry.
     absl::Duration hold_sweep_interval = absl::Milliseconds(250);
   };
@@ -61,6 +68,7 @@ class Server {
  private:
   class Listener;
   class PeriodicTask;
+  absl::Status LoadTls();
   class DrainTimer;
 
   Options options_;
@@ -69,6 +77,7 @@ class Server {
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<std::thread> threads_;
   std::shared_ptr<Listener> listener_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
   std::shared_ptr<PeriodicTask> sweeper_;  // expires PeerJS holds
   std::shared_ptr<PeriodicTask> trimmer_;  // returns freed heap to the kernel
   std::shared_ptr<DrainTimer> drain_timer_;

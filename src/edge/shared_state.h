@@ -24,6 +24,10 @@
 #include "edge/peerjs_options.h"
 #include "edge/td_codec.h"
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace sig::edge {
 
 
@@ -69,6 +73,9 @@ struct SharedState {
   const core::Clock& clock;
   const PeerJsOptions peerjs;
   const std::vector<std::string> allowed_origins;
+  // Set (before any connection) when the server speaks TLS: every connection then starts with a
+  // TLS handshake. Owned by the Server.
+  boost::asio::ssl::context* tls = nullptr;
   core::EventHub events;  // before the router, which publishes to it
   core::Router router;
   core::ConnectionSet connections;
@@ -80,6 +87,8 @@ struct SharedState {
   // outlives its connection is a leak: the churn benchmark found sessions kept alive by writes
   // started after their end.
   std::atomic<std::int64_t> live_sessions{0};
+  // WebSocket sessions destroyed so far; the memory trim (server.cc) acts on its growth.
+  std::atomic<std::uint64_t> ended_sessions{0};
   core::Stats stats;
   core::Lifecycle lifecycle;
 };

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "absl/time/time.h"
 #include "core/log.h"
@@ -50,7 +51,14 @@ Socket TakeSocket(beast::tcp_stream& stream) {
   return socket;
 }
 
-std::string RemoteAddress(const Socket& socket) {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// The TCP socket under a WebSocket's transport, plain or TLS.
+Socket& RawSocket(WsTransport& transport) { return transport.next_layer(); }
+net::ip::tcp::socket& RawSocket(TlsStream& stream) { return beast::get_lowest_layer(stream).socket(); }
+
+template <class SocketType>
+std::string RemoteAddress(const SocketType& socket) {
   error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
   if (ec) return "";
@@ -76,13 +84,16 @@ bool IsQuietEnd(const error_code& ec) {
 //
 // Lifetime: owned by the handlers it has in flight (each binds shared_from_this()); the router
 // and the connection set hold weak references only.
+//
+// NextLayer is WsTransport (plain) or TlsStream (wss://).
+template <class NextLayer>
 class WsSession final : public core::Peer,
                         public Connection,
-                        public std::enable_shared_from_this<WsSession> {
+                        public std::enable_shared_from_this<WsSession<NextLayer>> {
  public:
-  WsSession(Socket socket, SharedState& state)
-      : remote_address_(RemoteAddress(socket)),
-        ws_(std::move(socket)),
+  WsSession(NextLayer next, SharedState& state)
+      : remote_address_(RemoteAddress(RawSocket(next))),
+        ws_(std::move(next)),
         state_(state),
         id_(state.NextConnectionId()),
         connected_at_(state.clock.Now()),
@@ -97,7 +108,10 @@ class WsSession final : public core::Peer,
     }
   }
   // The place TryAdmitSession counted for this session.
-  ~WsSession() override { state_.live_sessions.fetch_sub(1, std::memory_order_relaxed); }
+  ~WsSession() override {
+    state_.live_sessions.fetch_sub(1, std::memory_order_relaxed);
+    state_.ended_sessions.fetch_add(1, std::memory_order_relaxed);
+  }
 
   void Run(http::request<http::string_body> request, const ProtocolFactory& make_protocol) {
     protocol_ = make_protocol(*this, state_,
@@ -118,17 +132,17 @@ class WsSession final : public core::Peer,
     }));
     ws_.read_message_max(state_.limits.max_frame_bytes);
     ws_.text(true);
-    ws_.async_accept(request, beast::bind_front_handler(&WsSession::OnAccept, shared_from_this()));
+    ws_.async_accept(request, beast::bind_front_handler(&WsSession::OnAccept, this->shared_from_this()));
   }
 
   // core::Peer: any thread.
   void Deliver(core::Frame frame) override {
-    net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    net::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
       self->Send(std::move(frame));
     });
   }
   void Close(std::uint16_t code, std::string_view reason) override {
-    net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::string(reason)] {
+    net::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason = std::string(reason)] {
       self->StartClose(code, reason, /*flush=*/true);
     });
   }
@@ -169,7 +183,7 @@ class WsSession final : public core::Peer,
   void Disconnect(core::CloseCode code, std::string_view reason) override {
     StartClose(core::ToWire(code), reason, /*flush=*/true);
   }
-  std::weak_ptr<core::Peer> AsPeer() override { return weak_from_this(); }
+  std::weak_ptr<core::Peer> AsPeer() override { return this->weak_from_this(); }
 
  private:
   void OnAccept(error_code ec) {
@@ -180,7 +194,7 @@ class WsSession final : public core::Peer,
     }
     // Register before reading the shutdown flag, so Shutdown's CloseAll either sees this
     // session or this check sees the flag.
-    state_.connections.Add(id_, weak_from_this());
+    state_.connections.Add(id_, this->weak_from_this());
     registered_ = true;
     // Upgrades are refused once not serving; this catches one that raced the phase change.
     if (const auto phase = state_.lifecycle.phase(); phase == core::Lifecycle::Phase::kStopping) {
@@ -199,7 +213,7 @@ class WsSession final : public core::Peer,
     const absl::Duration interval = protocol_->tick_interval();
     if (closing_ || interval <= absl::ZeroDuration()) return;
     tick_timer_.expires_after(ToChrono(interval));
-    tick_timer_.async_wait([self = shared_from_this()](error_code ec) {
+    tick_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
       if (ec || self->closing_) return;
       self->protocol_->OnTick();
       self->ScheduleTick();
@@ -211,7 +225,7 @@ class WsSession final : public core::Peer,
   void ScheduleKeepAlive() {
     if (closing_) return;
     keep_alive_timer_.expires_after(ToChrono(state_.limits.ping_interval));
-    keep_alive_timer_.async_wait([self = shared_from_this()](error_code ec) {
+    keep_alive_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
       if (!ec && !self->closing_) self->KeepAlive();
     });
   }
@@ -222,12 +236,12 @@ class WsSession final : public core::Peer,
     if (silent_periods_ >= 2) {
       core::LogInfo("conn ", id_, ": silent for two ping periods, dropping");
       error_code ignored;
-      beast::get_lowest_layer(ws_).close(ignored);  // the pending read ends the session
+      RawSocket(ws_.next_layer()).close(ignored);  // the pending read ends the session
       return;
     }
     if (silent_periods_ == 1 && !ping_in_flight_) {
       ping_in_flight_ = true;
-      ws_.async_ping({}, [self = shared_from_this()](error_code) {
+      ws_.async_ping({}, [self = this->shared_from_this()](error_code) {
         self->ping_in_flight_ = false;
         // Beast allows one ping, pong or close at a time: a close that waited goes now.
         if (self->close_waiting_for_ping_) self->DoClose();
@@ -242,7 +256,7 @@ class WsSession final : public core::Peer,
   static constexpr std::size_t kKeptBufferBytes = 2048;
 
   void DoRead() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::OnRead, shared_from_this()));
+    ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::OnRead, this->shared_from_this()));
   }
 
   void OnRead(error_code ec, std::size_t) {
@@ -283,7 +297,7 @@ class WsSession final : public core::Peer,
   void DoWrite() {
     writing_ = true;
     const core::Frame& frame = queue_.front();
-    ws_.async_write(net::buffer(frame->bytes), [self = shared_from_this(), frame](error_code ec,
+    ws_.async_write(net::buffer(frame->bytes), [self = this->shared_from_this(), frame](error_code ec,
                                                                             std::size_t) {
       if (!ec) self->Sent(*frame);
       self->OnWrite(ec);
@@ -336,8 +350,9 @@ class WsSession final : public core::Peer,
     // Stop routing to this peer at once; its departure is announced now, not at socket end.
     NotifyProtocolClosed();
     close_timer_.expires_after(ToChrono(state_.limits.close_timeout));
-    close_timer_.async_wait([self = shared_from_this()](error_code ec) {
-      if (!ec) beast::get_lowest_layer(self->ws_).close();
+    close_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      error_code ignored;
+      if (!ec) RawSocket(self->ws_.next_layer()).close(ignored);
     });
     if (!writing_) DoClose();
   }
@@ -349,7 +364,7 @@ class WsSession final : public core::Peer,
       return;
     }
     close_sent_ = true;
-    ws_.async_close(close_reason_, [self = shared_from_this()](error_code) {
+    ws_.async_close(close_reason_, [self = this->shared_from_this()](error_code) {
       // The pending read completes with the outcome and ends the session.
     });
   }
@@ -375,7 +390,7 @@ class WsSession final : public core::Peer,
   }
 
   const std::string remote_address_;  // before ws_, which takes the stream
-  websocket::stream<WsTransport> ws_;
+  websocket::stream<NextLayer> ws_;
   SharedState& state_;
   const std::uint64_t id_;
   const absl::Time connected_at_;
@@ -408,7 +423,17 @@ class WsSession final : public core::Peer,
 
 void StartWsSession(beast::tcp_stream stream, http::request<http::string_body> request,
                     SharedState& state, const ProtocolFactory& make_protocol) {
-  std::make_shared<WsSession>(TakeSocket(stream), state)->Run(std::move(request), make_protocol);
+  std::make_shared<WsSession<WsTransport>>(WsTransport(TakeSocket(stream)), state)
+      ->Run(std::move(request), make_protocol);
+}
+
+void StartWsSession(TlsStream stream, http::request<http::string_body> request,
+                    SharedState& state, const ProtocolFactory& make_protocol) {
+  // The WebSocket's own timers take over from the HTTP phase's deadline. (Over TLS the stream
+  // stays a tcp_stream: OpenSSL's state cannot move to another transport type.)
+  beast::get_lowest_layer(stream).expires_never();
+  std::make_shared<WsSession<TlsStream>>(std::move(stream), state)
+      ->Run(std::move(request), make_protocol);
 }
 
 }  // namespace sig::edge

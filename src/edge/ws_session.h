@@ -4,6 +4,7 @@
 #include <memory>
 
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -19,6 +20,10 @@ using ProtocolFactory =
 // Completes the WebSocket handshake for `request` (an upgrade read by HttpSession) on `stream`
 // and runs the session until it closes. The session owns itself through its pending handlers.
 void StartWsSession(boost::beast::tcp_stream stream,
+                    boost::beast::http::request<boost::beast::http::string_body> request,
+                    SharedState& state, const ProtocolFactory& make_protocol);
+// The same over TLS (wss://).
+void StartWsSession(boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
                     boost::beast::http::request<boost::beast::http::string_body> request,
                     SharedState& state, const ProtocolFactory& make_protocol);
 

@@ -70,6 +70,9 @@ ABSL_FLAG(int, max_connections, static_cast<int>(kDefaults.max_connections),
 ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
           "WebSocket upgrades: comma-separated allowed Origins; another Origin gets HTTP 403 "
           "(empty: any; requests without Origin, from non-browser clients, always pass)");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain; with --tls_key, the listener speaks only TLS (https://, wss://)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
 ABSL_FLAG(std::vector<std::string>, cors_origins, {},
           "PeerJS HTTP API: comma-separated allowed Origins (empty: reflect any)");
 ABSL_FLAG(int, held_max_frames_per_target, static_cast<int>(kDefaults.held_max_frames_per_target),
@@ -97,7 +100,7 @@ constexpr const char* kFlagNames[] = {
     "allow_discovery", "expire_timeout", "alive_timeout",   "concurrent_limit",
     "cors_origins",    "held_max_frames_per_target", "held_max_bytes_per_target",
     "held_max_frames_per_sender", "rate_limit_burst", "rate_limit_per_second",
-    "max_connections", "allowed_origins"};
+    "max_connections", "allowed_origins", "tls_cert", "tls_key"};
 
 // Applies FLAG_NAME environment variables as flag defaults, before the command line is parsed.
 bool ApplyEnvironment() {
@@ -165,6 +168,10 @@ int main(int argc, char** argv) {
       !Positive("alive_timeout", absl::GetFlag(FLAGS_alive_timeout))) {
     return 2;
   }
+  if (absl::GetFlag(FLAGS_tls_cert).empty() != absl::GetFlag(FLAGS_tls_key).empty()) {
+    std::fprintf(stderr, "sigd: --tls_cert and --tls_key go together\n");
+    return 2;
+  }
   if (rate_per_second < 0) {
     std::fprintf(stderr, "sigd: --rate_limit_per_second must not be negative\n");
     return 2;
@@ -206,6 +213,8 @@ int main(int argc, char** argv) {
   options.peerjs.allow_discovery = absl::GetFlag(FLAGS_allow_discovery);
   options.peerjs.cors_origins = absl::GetFlag(FLAGS_cors_origins);
   options.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   sig::edge::Server server(options, limits, clock);
   if (absl::Status s = server.Start(); !s.ok()) {
     sig::core::LogError("sigd: ", s.message());

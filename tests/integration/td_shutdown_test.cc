@@ -64,18 +64,29 @@ TEST(SigdProcessTest, SigintClosesEveryPeer1001AndExitsZero) {
   ExpectSignalClosesAllAndExitsZero(SIGINT);
 }
 
-TEST(SigdProcessTest, ConfigurationFromEnvironmentAndFlags) {
-  // A bad value is refused with exit status 2 rather than ignored.
+// Runs sigd with `env` (NAME=value, may be null) and `flag`, and returns its exit status.
+int ExitStatusOfSigd(const char* env, const char* flag) {
   const pid_t pid = fork();
   if (pid == 0) {
-    setenv("PING_INTERVAL", "not-a-duration", 1);
-    execl(SIGD_BINARY, SIGD_BINARY, "--port=0", "--host=127.0.0.1", nullptr);
+    if (env != nullptr) putenv(const_cast<char*>(env));
+    execl(SIGD_BINARY, SIGD_BINARY, "--port=0", "--host=127.0.0.1", "--admin_addr=", flag,
+          nullptr);
     _exit(127);
   }
   int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 2);
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+TEST(SigdProcessTest, ConfigurationFromEnvironmentAndFlags) {
+  // A bad value is refused with exit status 2 rather than ignored; so is half a TLS setup. A
+  // TLS key that cannot be loaded fails the start (1).
+  EXPECT_EQ(ExitStatusOfSigd("PING_INTERVAL=not-a-duration", "--threads=1"), 2);
+  EXPECT_EQ(ExitStatusOfSigd("TLS_CERT=" SIG_TEST_DATA_DIR "/tls/cert.pem", "--threads=1"), 2);
+  EXPECT_EQ(ExitStatusOfSigd(nullptr, "--rate_limit_per_second=-1"), 2);
+  EXPECT_EQ(ExitStatusOfSigd("TLS_CERT=" SIG_TEST_DATA_DIR "/tls/cert.pem",
+                             "--tls_key=" SIG_TEST_DATA_DIR "/tls/missing.pem"),
+            1);
 
   // A flag wins over the environment: MAX_NAME_CHARS=4 would refuse "longname".
   setenv("MAX_NAME_CHARS", "4", 1);

@@ -26,6 +26,8 @@ class ServerTest : public ::testing::Test {
     options.threads = 2;
     options.peerjs = peerjs_;
     options.allowed_origins = allowed_origins_;
+    options.tls_cert_file = tls_cert_file_;
+    options.tls_key_file = tls_key_file_;
     options.hold_sweep_interval = absl::Milliseconds(10);
     server_ = std::make_unique<edge::Server>(options, limits_, clock_);
     absl::Status s = server_->Start();
@@ -76,6 +78,8 @@ class ServerTest : public ::testing::Test {
   core::Limits limits_;
   edge::PeerJsOptions peerjs_;
   std::vector<std::string> allowed_origins_;
+  std::string tls_cert_file_;  // with tls_key_file_: the server speaks only TLS
+  std::string tls_key_file_;
   FakeClock clock_;
   std::unique_ptr<edge::Server> server_;
 };

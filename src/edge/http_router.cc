@@ -1,0 +1,172 @@
+#include "edge/http_router.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "edge/demo_page.h"
+#include "edge/json_frame.h"
+#include "edge/metrics.h"
+#include "edge/query.h"
+
+namespace sig::edge {
+namespace {
+
+namespace http = boost::beast::http;
+
+constexpr std::string_view kJson = "application/json";
+
+// A random (version 4) UUID, the id format peerjs-server hands out.
+std::string RandomUuid() {
+  thread_local absl::BitGen gen;
+  std::uint8_t b[16];
+  for (auto& byte : b) byte = absl::Uniform<std::uint8_t>(gen);
+  b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);
+  b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);
+  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                         b[12], b[13], b[14], b[15]);
+}
+
+// peerjs-server's app.json, served at {prefix}.
+constexpr std::string_view kPeerJsAppJson =
+    R"({"name":"PeerJS Server","description":"A server side element to broker connections )"
+    R"(between PeerJS clients.","website":"https://peerjs.com/"})";
+
+// GET /health body: the seed's shape, plus registered peers by protocol. `status` is "healthy"
+// while serving, else the lifecycle phase ("draining", "stopping").
+std::string HealthBody(const SharedState& state) {
+  const absl::Time now = state.clock.Now();
+  const core::Lifecycle::Phase phase = state.lifecycle.phase();
+  const std::string_view status =
+      phase == core::Lifecycle::Phase::kServing ? "healthy" : core::Lifecycle::Name(phase);
+  return absl::StrFormat(
+      R"({"status":"%s","clientCount":%d,"uptime":%.3f,"timestamp":"%s",)"
+      R"("peers":{"td":%d,"peerjs":%d}})",
+      std::string(status), state.router.peer_count(), absl::ToDoubleSeconds(now - state.started_at),
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
+      state.stats.peers(0), state.stats.peers(1));
+}
+
+}  // namespace
+
+std::string_view HeaderValue(const HttpRequest& request, http::field field) {
+  const auto value = request[field];
+  return std::string_view(value.data(), value.size());
+}
+
+HttpResponse HttpRouter::Route(const HttpRequest& request) const {
+  const std::string_view target(request.target().data(), request.target().size());
+  const std::string_view path = TargetPath(target);
+  const std::string& prefix = state_.peerjs.path_prefix;
+  const bool peerjs = path.substr(0, prefix.size()) == prefix &&
+                      (path.size() == prefix.size() || path[prefix.size()] == '/');
+  if (peerjs && request.method() == http::verb::options) return Preflight(request);
+  HttpResponse res = RouteGet(request, path, peerjs);
+  if (peerjs) AddCors(request, res);
+  return res;
+}
+
+HttpResponse HttpRouter::RouteGet(const HttpRequest& request, std::string_view path,
+                                  bool peerjs) const {
+  if (request.method() != http::verb::get && request.method() != http::verb::head) {
+    return MakeResponse(http::status::method_not_allowed, R"({"error":"method not allowed"})",
+                        kJson, request);
+  }
+  if (path == "/health" || path == "/") {
+    // 503 once not serving, so load balancers and readiness probes stop sending peers here.
+    return MakeResponse(state_.lifecycle.serving() ? http::status::ok
+                                                   : http::status::service_unavailable,
+                        HealthBody(state_), kJson, request);
+  }
+  if (path == "/metrics") {
+    return MakeResponse(http::status::ok, RenderMetrics(state_), kMetricsContentType, request);
+  }
+  if (path == "/demo") {
+    return MakeResponse(http::status::ok, std::string(DemoPage()), "text/html; charset=utf-8",
+                        request);
+  }
+  if (peerjs) {
+    // {prefix}, {prefix}/id, {prefix}/peers, {prefix}/{key}/id, {prefix}/{key}/peers. The key
+    // in the path is not checked (only the WebSocket checks it), as in peerjs-server.
+    std::string_view rest = path.substr(state_.peerjs.path_prefix.size());
+    if (rest.empty() || rest == "/") {
+      return MakeResponse(http::status::ok, std::string(kPeerJsAppJson), "application/json; charset=utf-8",
+                          request);
+    }
+    std::string_view key = state_.peerjs.key;
+    const auto slash = rest.find('/', 1);
+    if (slash != std::string_view::npos) {
+      key = rest.substr(1, slash - 1);
+      rest = rest.substr(slash);
+    }
+    if (rest == "/id") {
+      const std::string realm = PeerJsOptions::Realm(key);
+      std::string id = RandomUuid();
+      while (state_.router.Contains(realm, id)) id = RandomUuid();
+      return MakeResponse(http::status::ok, std::move(id), "text/html; charset=utf-8", request);
+    }
+    if (rest == "/peers") {
+      if (!state_.peerjs.allow_discovery) {
+        return MakeResponse(http::status::unauthorized, "Unauthorized",
+                            "text/plain; charset=utf-8", request);
+      }
+      std::string body = "[";
+      for (const std::string& name : state_.router.Names(PeerJsOptions::Realm(key))) {
+        if (body.size() > 1) body.push_back(',');
+        body += JsonFrame::Quote(name);
+      }
+      body.push_back(']');
+      return MakeResponse(http::status::ok, std::move(body), "application/json; charset=utf-8",
+                          request);
+    }
+  }
+  return MakeResponse(http::status::not_found, R"({"error":"not found"})", kJson, request);
+}
+
+// CORS as peerjs-server's `cors` middleware does it: reflect an allowed Origin.
+bool HttpRouter::AllowedOrigin(std::string_view origin) const {
+  if (origin.empty()) return false;
+  const auto& allowed = state_.peerjs.cors_origins;
+  return allowed.empty() || std::find(allowed.begin(), allowed.end(), origin) != allowed.end();
+}
+
+void HttpRouter::AddCors(const HttpRequest& request, HttpResponse& res) const {
+  const std::string_view origin = HeaderValue(request, http::field::origin);
+  if (AllowedOrigin(origin)) res.set(http::field::access_control_allow_origin, origin);
+  res.set(http::field::vary, "Origin");
+}
+
+HttpResponse HttpRouter::Preflight(const HttpRequest& request) const {
+  HttpResponse res = MakeResponse(http::status::no_content, std::string(), "", request);
+  res.erase(http::field::content_type);
+  const std::string_view origin = HeaderValue(request, http::field::origin);
+  if (AllowedOrigin(origin)) res.set(http::field::access_control_allow_origin, origin);
+  res.set(http::field::access_control_allow_methods, "GET,HEAD,PUT,PATCH,POST,DELETE");
+  const std::string_view headers = HeaderValue(request, http::field::access_control_request_headers);
+  if (!headers.empty()) res.set(http::field::access_control_allow_headers, headers);
+  res.set(http::field::vary, "Origin, Access-Control-Request-Headers");
+  return res;
+}
+
+HttpResponse HttpRouter::MakeResponse(http::status status, std::string body,
+                                    std::string_view content_type,
+                                    const HttpRequest& request) {
+  HttpResponse res{status, request.version()};
+  res.set(http::field::server, "sigd");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(request.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  if (request.method() == http::verb::head) res.body().clear();
+  return res;
+}
+
+}  // namespace sig::edge
