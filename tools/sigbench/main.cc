@@ -34,6 +34,7 @@ ABSL_FLAG(int, pairs, 200, "relay: pairs of peers");
 ABSL_FLAG(double, rate, 20000, "relay: messages/s offered over all pairs; 0: closed loop");
 ABSL_FLAG(int, window, 1, "relay, closed loop: messages in flight per direction of each pair");
 ABSL_FLAG(int, message_bytes, 300, "relay: approximate size of each message");
+ABSL_FLAG(int, bad_every, 0, "relay: every this many messages, one is invalid JSON (0: none)");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "relay: measured time");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "relay: load before measuring");
 ABSL_FLAG(int, peers, 10000, "idle, churn: peers");
@@ -158,6 +159,8 @@ int main(int argc, char** argv) {
   config.rate = absl::GetFlag(FLAGS_rate);
   if (config.rate < 0) Usage("--rate must not be negative");
   config.window = Positive("window", absl::GetFlag(FLAGS_window));
+  if (absl::GetFlag(FLAGS_bad_every) < 0) Usage("--bad_every must not be negative");
+  config.bad_every = static_cast<std::size_t>(absl::GetFlag(FLAGS_bad_every));
   config.duration = absl::GetFlag(FLAGS_duration);
   config.warmup = absl::GetFlag(FLAGS_warmup);
   if (config.duration <= absl::ZeroDuration() || config.warmup < absl::ZeroDuration()) {

@@ -84,6 +84,7 @@ class RelayLoad {
     }
     population_.set_on_message(
         [this](LoadConnection& c, std::string_view frame) { OnMessage(c, frame); });
+    issued_by_.assign(2 * pairs, 0);
   }
 
   json::object Run() {
@@ -132,6 +133,7 @@ class RelayLoad {
     out["sent"] = sent_.load();
     out["received"] = received_.load();
     out["lost"] = sent_.load() - std::min(sent_.load(), received_.load());
+    out["bad_sent"] = bad_sent_.load();
     out["dropped_connections"] = dropped;
     out["achieved_rate"] = static_cast<double>(in_window) / seconds;
     out["latency_us"] = LatencyJson(latency.Summarize());
@@ -158,6 +160,16 @@ class RelayLoad {
   };
 
   void SendFrom(LoadConnection& c, std::int64_t now) {
+    // With bad_every, one message in that many from each connection is cut short: invalid
+    // JSON the server must refuse (td: an error frame; PeerJS: dropped) while everything else
+    // keeps flowing. Counted per connection, on its own thread, so no connection gets more
+    // than its share and hits the server's bad-frame budget.
+    if (run_.config.bad_every > 0 &&
+        ++issued_by_[c.index()] % run_.config.bad_every == 0) {
+      c.Send(std::string(R"({"type":"candidate","target":)"));
+      bad_sent_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     c.Send(run_.dialect.Relay(population_.at(c.index() ^ 1).id(), now));
     sent_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -220,6 +232,8 @@ class RelayLoad {
   std::int64_t window_end_ns_ = 0;
   std::atomic<bool> stopped_{false};
   std::atomic<std::uint64_t> sent_{0};
+  std::vector<std::uint64_t> issued_by_;  // per connection, touched on its thread only
+  std::atomic<std::uint64_t> bad_sent_{0};
   std::atomic<std::uint64_t> received_{0};
   std::atomic<std::uint64_t> received_in_window_{0};
 };

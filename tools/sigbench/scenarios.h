@@ -17,6 +17,7 @@ struct BenchConfig {
   std::size_t pairs = 200;
   double rate = 20000;  // relayed messages per second over all pairs; 0: closed loop
   std::size_t window = 1;  // closed loop: messages in flight per direction of each pair
+  std::size_t bad_every = 0;  // relay: every this many messages, one is invalid JSON (0: none)
   absl::Duration duration = absl::Seconds(10);
   absl::Duration warmup = absl::Seconds(2);
   std::size_t peers = 10000;       // idle, churn
