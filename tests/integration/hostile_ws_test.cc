@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "testing/test_server.h"
+#include "testing/bystander_test.h"
 
 namespace sig {
 namespace {
@@ -21,27 +21,8 @@ namespace {
 using ::sig::testing::Str;
 using Protocol = core::Stats::Protocol;
 
-class HostileWsTest : public testing::ServerTest {
+class HostileWsTest : public testing::BystanderTest {
  protected:
-  void TearDown() override {
-    x_.reset();
-    y_.reset();
-    ServerTest::TearDown();
-  }
-
-  void StartBystanders() {
-    x_ = LoggedIn("bystander-x", "quiet");
-    y_ = LoggedIn("bystander-y", "quiet");
-    ASSERT_TRUE(x_ && y_);
-    ASSERT_TRUE(x_->ReadType("peer_connected").ok());
-  }
-  void ExpectBystandersRelay() {
-    ASSERT_TRUE(x_->Send(R"({"type":"offer","target":"bystander-y","probe":1})").ok());
-    auto got = y_->ReadJson();
-    ASSERT_TRUE(got.ok()) << got.status();
-    EXPECT_EQ(Str(*got, "from"), "bystander-x");
-  }
-
   // A WebSocket upgrade of "/" (td) over plain HTTP, with `extra` headers.
   absl::StatusOr<testing::HttpReply> Upgrade(
       std::vector<std::pair<std::string, std::string>> extra = {}) {
@@ -58,8 +39,6 @@ class HostileWsTest : public testing::ServerTest {
     return server_->state().stats.rejections(
         static_cast<std::size_t>(p), core::Stats::Lookup(core::Stats::kRejections, reason));
   }
-
-  std::unique_ptr<testing::WsClient> x_, y_;
 };
 
 // The clock is fake and never moves, so the bucket never refills: exactly rate_limit_burst

@@ -7,38 +7,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "testing/test_server.h"
+#include "testing/bystander_test.h"
 
 namespace sig {
 namespace {
 
 using ::sig::testing::Str;
 
-class TdBoundsTest : public testing::ServerTest {
- protected:
-  void TearDown() override {
-    // Close the bystanders first so shutdown does not wait out its grace period for them.
-    x_.reset();
-    y_.reset();
-    ServerTest::TearDown();
-  }
-
-  // A pair that must keep working whatever the offender does.
-  void StartBystanders() {
-    x_ = LoggedIn("bystander-x", "quiet");
-    y_ = LoggedIn("bystander-y", "quiet");
-    ASSERT_TRUE(x_ && y_);
-    ASSERT_TRUE(x_->ReadType("peer_connected").ok());
-  }
-  void ExpectBystandersRelay() {
-    ASSERT_TRUE(x_->Send(R"({"type":"offer","target":"bystander-y","probe":1})").ok());
-    auto got = y_->ReadJson();
-    ASSERT_TRUE(got.ok()) << got.status();
-    EXPECT_EQ(Str(*got, "from"), "bystander-x");
-  }
-
-  std::unique_ptr<testing::WsClient> x_, y_;
-};
+class TdBoundsTest : public testing::BystanderTest {};
 
 TEST_F(TdBoundsTest, NameOf64CharactersIsAcceptedAnd65Closes4001) {
   StartServer();
@@ -88,11 +64,7 @@ TEST_F(TdBoundsTest, FrameOf64KiBIsRelayedAndOneByteMoreCloses1009) {
   EXPECT_EQ(got->size(), max.size() + std::string(R"(,"from":"a")").size());
 
   ASSERT_TRUE(a->Send(MessageOfSize(64 * 1024 + 1)).ok());
-  auto code = a->WaitClose();
-  ASSERT_TRUE(code.ok());
-  EXPECT_EQ(*code, 1009);
-  ASSERT_TRUE(b->ReadType("peer_disconnected").ok());
-  ExpectBystandersRelay();
+  ExpectClosedAndBystandersRelay(*a, *b, 1009);
 }
 
 // A message may arrive in many frames: the server reassembles it and relays it whole, and the
@@ -115,11 +87,7 @@ TEST_F(TdBoundsTest, FragmentedMessagesAreReassembledWithinTheSizeBound) {
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got, small.substr(0, small.size() - 1) + R"(,"from":"a"})");
   ASSERT_TRUE(a->SendFragmented(MessageOfSize(64 * 1024 + 1), 16).ok());
-  auto code = a->WaitClose();
-  ASSERT_TRUE(code.ok());
-  EXPECT_EQ(*code, 1009);
-  ASSERT_TRUE(b->ReadType("peer_disconnected").ok());
-  ExpectBystandersRelay();
+  ExpectClosedAndBystandersRelay(*a, *b, 1009);
 }
 
 TEST_F(TdBoundsTest, RepeatedBadFramesClose1008AtTheBudgetEdge) {
