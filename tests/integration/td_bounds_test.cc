@@ -103,10 +103,7 @@ TEST_F(TdBoundsTest, RepeatedBadFramesClose1008AtTheBudgetEdge) {
     EXPECT_EQ(Str(*error, "error"), "invalid_json");
   }
   ASSERT_TRUE(a->Send("not json").ok());
-  auto code = a->WaitClose();
-  ASSERT_TRUE(code.ok());
-  EXPECT_EQ(*code, 1008);
-  ExpectBystandersRelay();
+  ExpectClosedCountedAndBystandersRelay(*a, 1008);
 }
 
 TEST_F(TdBoundsTest, BinaryFrameCloses1003) {
@@ -114,10 +111,7 @@ TEST_F(TdBoundsTest, BinaryFrameCloses1003) {
   StartBystanders();
   auto a = LoggedIn("a");
   ASSERT_TRUE(a->SendBinary("\x01\x02").ok());
-  auto code = a->WaitClose();
-  ASSERT_TRUE(code.ok());
-  EXPECT_EQ(*code, 1003);
-  ExpectBystandersRelay();
+  ExpectClosedCountedAndBystandersRelay(*a, 1003);
 }
 
 TEST_F(TdBoundsTest, InvalidUtf8Closes1007) {
@@ -125,10 +119,7 @@ TEST_F(TdBoundsTest, InvalidUtf8Closes1007) {
   StartBystanders();
   auto a = LoggedIn("a");
   ASSERT_TRUE(a->Send("{\"type\":\"\xFF\"}").ok());
-  auto code = a->WaitClose();
-  ASSERT_TRUE(code.ok());
-  EXPECT_EQ(*code, 1007);
-  ExpectBystandersRelay();
+  ExpectClosedCountedAndBystandersRelay(*a, 1007);
 }
 
 // A peer that stops reading while another floods it is closed with 1013 once its queue is full;
@@ -165,6 +156,8 @@ TEST_F(TdBoundsTest, SlowConsumerIsClosed1013) {
   auto code = slow->WaitClose(absl::Seconds(30));
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 1013);
+  EXPECT_EQ(server_->state().stats.queue_overflows(), 1u);
+  EXPECT_TRUE(ClosesReach(1013, 1));
 }
 
 // With no pong (the client does not read, so never answers pings), a peer is dropped after two

@@ -1,7 +1,13 @@
 #pragma once
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <thread>
 
+#include "absl/time/clock.h"
+#include "core/stats.h"
 #include "gtest/gtest.h"
 #include "testing/test_server.h"
 
@@ -33,14 +39,33 @@ class BystanderTest : public ServerTest {
     EXPECT_EQ(Str(*got, "from"), "bystander-x");
   }
 
-  // `offender` is closed with `code`, `watcher` (in its room) hears it leave, and the bystanders
-  // still relay.
-  void ExpectClosedAndBystandersRelay(WsClient& offender, WsClient& watcher, std::uint16_t code) {
+  // Whether sig_closes_total{code} reaches `n`. Beast counts the closes it makes itself (1007,
+  // 1009) only once its close handshake is over, a moment after the client has seen it, so this
+  // waits, bounded by kWait.
+  bool ClosesReach(std::uint16_t code, std::uint64_t n) {
+    const auto& codes = core::Stats::kCloseCodes;
+    const auto at = static_cast<std::size_t>(std::find(codes.begin(), codes.end(), code) -
+                                             codes.begin());
+    const absl::Time deadline = absl::Now() + kWait;
+    while (server_->state().stats.closes(at) < n && absl::Now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return server_->state().stats.closes(at) == n;
+  }
+
+  // `offender` is closed with `code` and the close is counted; then the bystanders still relay.
+  void ExpectClosedCountedAndBystandersRelay(WsClient& offender, std::uint16_t code) {
     auto closed = offender.WaitClose();
     ASSERT_TRUE(closed.ok()) << closed.status();
     EXPECT_EQ(*closed, code);
-    ASSERT_TRUE(watcher.ReadType("peer_disconnected").ok());
+    EXPECT_TRUE(ClosesReach(code, 1)) << "sig_closes_total{code=" << code << "}";
     ExpectBystandersRelay();
+  }
+
+  // The same, and `watcher` (in the offender's room) hears it leave.
+  void ExpectClosedAndBystandersRelay(WsClient& offender, WsClient& watcher, std::uint16_t code) {
+    ASSERT_NO_FATAL_FAILURE(ExpectClosedCountedAndBystandersRelay(offender, code));
+    ASSERT_TRUE(watcher.ReadType("peer_disconnected").ok());
   }
 
   std::unique_ptr<WsClient> x_, y_;
