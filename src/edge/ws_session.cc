@@ -94,6 +94,7 @@ class WsSession final : public core::Peer,
   WsSession(NextLayer next, SharedState& state)
       : remote_address_(RemoteAddress(RawSocket(next))),
         ws_(std::move(next)),
+        io_(static_cast<net::io_context&>(net::query(ws_.get_executor(), net::execution::context))),
         state_(state),
         id_(state.NextConnectionId()),
         connected_at_(state.clock.Now()),
@@ -135,8 +136,17 @@ class WsSession final : public core::Peer,
     ws_.async_accept(request, beast::bind_front_handler(&WsSession::OnAccept, this->shared_from_this()));
   }
 
-  // core::Peer: any thread.
+  // core::Peer: any thread. On this session's own thread the frame is queued at once: a post
+  // would cost a handler, two reference-count round trips and an extra pass through the
+  // scheduler (and its epoll_wait) per relayed message. The router may call this under a realm
+  // lock, so a slow consumer's close, which leaves the router, is posted instead of run here.
+  // While the protocol opens, frames are posted as before, so what the router hands the joining
+  // peer (frames held for it) follows what its protocol sends on open (PeerJS OPEN).
   void Deliver(core::Frame frame) override {
+    if (!opening_ && io_.get_executor().running_in_this_thread()) {
+      Enqueue(std::move(frame), /*close_inline=*/false);
+      return;
+    }
     net::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
       self->Send(std::move(frame));
     });
@@ -161,8 +171,18 @@ class WsSession final : public core::Peer,
 
   // Connection: this session's executor only.
   std::uint64_t id() const override { return id_; }
-  void Send(core::Frame frame) override {
-    if (closing_) return;
+  void Send(core::Frame frame) override { Enqueue(std::move(frame), /*close_inline=*/true); }
+  void Disconnect(core::CloseCode code, std::string_view reason) override {
+    StartClose(core::ToWire(code), reason, /*flush=*/true);
+  }
+  std::weak_ptr<core::Peer> AsPeer() override { return this->weak_from_this(); }
+
+ private:
+  // Queues `frame`, starting a write if none is in flight. On overflow the peer is closed as a
+  // slow consumer: at once with `close_inline`, else from a posted handler (see Deliver), with
+  // every frame until then dropped.
+  void Enqueue(core::Frame frame, bool close_inline) {
+    if (closing_ || overflowed_) return;
     switch (queue_.Push(std::move(frame))) {
       case WriteQueue::PushResult::kStartWrite:
         SyncQueueDepth();
@@ -175,17 +195,20 @@ class WsSession final : public core::Peer,
         state_.stats.CountQueueOverflow();
         core::LogWarning("conn ", id_, ": send queue overflow (", queue_.size(), " frames, ",
                          queue_.bytes(), " bytes), closing as a slow consumer");
-        StartClose(core::ToWire(core::CloseCode::kTryAgainLater), "slow consumer",
-                   /*flush=*/false);
+        overflowed_ = true;
+        if (close_inline) {
+          CloseSlowConsumer();
+        } else {
+          net::post(ws_.get_executor(), [self = this->shared_from_this()] { self->CloseSlowConsumer(); });
+        }
         break;
     }
   }
-  void Disconnect(core::CloseCode code, std::string_view reason) override {
-    StartClose(core::ToWire(code), reason, /*flush=*/true);
-  }
-  std::weak_ptr<core::Peer> AsPeer() override { return this->weak_from_this(); }
 
- private:
+  void CloseSlowConsumer() {
+    StartClose(core::ToWire(core::CloseCode::kTryAgainLater), "slow consumer", /*flush=*/false);
+  }
+
   void OnAccept(error_code ec) {
     if (ec == beast::error::timeout) state_.stats.CountHttpTimeout();
     if (ec) {
@@ -202,7 +225,9 @@ class WsSession final : public core::Peer,
     } else if (phase == core::Lifecycle::Phase::kDraining) {
       StartClose(core::ToWire(core::CloseCode::kServiceRestart), "server draining", true);
     } else {
+      opening_ = true;
       protocol_->OnOpen();
+      opening_ = false;
       ScheduleTick();
       ScheduleKeepAlive();
     }
@@ -391,6 +416,7 @@ class WsSession final : public core::Peer,
 
   const std::string remote_address_;  // before ws_, which takes the stream
   websocket::stream<NextLayer> ws_;
+  net::io_context& io_;  // the one ws_ runs on (server.cc makes every stream's executor one)
   SharedState& state_;
   const std::uint64_t id_;
   const absl::Time connected_at_;
@@ -409,6 +435,8 @@ class WsSession final : public core::Peer,
   net::steady_timer keep_alive_timer_;
   websocket::close_reason close_reason_;
   bool writing_ = false;
+  bool opening_ = false;     // inside protocol_->OnOpen()
+  bool overflowed_ = false;  // the send queue overflowed; the close may still be on its way
   bool closing_ = false;
   bool close_sent_ = false;
   bool protocol_closed_ = false;
