@@ -1,26 +1,38 @@
 #include "core/frame.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+
+#include "absl/container/flat_hash_map.h"
 
 namespace sig::core {
 namespace {
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return Lower(x) == y; });
-}
+constexpr std::size_t kLongestTypeName = 17;  // "peer_disconnected"
+static_assert(std::all_of(kFrameTypeNames.begin(), kFrameTypeNames.end(),
+                          [](std::string_view name) { return name.size() <= kLongestTypeName; }));
 
 }  // namespace
 
+// Runs twice per relayed message (counting in, routing): one hash lookup of the lowercased
+// name, not a scan of the whole list.
 FrameType ClassifyFrameType(std::string_view type) {
+  static const auto* const kByName = [] {
+    auto* map = new absl::flat_hash_map<std::string_view, FrameType>();
+    for (std::size_t i = 0; i < Index(FrameType::kOther); ++i) {
+      map->emplace(kFrameTypeNames[i], static_cast<FrameType>(i));
+    }
+    return map;
+  }();
   if (type.empty()) return FrameType::kInvalid;
-  for (std::size_t i = 0; i < Index(FrameType::kOther); ++i) {
-    if (EqualsIgnoreCase(type, kFrameTypeNames[i])) return static_cast<FrameType>(i);
-  }
-  return FrameType::kOther;
+  if (type.size() > kLongestTypeName) return FrameType::kOther;
+  std::array<char, kLongestTypeName> lower;
+  std::transform(type.begin(), type.end(), lower.begin(), Lower);
+  const auto it = kByName->find(std::string_view(lower.data(), type.size()));
+  return it == kByName->end() ? FrameType::kOther : it->second;
 }
 
 std::int64_t MonotonicNanos() {

@@ -156,7 +156,7 @@ void Router::Leave(std::string_view realm_name, std::string_view name, std::uint
   if (now_empty) DropRealmIfEmpty(realm_name, realm);
 }
 
-absl::Status Router::Route(sig::v1::Envelope envelope, const NoticeEncoder* notices) {
+absl::Status Router::Route(sig::v1::Envelope& envelope, const NoticeEncoder* notices) {
   switch (envelope.route()) {
     case sig::v1::ROUTE_DIRECT: {
       std::shared_ptr<Peer> target;

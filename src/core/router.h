@@ -95,7 +95,12 @@ class Router {
   // (NotFound if nobody holds it), ROUTE_BROADCAST to everyone in `realm` but `from`.
   // With hold_if_absent, a frame for an absent `to` is held instead (OK), or, past the hold
   // limits, dropped (ResourceExhausted). `notices` encodes the EXPIRE that ExpireHeld sends.
-  absl::Status Route(sig::v1::Envelope envelope, const NoticeEncoder* notices = nullptr);
+  // Takes the frame out of `envelope` and leaves its other fields as they were, so a caller may
+  // refill the same envelope for its next message (core::ThreadEnvelope).
+  absl::Status Route(sig::v1::Envelope& envelope, const NoticeEncoder* notices = nullptr);
+  absl::Status Route(sig::v1::Envelope&& envelope, const NoticeEncoder* notices = nullptr) {
+    return Route(envelope, notices);
+  }
 
   // Drops every hold older than `timeout` at `now`, telling each sender that is still
   // connected, once per (sender, target), with NoticeEncoder::Expired.

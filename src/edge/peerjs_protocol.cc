@@ -86,11 +86,11 @@ void PeerJsProtocol::OnText(std::string_view text) {
       bad_frames_.Charge(connection_, cmd.reason);
       return;
     case PeerJsCommand::Kind::kRelay: {
-      auto envelope = core::MakeEnvelope(sig::v1::ROUTE_DIRECT, realm_, id_, cmd.dst,
-                                         std::move(cmd.type), std::move(cmd.frame),
-                                         core::MonotonicNanos());
+      sig::v1::Envelope& envelope = core::ThreadEnvelope();
+      core::SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, realm_, id_, cmd.dst, cmd.type,
+                        std::move(cmd.frame), core::MonotonicNanos());
       envelope.set_hold_if_absent(cmd.hold);
-      absl::Status s = state_.router.Route(std::move(envelope), &state_.peerjs_codec);
+      absl::Status s = state_.router.Route(envelope, &state_.peerjs_codec);
       // Over the hold limits: the sender learns at once that the peer is unavailable.
       if (absl::IsResourceExhausted(s)) {
         state_.stats.CountRelayFailure("hold_limit");

@@ -26,10 +26,10 @@ void TdProtocol::OnText(std::string_view text) {
                                        core::FrameType::kPong));
       return;
     case TdCommand::Kind::kRelay: {
-      auto envelope = core::MakeEnvelope(sig::v1::ROUTE_DIRECT, realm_, name_, cmd.target,
-                                         std::move(cmd.type), TdCodec::StampSender(text, name_),
-                                         core::MonotonicNanos());
-      if (absl::Status s = state_.router.Route(std::move(envelope)); !s.ok()) {
+      sig::v1::Envelope& envelope = core::ThreadEnvelope();
+      core::SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, realm_, name_, cmd.target, cmd.type,
+                        TdCodec::StampSender(text, name_), core::MonotonicNanos());
+      if (absl::Status s = state_.router.Route(envelope); !s.ok()) {
         state_.stats.CountRelayFailure("target_not_found");
         connection_.Send(
             core::MakeFrame(TdCodec::TargetNotFound(cmd.target), core::FrameType::kError));
@@ -38,10 +38,10 @@ void TdProtocol::OnText(std::string_view text) {
     }
     case TdCommand::Kind::kBroadcast: {
       // A broadcast cannot miss: there is no status to act on.
-      (void)state_.router.Route(core::MakeEnvelope(sig::v1::ROUTE_BROADCAST, realm_, name_, {},
-                                                   std::move(cmd.type),
-                                                   TdCodec::StampSender(text, name_),
-                                                   core::MonotonicNanos()));
+      sig::v1::Envelope& envelope = core::ThreadEnvelope();
+      core::SetEnvelope(envelope, sig::v1::ROUTE_BROADCAST, realm_, name_, {}, cmd.type,
+                        TdCodec::StampSender(text, name_), core::MonotonicNanos());
+      (void)state_.router.Route(envelope);
       return;
     }
     case TdCommand::Kind::kBadLogin:

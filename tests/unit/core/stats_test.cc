@@ -1,5 +1,7 @@
 #include "core/stats.h"
 
+#include <string>
+
 #include "gtest/gtest.h"
 
 namespace sig::core {
@@ -16,6 +18,10 @@ TEST(FrameTypeTest, TypesMatchCaseInsensitivelyAndUnknownsAreOther) {
   // A client cannot claim the "invalid" or "other" buckets by name.
   EXPECT_EQ(ClassifyFrameType("invalid"), FrameType::kOther);
   EXPECT_EQ(ClassifyFrameType(""), FrameType::kInvalid);
+  // The longest name, in any case, and anything longer.
+  EXPECT_EQ(ClassifyFrameType("PEER_DISCONNECTED"), FrameType::kPeerDisconnected);
+  EXPECT_EQ(ClassifyFrameType("peer_disconnectedx"), FrameType::kOther);
+  EXPECT_EQ(ClassifyFrameType(std::string(4096, 'a')), FrameType::kOther);
   for (std::size_t i = 0; i < Index(FrameType::kOther); ++i) {
     EXPECT_EQ(Index(ClassifyFrameType(kFrameTypeNames[i])), i) << kFrameTypeNames[i];
   }
