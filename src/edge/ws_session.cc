@@ -415,7 +415,9 @@ class WsSession final : public core::Peer,
   }
 
   const std::string remote_address_;  // before ws_, which takes the stream
-  websocket::stream<NextLayer> ws_;
+  // Without permessage-deflate, which sigd never negotiates: Beast then compiles out the
+  // compression state and its checks on every read and write.
+  websocket::stream<NextLayer, /*deflateSupported=*/false> ws_;
   net::io_context& io_;  // the one ws_ runs on (server.cc makes every stream's executor one)
   SharedState& state_;
   const std::uint64_t id_;
