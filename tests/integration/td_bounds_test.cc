@@ -14,7 +14,10 @@ namespace {
 
 using ::sig::testing::Str;
 
-class TdBoundsTest : public testing::BystanderTest {};
+class TdBoundsTest : public testing::BystanderTest {
+ protected:
+  void ExpectSlowConsumerClosed1013();
+};
 
 TEST_F(TdBoundsTest, NameOf64CharactersIsAcceptedAnd65Closes4001) {
   StartServer();
@@ -124,7 +127,17 @@ TEST_F(TdBoundsTest, InvalidUtf8Closes1007) {
 
 // A peer that stops reading while another floods it is closed with 1013 once its queue is full;
 // the flooder learns it left, and the slow peer, when it reads again, finds the 1013 close.
-TEST_F(TdBoundsTest, SlowConsumerIsClosed1013) {
+// Peers are dealt to I/O threads in turn, so with two threads the slow peer and the flooder
+// are on different ones (delivery by post); with one, on the same (delivery inline, the close
+// posted).
+TEST_F(TdBoundsTest, SlowConsumerIsClosed1013) { ExpectSlowConsumerClosed1013(); }
+
+TEST_F(TdBoundsTest, SlowConsumerOnTheFloodersThreadIsClosed1013) {
+  threads_ = 1;
+  ExpectSlowConsumerClosed1013();
+}
+
+void TdBoundsTest::ExpectSlowConsumerClosed1013() {
   limits_.send_queue_max_frames = 16;
   limits_.send_queue_max_bytes = 256 * 1024;
   limits_.close_timeout = absl::Seconds(60);  // long enough for the slow peer to read its 1013

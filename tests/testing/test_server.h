@@ -13,9 +13,9 @@
 namespace sig::testing {
 
 // Fixture base: a whole sigd edge in-process on 127.0.0.1 and a free port, with two I/O threads
-// so cross-thread delivery is exercised, and a fake clock. Set limits_, peerjs_ and
-// allowed_origins_ before
-// StartServer(). Timers that read the clock run every few milliseconds of real time, so
+// so cross-thread delivery is exercised (threads_ = 1 puts every peer on one thread, where
+// delivery takes the same-thread path), and a fake clock. Set limits_, peerjs_, threads_ and
+// allowed_origins_ before StartServer(). Timers that read the clock run every few milliseconds of real time, so
 // advancing the fake clock takes effect promptly.
 class ServerTest : public ::testing::Test {
  protected:
@@ -23,7 +23,7 @@ class ServerTest : public ::testing::Test {
     edge::Server::Options options;
     options.host = "127.0.0.1";
     options.port = 0;
-    options.threads = 2;
+    options.threads = threads_;
     options.peerjs = peerjs_;
     options.allowed_origins = allowed_origins_;
     options.tls_cert_file = tls_cert_file_;
@@ -77,6 +77,7 @@ class ServerTest : public ::testing::Test {
 
   core::Limits limits_;
   edge::PeerJsOptions peerjs_;
+  unsigned threads_ = 2;
   std::vector<std::string> allowed_origins_;
   std::string tls_cert_file_;  // with tls_key_file_: the server speaks only TLS
   std::string tls_key_file_;
