@@ -1,6 +1,5 @@
 #include "edge/server.h"
 
-#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -157,19 +156,6 @@ absl::Status Server::Start() {
     state_.router.ExpireHeld(state_.clock.Now(), state_.limits.peerjs_expire_timeout);
   });
   sweeper_->Start();
-  // glibc keeps the pages of freed sessions, so after a wave of disconnects the process would
-  // hold its peak RSS for good (the churn benchmark: 13 MB at start, 88 MB after ten rounds of
-  // 10,000 peers, all gone). Once kTrimAfterEnded sessions have ended since the last trim,
-  // malloc_trim hands the free pages back; it takes milliseconds, and runs seldom.
-  trimmer_ = std::make_shared<PeriodicTask>(
-      *contexts_[0], absl::Seconds(2), [this, trimmed_at = std::uint64_t{0}]() mutable {
-        constexpr std::uint64_t kTrimAfterEnded = 1024;
-        const std::uint64_t ended = state_.ended_sessions.load(std::memory_order_relaxed);
-        if (ended - trimmed_at < kTrimAfterEnded) return;
-        malloc_trim(0);
-        trimmed_at = ended;
-      });
-  trimmer_->Start();
   drain_timer_ = std::make_shared<DrainTimer>(*contexts_[0], state_);
   drain_listener_ = state_.lifecycle.AddListener(
       [timer = drain_timer_](core::Lifecycle::Phase phase, absl::Duration grace) {
@@ -217,7 +203,6 @@ void Server::Shutdown() {
   state_.lifecycle.RemoveListener(drain_listener_);
   listener_->Close();
   sweeper_->Stop();
-  trimmer_->Stop();
   drain_timer_->Stop();
   state_.connections.CloseAll(core::CloseCode::kGoingAway, "server shutting down");
   // Sessions leave the set when their socket is done; wait for that, bounded.

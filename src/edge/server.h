@@ -79,7 +79,6 @@ class Server {
   std::shared_ptr<Listener> listener_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::shared_ptr<PeriodicTask> sweeper_;  // expires PeerJS holds
-  std::shared_ptr<PeriodicTask> trimmer_;  // returns freed heap to the kernel
   std::shared_ptr<DrainTimer> drain_timer_;
   std::size_t drain_listener_ = 0;  // in state_.lifecycle
   std::uint16_t port_ = 0;

@@ -87,8 +87,6 @@ struct SharedState {
   // outlives its connection is a leak: the churn benchmark found sessions kept alive by writes
   // started after their end.
   std::atomic<std::int64_t> live_sessions{0};
-  // WebSocket sessions destroyed so far; the memory trim (server.cc) acts on its growth.
-  std::atomic<std::uint64_t> ended_sessions{0};
   core::Stats stats;
   core::Lifecycle lifecycle;
 };

@@ -111,7 +111,6 @@ class WsSession final : public core::Peer,
   // The place TryAdmitSession counted for this session.
   ~WsSession() override {
     state_.live_sessions.fetch_sub(1, std::memory_order_relaxed);
-    state_.ended_sessions.fetch_add(1, std::memory_order_relaxed);
   }
 
   void Run(http::request<http::string_body> request, const ProtocolFactory& make_protocol) {

@@ -28,6 +28,17 @@ namespace {
 const sig::core::Limits kDefaults;
 }  // namespace
 
+#ifdef SIGD_JEMALLOC
+// jemalloc reads this at its start (MALLOC_CONF in the environment still overrides it). Pages
+// freed by a wave of disconnects go back to the kernel within about a second, purged by
+// jemalloc's background thread rather than on the I/O threads; the defaults keep them for 10 s
+// and then 10 s more as "muzzy" pages that RSS still counts.
+extern "C" {
+// NOLINTNEXTLINE: jemalloc's documented hook is this exact global symbol.
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+}
+#endif
+
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address the HTTP and WebSocket listener binds");
 ABSL_FLAG(int, port, 8080, "HTTP and WebSocket port (0: any free port, printed at startup)");
 ABSL_FLAG(int, threads, 0, "I/O threads (0: one per core)");
