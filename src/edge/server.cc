@@ -1,6 +1,5 @@
 #include "edge/server.h"
 
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>

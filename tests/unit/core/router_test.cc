@@ -281,6 +281,29 @@ TEST_F(RouterTest, HoldsInARecreatedRealmStillExpire) {
 }
 
 // Held frames outlive their sender, as in peerjs-server: the target still gets them.
+// The relay path refills one envelope per thread (ThreadEnvelope): Route takes only its frame,
+// and SetEnvelope resets every field, so a held PeerJS frame before cannot make the next
+// message on that envelope wait for its absent target too.
+TEST_F(RouterTest, ARefilledEnvelopeRoutesLikeAFreshOne) {
+  auto a = Join("peerjs/k", "a", 1);
+  auto b = Join("peerjs/k", "b", 2);
+  sig::v1::Envelope envelope;
+  SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, "peerjs/k", "a", "late", "OFFER", "held");
+  envelope.set_hold_if_absent(true);
+  ASSERT_TRUE(router_.Route(envelope, &notices_).ok());
+  EXPECT_EQ(router_.held_frames(), 1u);
+  EXPECT_TRUE(envelope.frame().empty());
+
+  SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, "peerjs/k", "a", "nobody", "OFFER", "x");
+  EXPECT_EQ(router_.Route(envelope, &notices_).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(router_.held_frames(), 1u);
+
+  SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, "peerjs/k", "a", "b", "ANSWER", "to b");
+  ASSERT_TRUE(router_.Route(envelope, &notices_).ok());
+  EXPECT_THAT(b->Texts(), ElementsAre("to b"));
+  EXPECT_THAT(a->Texts(), ElementsAre("joined:b"));  // and nothing of its own frames
+}
+
 TEST_F(RouterTest, HeldFramesSurviveTheSenderLeaving) {
   auto a = Join("peerjs/k", "a", 1);
   ASSERT_TRUE(router_.Route(Held("a", "late", "offer"), &notices_).ok());
