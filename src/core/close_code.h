@@ -12,6 +12,7 @@ enum class CloseCode : std::uint16_t {
   kNoStatus = 1005,
   kNormal = 1000,
   kGoingAway = 1001,        // server shutting down
+  kProtocolError = 1002,    // a frame that breaks RFC 6455
   kUnsupportedData = 1003,  // binary frame
   kInvalidPayload = 1007,   // text frame that is not UTF-8
   kPolicy = 1008,           // repeated bad input
