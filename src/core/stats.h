@@ -32,8 +32,8 @@ class Stats {
   static constexpr std::array<std::string_view, 3> kRelayFailures = {"target_not_found",
                                                                      "hold_limit", "other"};
   // Close codes the server sends; 1005 stands for a close frame without a code.
-  static constexpr std::array<std::uint16_t, 12> kCloseCodes = {
-      1000, 1001, 1003, 1005, 1007, 1008, 1009, 1012, 1013, 4000, 4001, 4002};
+  static constexpr std::array<std::uint16_t, 13> kCloseCodes = {
+      1000, 1001, 1002, 1003, 1005, 1007, 1008, 1009, 1012, 1013, 4000, 4001, 4002};
   // Upper bounds (bytes) of the received message size histogram; +Inf is implied.
   static constexpr std::array<double, 7> kSizeBuckets = {64, 256, 1024, 4096, 16384, 65536, 262144};
   // Upper bounds (seconds) of the relay latency histogram: from reading a frame off the

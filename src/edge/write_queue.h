@@ -8,8 +8,8 @@
 namespace sig::edge {
 
 // The frames waiting to be written to one WebSocket, bounded in count and bytes. The session
-// keeps exactly one write in flight (Beast forbids overlapping writes); the queue only says when
-// to start one. Not thread-safe: owned by the session, used on its executor.
+// writes from the front and keeps at most one write in flight; the queue only says when to
+// start one. Not thread-safe: owned by the session, used on its executor.
 class WriteQueue {
  public:
   enum class PushResult {
@@ -25,6 +25,9 @@ class WriteQueue {
 
   // The frame being written. Only valid while !empty().
   const core::Frame& front() const { return frames_.front(); }
+
+  // The i-th frame from the front; i < size().
+  const core::Frame& operator[](std::size_t i) const { return frames_[i]; }
 
   // Drops the frame whose write completed. Returns true when another one is waiting.
   bool PopFront();

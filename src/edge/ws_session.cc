@@ -1,23 +1,25 @@
 #include "edge/ws_session.h"
 
+#include <array>
 #include <atomic>
-#include <optional>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
 
 #include "absl/time/time.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/token_bucket.h"
 #include "edge/write_queue.h"
-#include "edge/ws_transport.h"
+#include "edge/ws_frame.h"
 
 namespace sig::edge {
 namespace {
@@ -32,11 +34,12 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(d);
 }
 
-// The WebSocket runs on WsTransport, not on the HTTP phase's beast::tcp_stream: that stream
-// wraps every read and write in a timer-checking op behind a type-erased executor, for a
-// deadline the WebSocket's own timers replace; sigbench put that wrapper at several percent of
-// the server's CPU per relayed message (docs/benchmarks.md).
-using Socket = WsTransport::Socket;
+// A plain WebSocket runs on a TCP socket typed with the io_context's own executor, not on the
+// HTTP phase's beast::tcp_stream: that stream wraps every read and write in a timer-checking op
+// behind a type-erased executor, several percent of the server's CPU per relayed message in
+// sigbench (docs/benchmarks.md).
+using Socket = net::basic_stream_socket<net::ip::tcp, net::io_context::executor_type>;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // Moves the connection out of the HTTP phase's stream. Every stream runs on one of the
 // server's io_contexts (server.cc), so the context query names an io_context.
@@ -51,11 +54,115 @@ Socket TakeSocket(beast::tcp_stream& stream) {
   return socket;
 }
 
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// Reads go to one buffer per I/O thread. A session parses what it read before its handler
+// returns and keeps only an incomplete frame's bytes, so an idle peer holds no read buffer.
+constexpr std::size_t kThreadReadBufferBytes = 64 * 1024;
 
-// The TCP socket under a WebSocket's transport, plain or TLS.
-Socket& RawSocket(WsTransport& transport) { return transport.next_layer(); }
-net::ip::tcp::socket& RawSocket(TlsStream& stream) { return beast::get_lowest_layer(stream).socket(); }
+char* ThreadReadBuffer() {
+  thread_local std::array<char, kThreadReadBufferBytes> buffer;
+  return buffer.data();
+}
+
+// A plain connection's I/O. A read waits for readability and then reads without blocking into
+// the thread's buffer: reading straight into it with async_read_some would let Asio read for
+// several sessions before their handlers run. Writes go out at once when the kernel takes them.
+class PlainIo {
+ public:
+  static constexpr bool kWritesInline = true;
+
+  explicit PlainIo(Socket socket) : socket_(std::move(socket)) {}
+
+  Socket& stream() { return socket_; }
+  Socket& socket() { return socket_; }
+
+  // Called once the handshake is done: reads and writes from here on never block.
+  void Start(error_code& ec) { socket_.non_blocking(true, ec); }
+
+  // Calls handler(ec, data, size) with the next bytes read, in the thread's buffer, valid until
+  // the handler returns.
+  template <class Handler>
+  void AsyncRead(Handler handler) {
+    socket_.async_wait(net::socket_base::wait_read,
+                       [this, handler = std::move(handler)](error_code ec) mutable {
+                         std::size_t size = 0;
+                         char* data = ThreadReadBuffer();
+                         if (!ec) size = socket_.read_some(net::buffer(data, kThreadReadBufferBytes), ec);
+                         // Readable, then nothing to read: woken for an error already cleared.
+                         if (ec == net::error::would_block) return AsyncRead(std::move(handler));
+                         handler(ec, data, size);
+                       });
+  }
+
+  // Writes what the kernel takes of `buffers` now; returns the byte count.
+  std::size_t WriteNow(const std::vector<net::const_buffer>& buffers, error_code& ec) {
+    const std::size_t n = socket_.write_some(buffers, ec);
+    if (ec == net::error::would_block) ec = {};
+    return n;
+  }
+
+  template <class Handler>
+  void AsyncWrite(net::const_buffer buffer, Handler handler) {
+    net::async_write(socket_, buffer, std::move(handler));
+  }
+
+  // Reads go on after the close handshake, discarding, until the peer closes: closing with
+  // unread bytes would make the kernel send RST, and a peer still sending (the rest of an
+  // oversized message, say) would lose the close frame.
+  static constexpr bool kReadsUntilEof = true;
+
+  // After both close frames: half-closes. The reads then end at the peer's end of stream.
+  template <class Handler>
+  void Teardown(Handler&&) {
+    error_code ignored;
+    socket_.shutdown(net::socket_base::shutdown_send, ignored);
+  }
+
+ private:
+  Socket socket_;
+};
+
+// A TLS connection's I/O: OpenSSL keeps decrypted bytes of its own, so readability of the
+// socket says nothing; reads go to a buffer of the session's.
+class TlsIo {
+ public:
+  static constexpr bool kWritesInline = false;
+
+  explicit TlsIo(TlsStream stream) : stream_(std::move(stream)) {}
+
+  TlsStream& stream() { return stream_; }
+  net::ip::tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
+
+  void Start(error_code&) { buffer_ = std::make_unique<char[]>(kBufferBytes); }
+
+  template <class Handler>
+  void AsyncRead(Handler handler) {
+    stream_.async_read_some(net::buffer(buffer_.get(), kBufferBytes),
+                            [this, handler = std::move(handler)](error_code ec, std::size_t size) mutable {
+                              handler(ec, buffer_.get(), size);
+                            });
+  }
+
+  std::size_t WriteNow(const std::vector<net::const_buffer>&, error_code&) { return 0; }
+
+  template <class Handler>
+  void AsyncWrite(net::const_buffer buffer, Handler handler) {
+    net::async_write(stream_, buffer, std::move(handler));
+  }
+
+  // The TLS shutdown reads on its own, so no read may be pending when it starts.
+  static constexpr bool kReadsUntilEof = false;
+
+  // After both close frames: the TLS close_notify exchange, then `on_end`.
+  template <class Handler>
+  void Teardown(Handler&& on_end) {
+    stream_.async_shutdown([on_end = std::forward<Handler>(on_end)](error_code) mutable { on_end(); });
+  }
+
+ private:
+  static constexpr std::size_t kBufferBytes = 4096;
+  TlsStream stream_;
+  std::unique_ptr<char[]> buffer_;
+};
 
 template <class SocketType>
 std::string RemoteAddress(const SocketType& socket) {
@@ -73,35 +180,46 @@ void Bump(std::atomic<std::uint64_t>& counter, std::uint64_t n) {
 
 // Expected ends of a connection, not worth a log line.
 bool IsQuietEnd(const error_code& ec) {
-  return ec == websocket::error::closed || ec == net::error::operation_aborted ||
-         ec == net::error::eof || ec == net::error::connection_reset ||
-         ec == beast::error::timeout || ec == net::error::broken_pipe;
+  return ec == net::error::operation_aborted || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == net::ssl::error::stream_truncated;
 }
 
-// One WebSocket connection: the read loop feeding its Protocol, a bounded write queue with one
-// write in flight, and the close path. Everything runs on the socket's executor (one io_context
-// thread); Deliver and Close, the only entry points from other threads, post onto it.
+// One WebSocket connection: the read loop feeding its Protocol, a bounded write queue, and the
+// close path. Everything runs on the socket's executor (one io_context thread); Deliver and
+// Close, the only entry points from other threads, post onto it.
+//
+// The handshake is Beast's (websocket::stream::async_accept, with its checks of the upgrade and
+// its error responses). The frames after it are sigd's own (WsReader, EncodeWsHeader): Beast's
+// composed reads and writes and its per-stream state were about a quarter of sigd's user-space
+// CPU per relayed message and over 3 KiB per idle peer (bench/analysis.md).
+//
+// Closing: the server's close frame follows the queued frames (or replaces them, for a slow
+// consumer or a broken protocol). Once it is written and the peer's close frame has arrived
+// (or the peer's input broke the protocol), the transport is shut down (Io::Teardown).
+// close_timeout bounds the whole. A close from the peer is answered with its own code.
 //
 // Lifetime: owned by the handlers it has in flight (each binds shared_from_this()); the router
 // and the connection set hold weak references only.
-//
-// NextLayer is WsTransport (plain) or TlsStream (wss://).
-template <class NextLayer>
+template <class Io>
 class WsSession final : public core::Peer,
                         public Connection,
-                        public std::enable_shared_from_this<WsSession<NextLayer>> {
+                        public std::enable_shared_from_this<WsSession<Io>> {
  public:
-  WsSession(NextLayer next, SharedState& state)
-      : remote_address_(RemoteAddress(RawSocket(next))),
-        ws_(std::move(next)),
-        io_(static_cast<net::io_context&>(net::query(ws_.get_executor(), net::execution::context))),
+  template <class Stream>
+  WsSession(Stream stream, SharedState& state)
+      : io_(std::move(stream)),
+        remote_address_(RemoteAddress(io_.socket())),
+        context_(static_cast<net::io_context&>(
+            net::query(io_.socket().get_executor(), net::execution::context))),
         state_(state),
         id_(state.NextConnectionId()),
         connected_at_(state.clock.Now()),
+        reader_(state.limits.max_frame_bytes),
         queue_(state.limits.send_queue_max_frames, state.limits.send_queue_max_bytes),
-        close_timer_(ws_.get_executor()),
-        tick_timer_(ws_.get_executor()),
-        keep_alive_timer_(ws_.get_executor()) {
+        close_timer_(context_.get_executor()),
+        tick_timer_(context_.get_executor()),
+        keep_alive_timer_(context_.get_executor()) {
     if (state_.limits.rate_limit_per_second > 0) {
       rate_.emplace(state_.limits.rate_limit_burst,
                     absl::Seconds(1) / static_cast<std::int64_t>(state_.limits.rate_limit_per_second),
@@ -116,23 +234,18 @@ class WsSession final : public core::Peer,
   void Run(http::request<http::string_body> request, const ProtocolFactory& make_protocol) {
     protocol_ = make_protocol(*this, state_,
                               std::string_view(request.target().data(), request.target().size()));
-    // Beast's timers take over from the HTTP deadline, which stayed with the tcp_stream: the
-    // handshake and the close each get http_timeout. Liveness is the session's own keep-alive
-    // (KeepAlive below), not Beast's idle timeout, which re-arms a timer on every read: about
-    // 4% of the server's CPU per relayed message in sigbench (docs/benchmarks.md).
+    // The handshake gets http_timeout; after it, liveness is the session's own keep-alive.
+    handshake_.emplace(io_.stream());
     websocket::stream_base::timeout timeout{};
     timeout.handshake_timeout = ToChrono(state_.limits.http_timeout);
     timeout.idle_timeout = websocket::stream_base::none();
     timeout.keep_alive_pings = false;
-    ws_.set_option(timeout);
-    // Control frames (pongs above all) count as signs of life too.
-    ws_.control_callback([this](websocket::frame_type, beast::string_view) { heard_ = true; });
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    handshake_->set_option(timeout);
+    handshake_->set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
       res.set(http::field::server, "sigd");
     }));
-    ws_.read_message_max(state_.limits.max_frame_bytes);
-    ws_.text(true);
-    ws_.async_accept(request, beast::bind_front_handler(&WsSession::OnAccept, this->shared_from_this()));
+    handshake_->async_accept(request,
+                             beast::bind_front_handler(&WsSession::OnAccept, this->shared_from_this()));
   }
 
   // core::Peer: any thread. On this session's own thread the frame is queued at once: a post
@@ -142,16 +255,16 @@ class WsSession final : public core::Peer,
   // While the protocol opens, frames are posted as before, so what the router hands the joining
   // peer (frames held for it) follows what its protocol sends on open (PeerJS OPEN).
   void Deliver(core::Frame frame) override {
-    if (!opening_ && io_.get_executor().running_in_this_thread()) {
+    if (!opening_ && context_.get_executor().running_in_this_thread()) {
       Enqueue(std::move(frame), /*close_inline=*/false);
       return;
     }
-    net::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
+    net::post(context_, [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
       self->Send(std::move(frame));
     });
   }
   void Close(std::uint16_t code, std::string_view reason) override {
-    net::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason = std::string(reason)] {
+    net::post(context_, [self = this->shared_from_this(), code, reason = std::string(reason)] {
       self->StartClose(code, reason, /*flush=*/true);
     });
   }
@@ -177,15 +290,15 @@ class WsSession final : public core::Peer,
   std::weak_ptr<core::Peer> AsPeer() override { return this->weak_from_this(); }
 
  private:
-  // Queues `frame`, starting a write if none is in flight. On overflow the peer is closed as a
-  // slow consumer: at once with `close_inline`, else from a posted handler (see Deliver), with
-  // every frame until then dropped.
+  // Queues `frame` and writes what can go now. On overflow the peer is closed as a slow
+  // consumer: at once with `close_inline`, else from a posted handler (see Deliver), with every
+  // frame until then dropped.
   void Enqueue(core::Frame frame, bool close_inline) {
     if (closing_ || overflowed_) return;
     switch (queue_.Push(std::move(frame))) {
       case WriteQueue::PushResult::kStartWrite:
         SyncQueueDepth();
-        DoWrite();
+        Flush();
         break;
       case WriteQueue::PushResult::kQueued:
         SyncQueueDepth();
@@ -198,7 +311,7 @@ class WsSession final : public core::Peer,
         if (close_inline) {
           CloseSlowConsumer();
         } else {
-          net::post(ws_.get_executor(), [self = this->shared_from_this()] { self->CloseSlowConsumer(); });
+          net::post(context_, [self = this->shared_from_this()] { self->CloseSlowConsumer(); });
         }
         break;
     }
@@ -209,7 +322,9 @@ class WsSession final : public core::Peer,
   }
 
   void OnAccept(error_code ec) {
+    handshake_.reset();  // Beast's stream state is needed for the handshake only
     if (ec == beast::error::timeout) state_.stats.CountHttpTimeout();
+    if (!ec) io_.Start(ec);
     if (ec) {
       // Handshake failed or timed out: never registered anywhere, nothing to undo.
       return;
@@ -245,7 +360,7 @@ class WsSession final : public core::Peer,
   }
 
   // Every ping_interval: a peer heard from since the last check is fine; one silent for a period
-  // gets a ping; one silent for two periods is dropped, as with Beast's idle timeout.
+  // gets a ping; one silent for two periods is dropped.
   void ScheduleKeepAlive() {
     if (closing_) return;
     keep_alive_timer_.expires_after(ToChrono(state_.limits.ping_interval));
@@ -259,89 +374,189 @@ class WsSession final : public core::Peer,
     heard_ = false;
     if (silent_periods_ >= 2) {
       core::LogInfo("conn ", id_, ": silent for two ping periods, dropping");
-      error_code ignored;
-      RawSocket(ws_.next_layer()).close(ignored);  // the pending read ends the session
+      End();
       return;
     }
-    if (silent_periods_ == 1 && !ping_in_flight_) {
-      ping_in_flight_ = true;
-      ws_.async_ping({}, [self = this->shared_from_this()](error_code) {
-        self->ping_in_flight_ = false;
-        // Beast allows one ping, pong or close at a time: a close that waited goes now.
-        if (self->close_waiting_for_ping_) self->DoClose();
-      });
+    if (silent_periods_ == 1) {
+      AppendWsControl(WsOpcode::kPing, {}, control_out_);
+      Flush();
     }
     ScheduleKeepAlive();
   }
 
-  // After a message larger than this (an SDP offer, say) the read buffer is given back, so a
-  // peer does not keep its largest message's worth of memory for the rest of its life. Beast
-  // sizes the buffer for the next message (1,536 bytes) before any data arrives.
-  static constexpr std::size_t kKeptBufferBytes = 2048;
-
   void DoRead() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::OnRead, this->shared_from_this()));
+    io_.AsyncRead([self = this->shared_from_this()](error_code ec, char* data, std::size_t size) {
+      self->OnRead(ec, data, size);
+    });
   }
 
-  void OnRead(error_code ec, std::size_t) {
+  void OnRead(error_code ec, char* data, std::size_t size) {
+    if (ended_) return;
     if (ec) {
-      // Beast closed these itself, with the code RFC 6455 gives them.
-      if (ec == websocket::error::message_too_big) {
-        state_.stats.CountClose(core::ToWire(core::CloseCode::kTooBig));
-      } else if (ec == websocket::error::bad_frame_payload) {
-        state_.stats.CountClose(core::ToWire(core::CloseCode::kInvalidPayload));
-      }
       if (!IsQuietEnd(ec)) core::LogInfo("conn ", id_, ": read ended: ", ec.message());
       End();
       return;
     }
     heard_ = true;
-    // Beast keeps reading after a close starts, until the peer's close frame; those late
-    // frames are not acted on.
-    if (!closing_) {
-      if (rate_ && !rate_->TryTake(state_.clock.Now())) {
-        state_.stats.CountRateLimited();
-        core::LogWarning("conn ", id_, ": over its rate limit, closing");
-        StartClose(core::ToWire(core::CloseCode::kPolicy), "rate limit", /*flush=*/true);
-      } else if (!ws_.got_text()) {
-        StartClose(core::ToWire(core::CloseCode::kUnsupportedData), "binary frames are not supported",
-                   true);
-      } else {
-        const auto data = buffer_.cdata();
-        Bump(frames_in_, 1);
-        Bump(bytes_in_, data.size());
-        protocol_->OnText(std::string_view(static_cast<const char*>(data.data()), data.size()));
-      }
+    if (!input_done_) Parse(data, size);
+    MaybeTeardown();
+    if (Io::kReadsUntilEof || !input_done_) DoRead();
+  }
+
+  // Handles the frames in [data, data + size) after any incomplete frame kept from the last
+  // read, and keeps what is left incomplete.
+  void Parse(char* data, std::size_t size) {
+    char* bytes = data;
+    std::size_t available = size;
+    if (!partial_.empty()) {
+      partial_.append(data, size);
+      bytes = partial_.data();
+      available = partial_.size();
     }
-    buffer_.clear();
-    if (buffer_.capacity() > kKeptBufferBytes) buffer_.shrink_to_fit();
-    DoRead();
+    std::size_t consumed = 0;
+    while (!input_done_) {
+      const WsReader::Event event = reader_.Next(bytes, available, consumed);
+      if (event.kind == WsReader::Kind::kNeedMore) break;
+      OnEvent(event);
+    }
+    if (input_done_) {
+      std::string().swap(partial_);
+    } else if (bytes == data) {
+      partial_.assign(data + consumed, available - consumed);
+    } else {
+      partial_.erase(0, consumed);
+      // The rest of a large message should not stay with the peer for good.
+      if (partial_.empty() && partial_.capacity() > kKeptPartialBytes) std::string().swap(partial_);
+    }
   }
 
-  void DoWrite() {
-    writing_ = true;
-    const core::Frame& frame = queue_.front();
-    ws_.async_write(net::buffer(frame->bytes), [self = this->shared_from_this(), frame](error_code ec,
-                                                                            std::size_t) {
-      if (!ec) self->Sent(*frame);
-      self->OnWrite(ec);
-    });
-  }
+  static constexpr std::size_t kKeptPartialBytes = 4096;
 
-  void OnWrite(error_code ec) {
-    writing_ = false;
-    if (ec) {
-      // The read side sees the same failure and ends the session.
-      queue_.Clear();
+  // Once closing, only the peer's close frame (or a broken frame) is acted on.
+  void OnEvent(const WsReader::Event& event) {
+    if (closing_ && event.kind != WsReader::Kind::kClose && event.kind != WsReader::Kind::kError) {
       return;
     }
-    const bool more = !queue_.empty() && queue_.PopFront();
-    SyncQueueDepth();
-    if (more) {
-      DoWrite();
-    } else if (closing_) {
-      DoClose();
+    switch (event.kind) {
+      case WsReader::Kind::kText:
+        OnText(event.payload);
+        break;
+      case WsReader::Kind::kBinary:
+        StartClose(core::ToWire(core::CloseCode::kUnsupportedData), "binary frames are not supported",
+                   /*flush=*/true);
+        break;
+      case WsReader::Kind::kPing:
+        AppendWsControl(WsOpcode::kPong, event.payload, control_out_);
+        Flush();
+        break;
+      case WsReader::Kind::kPong:
+      case WsReader::Kind::kNeedMore:
+        break;
+      case WsReader::Kind::kClose:
+        // A close the peer starts is answered with its own code, and what was queued for it is
+        // dropped; one that answers the server's completes the handshake.
+        input_done_ = true;
+        if (!closing_) peer_close_code_ = event.code;
+        StartClose(event.code, {}, /*flush=*/false);
+        break;
+      case WsReader::Kind::kError:
+        input_done_ = true;
+        core::LogInfo("conn ", id_, ": ", event.payload, ", closing with ", event.code);
+        StartClose(event.code, event.payload, /*flush=*/false);
+        break;
     }
+  }
+
+  void OnText(std::string_view text) {
+    if (rate_ && !rate_->TryTake(state_.clock.Now())) {
+      state_.stats.CountRateLimited();
+      core::LogWarning("conn ", id_, ": over its rate limit, closing");
+      StartClose(core::ToWire(core::CloseCode::kPolicy), "rate limit", /*flush=*/true);
+      return;
+    }
+    Bump(frames_in_, 1);
+    Bump(bytes_in_, text.size());
+    protocol_->OnText(text);
+  }
+
+  // Most frames a write hands the kernel at once, each a header and a payload.
+  static constexpr std::size_t kMaxFramesPerWrite = 16;
+
+  // Writes pending control frames, then queued frames, then the close frame once it is due.
+  // What the kernel takes now is done; the rest is copied and written asynchronously, with
+  // nothing else written until that completes.
+  void Flush() {
+    while (!writing_ && !close_written_ && !write_failed_ && !ended_) {
+      thread_local std::vector<net::const_buffer> buffers;
+      thread_local std::array<std::array<char, kMaxWsHeaderBytes>, kMaxFramesPerWrite> headers;
+      buffers.clear();
+      if (!control_out_.empty()) buffers.push_back(net::buffer(control_out_));
+      const std::size_t frames = std::min(queue_.size(), kMaxFramesPerWrite);
+      for (std::size_t i = 0; i < frames; ++i) {
+        const std::string& payload = queue_[i]->bytes;
+        buffers.push_back(
+            net::buffer(headers[i].data(), EncodeWsHeader(WsOpcode::kText, payload.size(), headers[i].data())));
+        buffers.push_back(net::buffer(payload));
+      }
+      const bool close_now = close_due_ && frames == queue_.size();
+      if (close_now) buffers.push_back(net::buffer(close_frame_));
+      if (buffers.empty()) return;
+
+      const std::size_t total = net::buffer_size(buffers);
+      error_code ec;
+      const std::size_t written = Io::kWritesInline ? io_.WriteNow(buffers, ec) : 0;
+      if (ec) {
+        // Ended from a handler of its own: this may run inside the router, under its locks,
+        // which ending takes.
+        write_failed_ = true;
+        net::post(context_, [self = this->shared_from_this()] { self->End(); });
+        return;
+      }
+      if (written < total) CopyUnwritten(buffers, written);
+      for (std::size_t i = 0; i < frames; ++i) {
+        Sent(*queue_[0]);
+        queue_.PopFront();
+      }
+      SyncQueueDepth();
+      control_out_.clear();
+      close_written_ = close_now;
+      if (written < total) {
+        writing_ = true;
+        io_.AsyncWrite(net::buffer(pending_write_), [self = this->shared_from_this()](error_code write_ec,
+                                                                                      std::size_t) {
+          self->OnAsyncWrite(write_ec);
+        });
+        return;
+      }
+      MaybeTeardown();
+    }
+  }
+
+  // Leaves in pending_write_ the bytes of `buffers` after the first `skip`.
+  void CopyUnwritten(const std::vector<net::const_buffer>& buffers, std::size_t skip) {
+    pending_write_.clear();
+    for (const net::const_buffer& buffer : buffers) {
+      if (skip >= buffer.size()) {
+        skip -= buffer.size();
+        continue;
+      }
+      pending_write_.append(static_cast<const char*>(buffer.data()) + skip, buffer.size() - skip);
+      skip = 0;
+    }
+  }
+
+  void OnAsyncWrite(error_code ec) {
+    writing_ = false;
+    std::string().swap(pending_write_);
+    if (ec) {
+      End();
+      return;
+    }
+    if (close_written_) {
+      MaybeTeardown();
+      return;
+    }
+    Flush();
   }
 
   void Sent(const core::EncodedFrame& frame) {
@@ -357,14 +572,13 @@ class WsSession final : public core::Peer,
 
   // Starts closing with `code`. With `flush`, queued frames go out first; without, they are
   // dropped (a slow consumer would never drain them). Either way the close_timeout bounds it.
+  // Codes the server chooses are counted; a peer's own close is answered, not counted.
   void StartClose(std::uint16_t code, std::string_view reason, bool flush) {
     if (closing_) return;
     closing_ = true;
-    state_.stats.CountClose(code);
-    if (code != core::ToWire(core::CloseCode::kNoStatus)) {
-      close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
-                                             beast::string_view(reason.data(), reason.size()));
-    }
+    if (peer_close_code_ == 0) state_.stats.CountClose(code);
+    AppendWsClose(code, reason, close_frame_);
+    close_due_ = true;
     tick_timer_.cancel();
     keep_alive_timer_.cancel();
     if (!flush) {
@@ -375,22 +589,17 @@ class WsSession final : public core::Peer,
     NotifyProtocolClosed();
     close_timer_.expires_after(ToChrono(state_.limits.close_timeout));
     close_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
-      error_code ignored;
-      if (!ec) RawSocket(self->ws_.next_layer()).close(ignored);
+      if (!ec) self->End();
     });
-    if (!writing_) DoClose();
+    Flush();
   }
 
-  void DoClose() {
-    if (close_sent_) return;
-    if (ping_in_flight_) {
-      close_waiting_for_ping_ = true;
-      return;
-    }
-    close_sent_ = true;
-    ws_.async_close(close_reason_, [self = this->shared_from_this()](error_code) {
-      // The pending read completes with the outcome and ends the session.
-    });
+  // Once the server's close frame is written and no frame is expected any more (the peer's
+  // close arrived, or its input broke the protocol), the transport is shut down.
+  void MaybeTeardown() {
+    if (torn_down_ || ended_ || writing_ || !close_written_ || !input_done_) return;
+    torn_down_ = true;
+    io_.Teardown([self = this->shared_from_this()] { self->End(); });
   }
 
   void NotifyProtocolClosed() {
@@ -399,9 +608,11 @@ class WsSession final : public core::Peer,
     if (protocol_) protocol_->OnClose();
   }
 
+  // The connection is over: the socket is closed, so every pending operation completes and
+  // releases the session.
   void End() {
-    // Nothing is queued or started after the end: Beast may park a write started now behind
-    // the finished close handshake and never complete it, keeping this session alive.
+    if (ended_) return;
+    ended_ = true;
     closing_ = true;
     NotifyProtocolClosed();
     close_timer_.cancel();
@@ -409,15 +620,15 @@ class WsSession final : public core::Peer,
     keep_alive_timer_.cancel();
     queue_.Clear();
     SyncQueueDepth();
+    error_code ignored;
+    io_.socket().close(ignored);
     if (registered_) state_.connections.Remove(id_);
     registered_ = false;
   }
 
-  const std::string remote_address_;  // before ws_, which takes the stream
-  // Without permessage-deflate, which sigd never negotiates: Beast then compiles out the
-  // compression state and its checks on every read and write.
-  websocket::stream<NextLayer, /*deflateSupported=*/false> ws_;
-  net::io_context& io_;  // the one ws_ runs on (server.cc makes every stream's executor one)
+  Io io_;
+  const std::string remote_address_;
+  net::io_context& context_;  // the one io_ runs on (server.cc makes every stream's executor one)
   SharedState& state_;
   const std::uint64_t id_;
   const absl::Time connected_at_;
@@ -429,22 +640,31 @@ class WsSession final : public core::Peer,
   std::atomic<std::size_t> queue_depth_{0};
   std::unique_ptr<Protocol> protocol_;
   std::optional<core::TokenBucket> rate_;  // messages this peer may still send; none: no limit
-  beast::flat_buffer buffer_;
+  // During the handshake only. Without permessage-deflate, which sigd never negotiates.
+  std::optional<websocket::stream<decltype(std::declval<Io&>().stream()), false>> handshake_;
+  WsReader reader_;
+  std::string partial_;        // an incomplete frame, kept across reads
   WriteQueue queue_;
+  std::string control_out_;    // pongs and pings, ahead of the queued frames
+  std::string close_frame_;    // written after the queue once close_due_
+  std::string pending_write_;  // what the kernel did not take at once, being written
   net::steady_timer close_timer_;
   net::steady_timer tick_timer_;
   net::steady_timer keep_alive_timer_;
-  websocket::close_reason close_reason_;
+  std::uint16_t peer_close_code_ = 0;  // the code of the peer's close frame, once it sent one
   bool writing_ = false;
   bool opening_ = false;     // inside protocol_->OnOpen()
   bool overflowed_ = false;  // the send queue overflowed; the close may still be on its way
   bool closing_ = false;
-  bool close_sent_ = false;
+  bool close_due_ = false;
+  bool close_written_ = false;
+  bool write_failed_ = false;
+  bool input_done_ = false;  // the peer's close frame arrived, or its input broke the protocol
+  bool torn_down_ = false;
+  bool ended_ = false;
   bool protocol_closed_ = false;
   bool heard_ = false;  // anything read, data or control, since the last keep-alive check
   int silent_periods_ = 0;
-  bool ping_in_flight_ = false;
-  bool close_waiting_for_ping_ = false;
   bool registered_ = false;
 };
 
@@ -452,7 +672,7 @@ class WsSession final : public core::Peer,
 
 void StartWsSession(beast::tcp_stream stream, http::request<http::string_body> request,
                     SharedState& state, const ProtocolFactory& make_protocol) {
-  std::make_shared<WsSession<WsTransport>>(WsTransport(TakeSocket(stream)), state)
+  std::make_shared<WsSession<PlainIo>>(TakeSocket(stream), state)
       ->Run(std::move(request), make_protocol);
 }
 
@@ -461,7 +681,7 @@ void StartWsSession(TlsStream stream, http::request<http::string_body> request,
   // The WebSocket's own timers take over from the HTTP phase's deadline. (Over TLS the stream
   // stays a tcp_stream: OpenSSL's state cannot move to another transport type.)
   beast::get_lowest_layer(stream).expires_never();
-  std::make_shared<WsSession<TlsStream>>(std::move(stream), state)
+  std::make_shared<WsSession<TlsIo>>(std::move(stream), state)
       ->Run(std::move(request), make_protocol);
 }
 

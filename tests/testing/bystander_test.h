@@ -39,9 +39,8 @@ class BystanderTest : public ServerTest {
     EXPECT_EQ(Str(*got, "from"), "bystander-x");
   }
 
-  // Whether sig_closes_total{code} reaches `n`. Beast counts the closes it makes itself (1007,
-  // 1009) only once its close handshake is over, a moment after the client has seen it, so this
-  // waits, bounded by kWait.
+  // Whether sig_closes_total{code} reaches `n`. The server thread counts a close while the
+  // client may already be reading it, so this waits, bounded by kWait.
   bool ClosesReach(std::uint16_t code, std::uint64_t n) {
     const auto& codes = core::Stats::kCloseCodes;
     const auto at = static_cast<std::size_t>(std::find(codes.begin(), codes.end(), code) -

@@ -79,7 +79,7 @@ TEST(StatsTest, CloseCodesOutsideTheListShareOneBucket) {
   s.CountClose(1013);
   s.CountClose(4999);
   s.CountClose(3000);
-  EXPECT_EQ(s.closes(8), 1u);  // 1013 is the ninth listed code
+  EXPECT_EQ(s.closes(9), 1u);  // 1013 is the tenth listed code
   EXPECT_EQ(s.closes(Stats::kCloseCodes.size()), 2u);
 }
 
