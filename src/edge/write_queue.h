@@ -1,7 +1,7 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
+#include <vector>
 
 #include "core/peer.h"
 
@@ -24,10 +24,12 @@ class WriteQueue {
   PushResult Push(core::Frame frame);
 
   // The frame being written. Only valid while !empty().
-  const core::Frame& front() const { return frames_.front(); }
+  const core::Frame& front() const { return (*this)[0]; }
 
   // The i-th frame from the front; i < size().
-  const core::Frame& operator[](std::size_t i) const { return frames_[i]; }
+  const core::Frame& operator[](std::size_t i) const {
+    return ring_[(head_ + i) & (ring_.size() - 1)];
+  }
 
   // Drops the frame whose write completed. Returns true when another one is waiting.
   bool PopFront();
@@ -36,15 +38,24 @@ class WriteQueue {
   // flight stays alive through its write's handler, which must not PopFront an empty queue.
   void Clear();
 
-  bool empty() const { return frames_.empty(); }
-  std::size_t size() const { return frames_.size(); }
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
   std::size_t bytes() const { return bytes_; }
 
  private:
+  static constexpr std::size_t kFirstCapacity = 4;
+
+  void Grow();
+  void ShrinkIfEmpty();
+
   std::size_t max_frames_;
   std::size_t max_bytes_;
   std::size_t bytes_ = 0;
-  std::deque<core::Frame> frames_;
+  // A ring with a power-of-two capacity, allocated at the first push: std::deque allocates
+  // 576 bytes up front, for every idle peer. Shrunk back once empty after a burst.
+  std::vector<core::Frame> ring_;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
 };
 
 }  // namespace sig::edge

@@ -217,9 +217,8 @@ class WsSession final : public core::Peer,
         connected_at_(state.clock.Now()),
         reader_(state.limits.max_frame_bytes),
         queue_(state.limits.send_queue_max_frames, state.limits.send_queue_max_bytes),
-        close_timer_(context_.get_executor()),
         tick_timer_(context_.get_executor()),
-        keep_alive_timer_(context_.get_executor()) {
+        deadline_timer_(context_.get_executor()) {
     if (state_.limits.rate_limit_per_second > 0) {
       rate_.emplace(state_.limits.rate_limit_burst,
                     absl::Seconds(1) / static_cast<std::int64_t>(state_.limits.rate_limit_per_second),
@@ -363,8 +362,8 @@ class WsSession final : public core::Peer,
   // gets a ping; one silent for two periods is dropped.
   void ScheduleKeepAlive() {
     if (closing_) return;
-    keep_alive_timer_.expires_after(ToChrono(state_.limits.ping_interval));
-    keep_alive_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+    deadline_timer_.expires_after(ToChrono(state_.limits.ping_interval));
+    deadline_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
       if (!ec && !self->closing_) self->KeepAlive();
     });
   }
@@ -580,15 +579,15 @@ class WsSession final : public core::Peer,
     AppendWsClose(code, reason, close_frame_);
     close_due_ = true;
     tick_timer_.cancel();
-    keep_alive_timer_.cancel();
     if (!flush) {
       queue_.Clear();
       SyncQueueDepth();
     }
     // Stop routing to this peer at once; its departure is announced now, not at socket end.
     NotifyProtocolClosed();
-    close_timer_.expires_after(ToChrono(state_.limits.close_timeout));
-    close_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+    // Replaces the keep-alive check, whose wait ends as aborted.
+    deadline_timer_.expires_after(ToChrono(state_.limits.close_timeout));
+    deadline_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
       if (!ec) self->End();
     });
     Flush();
@@ -615,9 +614,8 @@ class WsSession final : public core::Peer,
     ended_ = true;
     closing_ = true;
     NotifyProtocolClosed();
-    close_timer_.cancel();
     tick_timer_.cancel();
-    keep_alive_timer_.cancel();
+    deadline_timer_.cancel();
     queue_.Clear();
     SyncQueueDepth();
     error_code ignored;
@@ -648,9 +646,9 @@ class WsSession final : public core::Peer,
   std::string control_out_;    // pongs and pings, ahead of the queued frames
   std::string close_frame_;    // written after the queue once close_due_
   std::string pending_write_;  // what the kernel did not take at once, being written
-  net::steady_timer close_timer_;
   net::steady_timer tick_timer_;
-  net::steady_timer keep_alive_timer_;
+  // The keep-alive checks while open, then the close deadline.
+  net::steady_timer deadline_timer_;
   std::uint16_t peer_close_code_ = 0;  // the code of the peer's close frame, once it sent one
   bool writing_ = false;
   bool opening_ = false;     // inside protocol_->OnOpen()

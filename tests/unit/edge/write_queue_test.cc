@@ -54,5 +54,31 @@ TEST(WriteQueueTest, ClearEmpties) {
   EXPECT_EQ(q.bytes(), 0u);
 }
 
+// The ring grows past its first capacity with its head anywhere, and keeps the order.
+TEST(WriteQueueTest, KeepsOrderAcrossGrowthAndWrapAround) {
+  WriteQueue q(1000, 1000000);
+  std::size_t next_in = 0;
+  std::size_t next_out = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 3; ++i) q.Push(F(++next_in));  // moves the head, wraps at capacity 4
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(q.front()->bytes.size(), ++next_out);
+      q.PopFront();
+    }
+  }
+  for (int i = 0; i < 40; ++i) q.Push(F(++next_in));
+  ASSERT_EQ(q.size(), next_in - next_out);
+  for (std::size_t i = 0; i < q.size(); ++i) EXPECT_EQ(q[i]->bytes.size(), next_out + 1 + i);
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < q.size(); ++i) bytes += q[i]->bytes.size();
+  EXPECT_EQ(q.bytes(), bytes);
+  while (!q.empty()) {
+    EXPECT_EQ(q.front()->bytes.size(), ++next_out);
+    q.PopFront();
+  }
+  EXPECT_EQ(q.bytes(), 0u);
+  EXPECT_EQ(q.Push(F(1)), WriteQueue::PushResult::kStartWrite);
+}
+
 }  // namespace
 }  // namespace sig::edge
