@@ -217,7 +217,6 @@ class WsSession final : public core::Peer,
         connected_at_(state.clock.Now()),
         reader_(state.limits.max_frame_bytes),
         queue_(state.limits.send_queue_max_frames, state.limits.send_queue_max_bytes),
-        tick_timer_(context_.get_executor()),
         deadline_timer_(context_.get_executor()) {
     if (state_.limits.rate_limit_per_second > 0) {
       rate_.emplace(state_.limits.rate_limit_burst,
@@ -341,33 +340,46 @@ class WsSession final : public core::Peer,
       opening_ = true;
       protocol_->OnOpen();
       opening_ = false;
-      ScheduleTick();
-      ScheduleKeepAlive();
+      StartTimers();
     }
     DoRead();
   }
 
-  void ScheduleTick() {
-    const absl::Duration interval = protocol_->tick_interval();
-    if (closing_ || interval <= absl::ZeroDuration()) return;
-    tick_timer_.expires_after(ToChrono(interval));
-    tick_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
-      if (ec || self->closing_) return;
-      self->protocol_->OnTick();
-      self->ScheduleTick();
+  using SteadyTime = std::chrono::steady_clock::time_point;
+
+  // While open, one timer serves both the protocol's tick and the keep-alive check, each at its
+  // own period: a timer and its pending wait are about 200 bytes per peer.
+  void StartTimers() {
+    const auto now = std::chrono::steady_clock::now();
+    const absl::Duration tick = protocol_->tick_interval();
+    next_tick_ = tick > absl::ZeroDuration() ? now + ToChrono(tick) : SteadyTime::max();
+    next_keep_alive_ = now + ToChrono(state_.limits.ping_interval);
+    ScheduleTimer();
+  }
+
+  void ScheduleTimer() {
+    if (closing_) return;
+    deadline_timer_.expires_at(std::min(next_tick_, next_keep_alive_));
+    deadline_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (!ec && !self->closing_) self->OnTimer();
     });
+  }
+
+  void OnTimer() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_tick_) {
+      next_tick_ = now + ToChrono(protocol_->tick_interval());
+      protocol_->OnTick();
+    }
+    if (!closing_ && now >= next_keep_alive_) {
+      next_keep_alive_ = now + ToChrono(state_.limits.ping_interval);
+      KeepAlive();
+    }
+    ScheduleTimer();
   }
 
   // Every ping_interval: a peer heard from since the last check is fine; one silent for a period
   // gets a ping; one silent for two periods is dropped.
-  void ScheduleKeepAlive() {
-    if (closing_) return;
-    deadline_timer_.expires_after(ToChrono(state_.limits.ping_interval));
-    deadline_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
-      if (!ec && !self->closing_) self->KeepAlive();
-    });
-  }
-
   void KeepAlive() {
     silent_periods_ = heard_ ? 0 : silent_periods_ + 1;
     heard_ = false;
@@ -380,7 +392,6 @@ class WsSession final : public core::Peer,
       AppendWsControl(WsOpcode::kPing, {}, control_out_);
       Flush();
     }
-    ScheduleKeepAlive();
   }
 
   void DoRead() {
@@ -578,14 +589,13 @@ class WsSession final : public core::Peer,
     if (peer_close_code_ == 0) state_.stats.CountClose(code);
     AppendWsClose(code, reason, close_frame_);
     close_due_ = true;
-    tick_timer_.cancel();
     if (!flush) {
       queue_.Clear();
       SyncQueueDepth();
     }
     // Stop routing to this peer at once; its departure is announced now, not at socket end.
     NotifyProtocolClosed();
-    // Replaces the keep-alive check, whose wait ends as aborted.
+    // Replaces the tick and keep-alive wait, which ends as aborted.
     deadline_timer_.expires_after(ToChrono(state_.limits.close_timeout));
     deadline_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
       if (!ec) self->End();
@@ -614,7 +624,6 @@ class WsSession final : public core::Peer,
     ended_ = true;
     closing_ = true;
     NotifyProtocolClosed();
-    tick_timer_.cancel();
     deadline_timer_.cancel();
     queue_.Clear();
     SyncQueueDepth();
@@ -646,9 +655,11 @@ class WsSession final : public core::Peer,
   std::string control_out_;    // pongs and pings, ahead of the queued frames
   std::string close_frame_;    // written after the queue once close_due_
   std::string pending_write_;  // what the kernel did not take at once, being written
-  net::steady_timer tick_timer_;
-  // The keep-alive checks while open, then the close deadline.
+  // The tick and the keep-alive check while open (next_tick_, next_keep_alive_), then the
+  // close deadline.
   net::steady_timer deadline_timer_;
+  SteadyTime next_tick_{};
+  SteadyTime next_keep_alive_{};
   std::uint16_t peer_close_code_ = 0;  // the code of the peer's close frame, once it sent one
   bool writing_ = false;
   bool opening_ = false;     // inside protocol_->OnOpen()
