@@ -27,7 +27,7 @@ namespace sig::edge {
 // one core's cache, spends no strand locking per handler, and sends every completion through
 // its own thread's queue instead of one shared scheduler. Measured with sigbench
 // (docs/benchmarks.md, "Threading"): one thread pinned to a core relays about 140,000 PeerJS
-// messages/s flat out, and the user-space cost per message is Beast's and the JSON's, not the
+// messages/s flat out, and the user-space cost per message is mostly the JSON's, not the
 // scheduler's. The strand design was not built, so the two were not measured side by side.
 class Server {
  public:
