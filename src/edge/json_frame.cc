@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 
 #include <boost/json/basic_parser_impl.hpp>
@@ -14,7 +15,12 @@ namespace sig::edge {
 
 namespace json = boost::json;
 
-// SAX handler for JsonFrame::Parse: tracks depth and captures the wanted top-level members.
+// SAX handler for JsonFrame::Parse: tracks depth, captures the wanted top-level members, and
+// places each captured value's text. Boost.JSON reports values but not their offsets; it does
+// hand over unescaped strings, keys among them, as views into the input. A member's value starts
+// after its key's colon and ends before the separator in front of the next key, or before the
+// root's closing brace, so the raw text comes from short scans over whitespace around the
+// keys. This replaced a second scan over the whole frame (docs/benchmarks.md).
 class JsonFrameHandler {
  public:
   static constexpr std::size_t max_object_size = std::size_t(-1);
@@ -22,8 +28,9 @@ class JsonFrameHandler {
   static constexpr std::size_t max_key_size = std::size_t(-1);
   static constexpr std::size_t max_string_size = std::size_t(-1);
 
-  JsonFrameHandler(JsonFrame& out, std::initializer_list<std::string_view> keys)
-      : out_(out), keys_(keys) {}
+  JsonFrameHandler(JsonFrame& out, std::string_view text,
+                   std::initializer_list<std::string_view> keys)
+      : out_(out), begin_(text.data()), end_(text.data() + text.size()), keys_(keys) {}
 
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
@@ -34,7 +41,7 @@ class JsonFrameHandler {
     return true;
   }
   bool on_object_end(std::size_t, json::error_code&) {
-    --depth_;
+    if (--depth_ == 0) CloseRaw(end_, '}');
     return true;
   }
   bool on_array_begin(json::error_code&) {
@@ -47,35 +54,60 @@ class JsonFrameHandler {
     return true;
   }
   bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    if (depth_ == 1) key_.append(s.data(), s.size());
+    if (depth_ == 1) {
+      key_.append(s.data(), s.size());
+      split_key_ = true;
+    }
     return true;
   }
   bool on_key(json::string_view s, std::size_t, json::error_code&) {
     if (depth_ != 1) return true;
+    // Whole and quoted in the input: the key was written without escapes, so its quotes are
+    // where the scans start.
+    const bool placed = !split_key_ && Quoted(s);
     key_.append(s.data(), s.size());
+    if (pending_ != nullptr) {
+      if (placed) CloseRaw(s.data() - 1, ',');
+      pending_ = nullptr;
+    }
     current_ = nullptr;
     std::size_t i = 0;
     for (std::string_view wanted : keys_) {
       if (wanted == key_) current_ = &out_.fields_[i];
       ++i;
     }
+    if (current_ != nullptr) {
+      current_->raw = {};
+      if (placed) {
+        raw_begin_ = ValueStart(s.data() + s.size() + 1);
+        pending_ = current_;
+      }
+    }
     key_.clear();
+    split_key_ = false;
     return true;
   }
   bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
     if (Capturing()) {
-      if (!in_string_) current_->value.clear();
+      if (!in_string_) current_->storage.clear();
       in_string_ = true;
-      current_->value.append(s.data(), s.size());
+      current_->storage.append(s.data(), s.size());
     }
     return true;
   }
   bool on_string(json::string_view s, std::size_t, json::error_code&) {
     if (Capturing()) {
-      if (!in_string_) current_->value.clear();
-      current_->value.append(s.data(), s.size());
-      current_->present = true;
-      current_->is_string = true;
+      JsonFrame::Field& field = *current_;
+      if (!in_string_ && Quoted(s)) {
+        field.value = std::string_view(s.data(), s.size());
+      } else {
+        // Escaped (s is Boost.JSON's scratch buffer) or split into parts.
+        if (!in_string_) field.storage.clear();
+        field.storage.append(s.data(), s.size());
+        field.value = field.storage;
+      }
+      field.present = true;
+      field.is_string = true;
       current_ = nullptr;
     }
     in_string_ = false;
@@ -97,7 +129,7 @@ class JsonFrameHandler {
     if (!Capturing()) return;
     current_->present = true;
     current_->is_string = false;
-    current_->value.clear();
+    current_->value = {};
     current_ = nullptr;
   }
   bool Scalar() {
@@ -105,35 +137,77 @@ class JsonFrameHandler {
     return true;
   }
 
+  // Whether `s` lies in the input between two quotes, that is, is a string's verbatim text.
+  bool Quoted(json::string_view s) const {
+    const auto at = reinterpret_cast<std::uintptr_t>(s.data());
+    const auto first = reinterpret_cast<std::uintptr_t>(begin_);
+    const auto last = reinterpret_cast<std::uintptr_t>(end_);
+    if (at <= first || at >= last || s.size() >= last - at) return false;
+    // Indexed from the input's start, the one object the bytes are known to be in.
+    const std::size_t offset = at - first;
+    return begin_[offset - 1] == '"' && begin_[offset + s.size()] == '"';
+  }
+  // `p` is just past a key's closing quote: the start of its value, past the colon.
+  const char* ValueStart(const char* p) const {
+    while (p < end_ && JsonFrame::IsSpace(*p)) ++p;
+    if (p < end_ && *p == ':') ++p;
+    while (p < end_ && JsonFrame::IsSpace(*p)) ++p;
+    return p;
+  }
+  // Ends the pending member's value before `stop`, past whitespace, `separator` and whitespace.
+  // On input the parse goes on to reject, this may find no value; the raw text stays empty then.
+  void CloseRaw(const char* stop, char separator) {
+    if (pending_ == nullptr) return;
+    const char* p = stop;
+    while (p > raw_begin_ && JsonFrame::IsSpace(p[-1])) --p;
+    if (p > raw_begin_ && p[-1] == separator) {
+      --p;
+      while (p > raw_begin_ && JsonFrame::IsSpace(p[-1])) --p;
+      if (p > raw_begin_) {
+        pending_->raw = std::string_view(raw_begin_, static_cast<std::size_t>(p - raw_begin_));
+      }
+    }
+    pending_ = nullptr;
+  }
+
   JsonFrame& out_;
+  const char* const begin_;
+  const char* const end_;
   std::initializer_list<std::string_view> keys_;
   std::size_t depth_ = 0;
   std::string key_;
-  JsonFrame::Field* current_ = nullptr;
+  bool split_key_ = false;
+  JsonFrame::Field* current_ = nullptr;  // the wanted member whose value comes next
   bool in_string_ = false;
+  JsonFrame::Field* pending_ = nullptr;  // the placed member whose value's end comes next
+  const char* raw_begin_ = nullptr;
 };
 
-absl::StatusOr<JsonFrame> JsonFrame::Parse(std::string_view text,
-                                           std::initializer_list<std::string_view> keys,
-                                           std::size_t max_depth) {
+absl::Status JsonFrame::Parse(std::string_view text,
+                              std::initializer_list<std::string_view> keys,
+                              std::size_t max_depth) {
   if (keys.size() > kMaxKeys) return absl::InternalError("too many keys for JsonFrame");
-  JsonFrame frame;
+  is_object_ = false;
+  for (Field& field : fields_) {
+    field.present = false;
+    field.is_string = false;
+    field.value = {};
+    field.raw = {};
+  }
   json::parse_options options;
   options.max_depth = max_depth;
-  json::basic_parser<JsonFrameHandler> parser(options, frame, keys);
+  json::basic_parser<JsonFrameHandler> parser(options, *this, text, keys);
   json::error_code ec;
   const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
   if (!ec && used != text.size()) ec = json::error::extra_data;
   if (ec) return absl::InvalidArgumentError(core::StrCat("invalid JSON: ", ec.message()));
-  return frame;
+  return absl::OkStatus();
 }
 
 namespace {
 
-bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
 std::size_t SkipSpace(std::string_view s, std::size_t i) {
-  while (i < s.size() && IsJsonSpace(s[i])) ++i;
+  while (i < s.size() && JsonFrame::IsSpace(s[i])) ++i;
   return i;
 }
 
@@ -186,7 +260,7 @@ std::size_t SkipValue(std::string_view s, std::size_t i) {
     return s.size();
   }
   // A number, true, false or null: runs to the next delimiter.
-  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && !IsJsonSpace(s[i])) ++i;
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && !JsonFrame::IsSpace(s[i])) ++i;
   return i;
 }
 

@@ -7,30 +7,42 @@
 #include <string_view>
 
 #include "absl/functional/function_ref.h"
-#include "absl/status/statusor.h"
+#include "absl/status/status.h"
 
 namespace sig::edge {
 
 // The top-level members of one JSON text frame that routing needs, validated and decoded by
-// Boost.JSON's SAX parser (no DOM, no allocation for short values). Everything else in the frame
-// is checked for syntax and depth but left as text, so it can travel verbatim.
+// Boost.JSON's SAX parser in one pass (no DOM, no allocation unless a wanted string has escapes).
+// Everything else in the frame is checked for syntax and depth but left as text, so it can
+// travel verbatim. A JsonFrame refers into the text it parsed and into itself: it is neither
+// copied nor moved, and the text must outlive it.
 class JsonFrame {
  public:
-  static constexpr std::size_t kMaxKeys = 8;
+  static constexpr std::size_t kMaxKeys = 5;
 
   struct Field {
     bool present = false;
     bool is_string = false;
-    std::string value;  // decoded; set only when is_string
+    // Decoded; set only when is_string. Points into the parsed text, or into the frame's own
+    // storage when the string had escapes.
+    std::string_view value;
+    // The value's exact text within the parsed text, whatever its kind. Empty when the parser
+    // cannot place it, which happens only next to a key written with escapes; ForEachMember
+    // finds it then.
+    std::string_view raw;
+    std::string storage;  // the decoded text of an escaped or split string
   };
 
-  // Parses all of `text`. InvalidArgument for malformed JSON, invalid UTF-8 in a string, or
-  // nesting deeper than `max_depth`. A root that is not an object parses; is_object() says so.
-  // `keys` are the top-level member names to capture (at most kMaxKeys); a duplicated key keeps
-  // its last value, as JSON.parse does.
-  static absl::StatusOr<JsonFrame> Parse(std::string_view text,
-                                         std::initializer_list<std::string_view> keys,
-                                         std::size_t max_depth);
+  JsonFrame() = default;
+  JsonFrame(const JsonFrame&) = delete;
+  JsonFrame& operator=(const JsonFrame&) = delete;
+
+  // Parses all of `text`, replacing what an earlier Parse captured. InvalidArgument for
+  // malformed JSON, invalid UTF-8 in a string, or nesting deeper than `max_depth`. A root that
+  // is not an object parses; is_object() says so. `keys` are the top-level member names to
+  // capture (at most kMaxKeys); a duplicated key keeps its last value, as JSON.parse does.
+  absl::Status Parse(std::string_view text, std::initializer_list<std::string_view> keys,
+                     std::size_t max_depth);
 
   bool is_object() const { return is_object_; }
 
@@ -46,6 +58,9 @@ class JsonFrame {
 
   // The key a raw, quoted key (from ForEachMember) spells, escapes decoded.
   static std::string DecodeKey(std::string_view raw_key);
+
+  // JSON's whitespace: space, tab, line feed, carriage return.
+  static bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
   // `s` as a JSON string literal, quoted and escaped.
   static std::string Quote(std::string_view s);

@@ -22,6 +22,34 @@ std::string Notice(std::string_view type, std::string_view name) {
   return core::StrCat(R"({"type":")", type, R"(","peer":)", JsonFrame::Quote(name), "}");
 }
 
+// `text`, an object Decode accepted, with every "from" member dropped and "from": `sender` last.
+// Without a "from" to drop, the sender's text is kept whole up to its closing brace.
+std::string StampSender(std::string_view text, std::string_view sender, bool has_from) {
+  std::string out;
+  out.reserve(text.size() + sender.size() + 12);
+  if (!has_from) {
+    // The root object's closing brace is the text's last byte other than whitespace, and the
+    // object is not empty: it has a type.
+    const std::size_t brace = text.find_last_of('}');
+    out.append(text.substr(0, brace));
+    while (!out.empty() && JsonFrame::IsSpace(out.back())) out.pop_back();
+    out.push_back(',');
+  } else {
+    out.push_back('{');
+    JsonFrame::ForEachMember(text, [&](std::string_view key, std::string_view value) {
+      if (key == R"("from")" || (key.find('\\') != std::string_view::npos &&
+                                 JsonFrame::DecodeKey(key) == "from")) {
+        return;
+      }
+      core::StrAppend(&out, key, ":", value, ",");
+    });
+  }
+  out.append(R"("from":)");
+  JsonFrame::AppendQuoted(out, sender);
+  out.push_back('}');
+  return out;
+}
+
 }  // namespace
 
 bool TdCodec::IsBroadcastType(std::string_view type) {
@@ -31,14 +59,19 @@ bool TdCodec::IsBroadcastType(std::string_view type) {
   return false;
 }
 
-TdCommand TdCodec::Decode(std::string_view text, bool logged_in) const {
-  enum : std::size_t { kType, kTarget, kName, kRoom };
-  auto parsed = JsonFrame::Parse(text, {"type", "target", "name", "room"}, limits_.max_json_depth);
-  if (!parsed.ok()) return Bad(TdCommand::Kind::kBadFrame, "invalid_json", core::ToStd(parsed.status().message()));
-  if (!parsed->is_object()) {
+TdCommand TdCodec::Decode(std::string_view text, std::string_view sender) const {
+  enum : std::size_t { kType, kTarget, kName, kRoom, kFrom };
+  const bool logged_in = !sender.empty();
+  JsonFrame parsed;
+  if (absl::Status s =
+          parsed.Parse(text, {"type", "target", "name", "room", "from"}, limits_.max_json_depth);
+      !s.ok()) {
+    return Bad(TdCommand::Kind::kBadFrame, "invalid_json", core::ToStd(s.message()));
+  }
+  if (!parsed.is_object()) {
     return Bad(TdCommand::Kind::kBadFrame, "invalid_message", "a message must be a JSON object");
   }
-  const JsonFrame::Field& type = parsed->field(kType);
+  const JsonFrame::Field& type = parsed.field(kType);
   if (!type.present) return Bad(TdCommand::Kind::kBadFrame, "missing_type", "\"type\" is required");
   if (!type.is_string) {
     return Bad(TdCommand::Kind::kBadFrame, "missing_type", "\"type\" must be a string");
@@ -48,14 +81,14 @@ TdCommand TdCodec::Decode(std::string_view text, bool logged_in) const {
   cmd.type = type.value;
   if (cmd.type == "login") {
     if (logged_in) return Bad(TdCommand::Kind::kBadFrame, "already_logged_in", "already logged in");
-    const JsonFrame::Field& name = parsed->field(kName);
+    const JsonFrame::Field& name = parsed.field(kName);
     if (!name.is_string) {
       return Bad(TdCommand::Kind::kBadLogin, "invalid_name", "\"name\" must be a string");
     }
     if (absl::Status s = core::ValidateName(name.value, limits_.max_name_chars); !s.ok()) {
       return Bad(TdCommand::Kind::kBadLogin, "invalid_name", core::ToStd(s.message()));
     }
-    const JsonFrame::Field& room = parsed->field(kRoom);
+    const JsonFrame::Field& room = parsed.field(kRoom);
     if (room.present) {
       if (!room.is_string) {
         return Bad(TdCommand::Kind::kBadLogin, "invalid_room", "\"room\" must be a string");
@@ -77,36 +110,23 @@ TdCommand TdCodec::Decode(std::string_view text, bool logged_in) const {
     cmd.kind = TdCommand::Kind::kPing;
     return cmd;
   }
-  const JsonFrame::Field& target = parsed->field(kTarget);
+  const JsonFrame::Field& target = parsed.field(kTarget);
   if (target.present) {
     if (!target.is_string) {
       return Bad(TdCommand::Kind::kBadFrame, "invalid_target", "\"target\" must be a string");
     }
     cmd.kind = TdCommand::Kind::kRelay;
     cmd.target = target.value;
+    cmd.frame = StampSender(text, sender, parsed.field(kFrom).present);
     return cmd;
   }
   if (IsBroadcastType(cmd.type)) {
     cmd.kind = TdCommand::Kind::kBroadcast;
+    cmd.frame = StampSender(text, sender, parsed.field(kFrom).present);
     return cmd;
   }
   return Bad(TdCommand::Kind::kBadFrame, "unknown_type",
              core::StrCat("unknown message type without a target: ", cmd.type));
-}
-
-std::string TdCodec::StampSender(std::string_view text, std::string_view sender) {
-  std::string out;
-  out.reserve(text.size() + sender.size() + 12);
-  out.push_back('{');
-  JsonFrame::ForEachMember(text, [&](std::string_view key, std::string_view value) {
-    if (key == R"("from")" || (key.find('\\') != std::string_view::npos &&
-                               JsonFrame::DecodeKey(key) == "from")) {
-      return;
-    }
-    core::StrAppend(&out, key, ":", value, ",");
-  });
-  core::StrAppend(&out, R"("from":)", JsonFrame::Quote(sender), "}");
-  return out;
 }
 
 std::string TdCodec::LoginSuccess(std::string_view name, const std::vector<std::string>& clients) {

@@ -15,8 +15,8 @@ struct TdCommand {
   enum class Kind {
     kLogin,      // name, room (room empty: the default room)
     kPing,
-    kRelay,      // type, target
-    kBroadcast,  // type
+    kRelay,      // type, target, frame
+    kBroadcast,  // type, frame
     kBadFrame,   // error, message: answer with an error frame, keep the connection
     kBadLogin,   // error, message: answer with an error frame, then close 4001
   };
@@ -25,6 +25,9 @@ struct TdCommand {
   std::string name;
   std::string room;
   std::string target;
+  // What recipients get: every member the sender wrote, byte for byte, except any "from", plus
+  // "from" set to the sender's name.
+  std::string frame;
   std::string error;
   std::string message;
 };
@@ -39,12 +42,9 @@ class TdCodec final : public core::NoticeEncoder {
 
   explicit TdCodec(const core::Limits& limits) : limits_(limits) {}
 
-  // Decodes one text frame from a peer that has (`logged_in`) or has not yet logged in.
-  TdCommand Decode(std::string_view text, bool logged_in) const;
-
-  // The frame `text` (a message Decode accepted) as recipients get it: every member the sender
-  // wrote, byte for byte, except any "from", plus "from": `sender`.
-  static std::string StampSender(std::string_view text, std::string_view sender);
+  // Decodes one text frame from the peer logged in as `sender`; an empty `sender` has not
+  // logged in yet (a td name is never empty).
+  TdCommand Decode(std::string_view text, std::string_view sender) const;
 
   static std::string LoginSuccess(std::string_view name, const std::vector<std::string>& clients);
   static std::string Pong(std::int64_t unix_millis);

@@ -14,7 +14,7 @@ TdProtocol::TdProtocol(Connection& connection, SharedState& state)
       bad_frames_(state.limits, state.clock) {}
 
 void TdProtocol::OnText(std::string_view text) {
-  TdCommand cmd = state_.td_codec.Decode(text, logged_in_);
+  TdCommand cmd = state_.td_codec.Decode(text, name_);
   state_.stats.CountFrameIn(core::Stats::Protocol::kTd, core::ClassifyFrameType(cmd.type),
                             text.size());
   switch (cmd.kind) {
@@ -28,7 +28,7 @@ void TdProtocol::OnText(std::string_view text) {
     case TdCommand::Kind::kRelay: {
       sig::v1::Envelope& envelope = core::ThreadEnvelope();
       core::SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, realm_, name_, cmd.target, cmd.type,
-                        TdCodec::StampSender(text, name_), core::MonotonicNanos());
+                        std::move(cmd.frame), core::MonotonicNanos());
       if (absl::Status s = state_.router.Route(envelope); !s.ok()) {
         state_.stats.CountRelayFailure("target_not_found");
         connection_.Send(
@@ -40,7 +40,7 @@ void TdProtocol::OnText(std::string_view text) {
       // A broadcast cannot miss: there is no status to act on.
       sig::v1::Envelope& envelope = core::ThreadEnvelope();
       core::SetEnvelope(envelope, sig::v1::ROUTE_BROADCAST, realm_, name_, {}, cmd.type,
-                        TdCodec::StampSender(text, name_), core::MonotonicNanos());
+                        std::move(cmd.frame), core::MonotonicNanos());
       (void)state_.router.Route(envelope);
       return;
     }
@@ -74,7 +74,6 @@ void TdProtocol::Login(const TdCommand& cmd) {
     connection_.Disconnect(core::CloseCode::kNameTaken, "name_taken");
     return;
   }
-  logged_in_ = true;
   state_.stats.CountLogin(core::Stats::Protocol::kTd);
   state_.stats.AddPeers(core::Stats::Protocol::kTd, 1);
   name_ = cmd.name;
@@ -90,10 +89,10 @@ void TdProtocol::Reject(std::string_view error, std::string_view message) {
 }
 
 void TdProtocol::OnClose() {
-  if (!logged_in_) return;
+  if (name_.empty()) return;
   state_.router.Leave(realm_, name_, connection_.id());
   state_.stats.AddPeers(core::Stats::Protocol::kTd, -1);
-  logged_in_ = false;
+  name_.clear();
 }
 
 }  // namespace sig::edge

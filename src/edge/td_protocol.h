@@ -27,8 +27,7 @@ class TdProtocol final : public Protocol {
   Connection& connection_;
   SharedState& state_;
   BadFrameBudget bad_frames_;
-  bool logged_in_ = false;
-  std::string name_;
+  std::string name_;  // empty until the login succeeds
   std::string realm_;
 };
 

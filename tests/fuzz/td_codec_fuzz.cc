@@ -14,13 +14,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const sig::core::Limits limits;
   static const sig::edge::TdCodec codec(limits);
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  for (bool logged_in : {false, true}) {
-    const sig::edge::TdCommand cmd = codec.Decode(text, logged_in);
+  for (std::string_view sender : {"", "sender"}) {
+    const sig::edge::TdCommand cmd = codec.Decode(text, sender);
     if (cmd.kind != sig::edge::TdCommand::Kind::kRelay &&
         cmd.kind != sig::edge::TdCommand::Kind::kBroadcast) {
       continue;
     }
-    const std::string out = sig::edge::TdCodec::StampSender(text, "sender");
+    const std::string& out = cmd.frame;
     boost::json::error_code ec;
     boost::json::value in_value = boost::json::parse(text, ec);
     if (ec) __builtin_trap();  // Decode accepted what Boost.JSON rejects

@@ -14,7 +14,7 @@ using Kind = TdCommand::Kind;
 class TdCodecTest : public ::testing::Test {
  protected:
   TdCommand Decode(std::string_view text, bool logged_in = true) {
-    return codec_.Decode(text, logged_in);
+    return codec_.Decode(text, logged_in ? "alice" : "");
   }
   core::Limits limits_;
   TdCodec codec_{limits_};
@@ -91,18 +91,27 @@ TEST_F(TdCodecTest, RoutingDecisions) {
   }
 }
 
-TEST_F(TdCodecTest, StampSenderKeepsEveryMemberVerbatimAndOverwritesFrom) {
+TEST_F(TdCodecTest, RelayedFrameKeepsEveryMemberVerbatimAndOverwritesFrom) {
   const std::string in =
       R"({"type":"offer","target":"b","n":1.0,"big":123456789012345678901234567890,)"
       R"("e":1E+2,"u":"h\u00e9 \ud83d\ude00 é","o":{"from":"nested","a":[1,{"b":null}]},)"
       R"("from":"mallory","fr\u006fm":"mallory2"})";
-  const std::string out = TdCodec::StampSender(in, "alice");
-  EXPECT_EQ(out,
+  const TdCommand cmd = Decode(in);
+  ASSERT_EQ(cmd.kind, Kind::kRelay);
+  EXPECT_EQ(cmd.frame,
             R"({"type":"offer","target":"b","n":1.0,"big":123456789012345678901234567890,)"
             R"("e":1E+2,"u":"h\u00e9 \ud83d\ude00 é","o":{"from":"nested","a":[1,{"b":null}]},)"
             R"("from":"alice"})");
-  boost::json::value v = boost::json::parse(out);
+  boost::json::value v = boost::json::parse(cmd.frame);
   EXPECT_EQ(v.at("from").as_string(), "alice");
+}
+
+TEST_F(TdCodecTest, WithoutFromTheSendersTextIsKeptWhole) {
+  // Whitespace included: only the closing brace moves.
+  EXPECT_EQ(Decode(" {\"type\" : \"stream_started\", \"x\":{\"from\":1} }\n").frame,
+            R"( {"type" : "stream_started", "x":{"from":1},"from":"alice"})");
+  EXPECT_EQ(Decode(R"({"target":"b","type":"answer"})").frame,
+            R"({"target":"b","type":"answer","from":"alice"})");
 }
 
 TEST_F(TdCodecTest, EncodedFramesAreValidJson) {
