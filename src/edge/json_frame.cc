@@ -65,7 +65,11 @@ class JsonFrameHandler {
     // Whole and quoted in the input: the key was written without escapes, so its quotes are
     // where the scans start.
     const bool placed = !split_key_ && Quoted(s);
-    key_.append(s.data(), s.size());
+    std::string_view key(s.data(), s.size());
+    if (split_key_) {
+      key_.append(s.data(), s.size());
+      key = key_;
+    }
     if (pending_ != nullptr) {
       if (placed) CloseRaw(s.data() - 1, ',');
       pending_ = nullptr;
@@ -73,7 +77,7 @@ class JsonFrameHandler {
     current_ = nullptr;
     std::size_t i = 0;
     for (std::string_view wanted : keys_) {
-      if (wanted == key_) current_ = &out_.fields_[i];
+      if (wanted == key) current_ = &out_.fields_[i];
       ++i;
     }
     if (current_ != nullptr) {
@@ -300,11 +304,24 @@ std::string JsonFrame::Quote(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// The bytes a JSON string cannot hold as they are.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> t{};
+  for (std::size_t c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = true;
+  t['\\'] = true;
+  return t;
+}();
+
+}  // namespace
+
 void JsonFrame::AppendQuoted(std::string& out, std::string_view s) {
   // Names and types rarely need escaping; Boost.JSON's serializer (and its allocation) runs only
   // when they do.
   const bool plain = std::none_of(s.begin(), s.end(), [](char c) {
-    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+    return kNeedsEscape[static_cast<unsigned char>(c)];
   });
   if (plain) {
     out.push_back('"');
