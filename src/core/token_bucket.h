@@ -8,7 +8,8 @@ namespace sig::core {
 
 // A token bucket: holds up to `burst` tokens, gains one per `refill` period, and each event
 // spends one. Not thread-safe: each connection owns its own, on its own executor. Time is passed
-// in so tests drive it with a fake clock.
+// in so tests drive it with a fake clock. It runs once per message read, so it keeps time in
+// integer nanoseconds: absl::IDivDuration was about 250 instructions per message (callgrind).
 class TokenBucket {
  public:
   TokenBucket(std::uint32_t burst, absl::Duration refill, absl::Time now);
@@ -17,12 +18,12 @@ class TokenBucket {
   bool TryTake(absl::Time now);
 
  private:
-  void Refill(absl::Time now);
+  void Refill(std::int64_t now_ns);
 
   std::uint32_t burst_;
-  absl::Duration refill_;
+  std::int64_t refill_ns_;  // <= 0: never refills
   std::uint32_t tokens_;
-  absl::Time last_refill_;
+  std::int64_t last_refill_ns_;
 };
 
 }  // namespace sig::core
