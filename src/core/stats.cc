@@ -14,17 +14,25 @@ void Stats::CountRejection(Protocol p, std::string_view reason) {
   Add(rejections_[Index(p)][Lookup(kRejections, reason)]);
 }
 
+Stats::Shard& Stats::ThreadShard() {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t index = next.fetch_add(1, std::memory_order_relaxed) % kShards;
+  return shards_[index];
+}
+
 void Stats::CountFrameIn(Protocol p, FrameType type, std::size_t bytes) {
-  Add(frames_in_[Index(p)][core::Index(type)]);
-  Add(bytes_in_, bytes);
+  Shard& shard = ThreadShard();
+  Add(shard.frames_in[Index(p)][core::Index(type)]);
+  Add(shard.bytes_in, bytes);
   std::size_t b = 0;
   while (b < kSizeBuckets.size() && static_cast<double>(bytes) > kSizeBuckets[b]) ++b;
-  Add(size_buckets_[b]);
+  Add(shard.size_buckets[b]);
 }
 
 void Stats::CountFrameOut(Protocol p, FrameType type, std::size_t bytes) {
-  Add(frames_out_[Index(p)][core::Index(type)]);
-  Add(bytes_out_, bytes);
+  Shard& shard = ThreadShard();
+  Add(shard.frames_out[Index(p)][core::Index(type)]);
+  Add(shard.bytes_out, bytes);
 }
 
 void Stats::ObserveRelayLatency(std::int64_t nanos) {
@@ -32,8 +40,9 @@ void Stats::ObserveRelayLatency(std::int64_t nanos) {
   const double seconds = static_cast<double>(nanos) * 1e-9;
   std::size_t b = 0;
   while (b < kLatencyBuckets.size() && seconds > kLatencyBuckets[b]) ++b;
-  Add(latency_buckets_[b]);
-  Add(latency_sum_ns_, static_cast<std::uint64_t>(nanos));
+  Shard& shard = ThreadShard();
+  Add(shard.latency_buckets[b]);
+  Add(shard.latency_sum_ns, static_cast<std::uint64_t>(nanos));
 }
 
 void Stats::CountAdminCall(std::size_t method, int code) {

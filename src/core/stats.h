@@ -15,6 +15,9 @@ namespace sig::core {
 // comes from a fixed list here, so what clients send can never grow the number of series: a
 // type or reason outside the list is counted as "other". Thread-safe and lock-free (relaxed
 // atomics): counters are read as a whole only by a scrape, which needs no consistent cut.
+// The counters every relayed message touches are kept in per-thread shards, each on cache lines
+// of its own, and summed when read: shared, they bounced between the cores of two I/O threads
+// (about 4% of sigd's CPU flat out on two cores in perf, bench/analysis.md).
 class Stats {
  public:
   enum class Protocol : std::uint8_t { kTd, kPeerJs };
@@ -75,7 +78,9 @@ class Stats {
 
   std::uint64_t logins(std::size_t p) const { return Load(logins_[p]); }
   std::uint64_t rejections(std::size_t p, std::size_t r) const { return Load(rejections_[p][r]); }
-  std::uint64_t frames_in(std::size_t p, std::size_t t) const { return Load(frames_in_[p][t]); }
+  std::uint64_t frames_in(std::size_t p, std::size_t t) const {
+    return SumShards([&](const Shard& s) { return Load(s.frames_in[p][t]); });
+  }
   std::uint64_t bad_frames(std::size_t p, std::size_t b) const { return Load(bad_frames_[p][b]); }
   std::uint64_t relay_failures(std::size_t r) const { return Load(relay_failures_[r]); }
   // Index kCloseCodes.size() counts codes outside the list.
@@ -83,18 +88,31 @@ class Stats {
   std::uint64_t queue_overflows() const { return Load(queue_overflows_); }
   std::uint64_t rate_limited() const { return Load(rate_limited_); }
   std::uint64_t http_timeouts() const { return Load(http_timeouts_); }
-  std::uint64_t frames_out(std::size_t p, std::size_t t) const { return Load(frames_out_[p][t]); }
+  std::uint64_t frames_out(std::size_t p, std::size_t t) const {
+    return SumShards([&](const Shard& s) { return Load(s.frames_out[p][t]); });
+  }
   std::uint64_t admin_calls(std::size_t m, std::size_t code) const {
     return Load(admin_calls_[m][code]);
   }
   // Non-cumulative count in latency bucket b (b == kLatencyBuckets.size() is +Inf), and the sum.
-  std::uint64_t latency_bucket(std::size_t b) const { return Load(latency_buckets_[b]); }
-  double latency_sum_seconds() const { return static_cast<double>(Load(latency_sum_ns_)) * 1e-9; }
-  std::uint64_t bytes_in() const { return Load(bytes_in_); }
-  std::uint64_t bytes_out() const { return Load(bytes_out_); }
+  std::uint64_t latency_bucket(std::size_t b) const {
+    return SumShards([&](const Shard& s) { return Load(s.latency_buckets[b]); });
+  }
+  double latency_sum_seconds() const {
+    return static_cast<double>(SumShards([](const Shard& s) { return Load(s.latency_sum_ns); })) *
+           1e-9;
+  }
+  std::uint64_t bytes_in() const {
+    return SumShards([](const Shard& s) { return Load(s.bytes_in); });
+  }
+  std::uint64_t bytes_out() const {
+    return SumShards([](const Shard& s) { return Load(s.bytes_out); });
+  }
   std::int64_t peers(std::size_t p) const { return peers_[p].load(std::memory_order_relaxed); }
   // Non-cumulative count in bucket b (b == kSizeBuckets.size() is the +Inf bucket).
-  std::uint64_t size_bucket(std::size_t b) const { return Load(size_buckets_[b]); }
+  std::uint64_t size_bucket(std::size_t b) const {
+    return SumShards([&](const Shard& s) { return Load(s.size_buckets[b]); });
+  }
 
   // Position of `name` in `names`, or the last position (the "other" entry) if it is absent.
   static std::size_t Lookup(std::span<const std::string_view> names, std::string_view name);
@@ -105,23 +123,38 @@ class Stats {
   static void Add(Counter& c, std::uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
   static std::uint64_t Load(const Counter& c) { return c.load(std::memory_order_relaxed); }
 
+  // More shards than sigd runs I/O threads on any machine it is sized for; threads beyond that
+  // share, which stays correct.
+  static constexpr std::size_t kShards = 16;
+  struct alignas(64) Shard {
+    std::array<std::array<Counter, kFrameTypeNames.size()>, 2> frames_in{};
+    std::array<std::array<Counter, kFrameTypeNames.size()>, 2> frames_out{};
+    std::array<Counter, kSizeBuckets.size() + 1> size_buckets{};
+    std::array<Counter, kLatencyBuckets.size() + 1> latency_buckets{};
+    Counter latency_sum_ns{0};
+    Counter bytes_in{0};
+    Counter bytes_out{0};
+  };
+  // The calling thread's shard: threads take shards in turn, the first time they count.
+  Shard& ThreadShard();
+  template <class Fn>
+  std::uint64_t SumShards(Fn fn) const {
+    std::uint64_t sum = 0;
+    for (const Shard& shard : shards_) sum += fn(shard);
+    return sum;
+  }
+
   std::array<Counter, 2> logins_{};
   std::array<std::array<Counter, kRejections.size()>, 2> rejections_{};
-  std::array<std::array<Counter, kFrameTypeNames.size()>, 2> frames_in_{};
-  std::array<std::array<Counter, kFrameTypeNames.size()>, 2> frames_out_{};
   std::array<std::array<Counter, kGrpcCodes>, kAdminMethods.size()> admin_calls_{};
-  std::array<Counter, kLatencyBuckets.size() + 1> latency_buckets_{};
-  Counter latency_sum_ns_{0};
   std::array<std::array<Counter, kBadFrames.size()>, 2> bad_frames_{};
   std::array<Counter, kRelayFailures.size()> relay_failures_{};
   std::array<Counter, kCloseCodes.size() + 1> closes_{};
-  std::array<Counter, kSizeBuckets.size() + 1> size_buckets_{};
   std::array<std::atomic<std::int64_t>, 2> peers_{};
   Counter queue_overflows_{0};
   Counter rate_limited_{0};
   Counter http_timeouts_{0};
-  Counter bytes_in_{0};
-  Counter bytes_out_{0};
+  std::array<Shard, kShards> shards_{};
 };
 
 }  // namespace sig::core

@@ -1,6 +1,8 @@
 #include "core/stats.h"
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -39,6 +41,33 @@ TEST(StatsTest, FramesCountByProtocolAndType) {
   EXPECT_EQ(s.frames_out(0, Index(FrameType::kPong)), 1u);
   EXPECT_EQ(s.bytes_in(), 30u);
   EXPECT_EQ(s.bytes_out(), 7u);
+}
+
+// Each thread counts into a shard of its own; reads add the shards up. More threads than
+// shards share some, which must still count every frame.
+TEST(StatsTest, CountsFromManyThreadsAddUp) {
+  Stats stats;
+  constexpr int kThreads = 20;
+  constexpr int kFrames = 1000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&stats] {
+      for (int i = 0; i < kFrames; ++i) {
+        stats.CountFrameIn(P::kPeerJs, FrameType::kOffer, 100);
+        stats.CountFrameOut(P::kTd, FrameType::kAnswer, 10);
+        stats.ObserveRelayLatency(1000);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  constexpr std::uint64_t kTotal = kThreads * kFrames;
+  EXPECT_EQ(stats.frames_in(1, Index(FrameType::kOffer)), kTotal);  // 1: PeerJS
+  EXPECT_EQ(stats.frames_out(0, Index(FrameType::kAnswer)), kTotal);
+  EXPECT_EQ(stats.bytes_in(), kTotal * 100);
+  EXPECT_EQ(stats.bytes_out(), kTotal * 10);
+  EXPECT_EQ(stats.size_bucket(1), kTotal);  // 100 bytes: the (64, 256] bucket
+  EXPECT_EQ(stats.latency_bucket(0), kTotal);
+  EXPECT_DOUBLE_EQ(stats.latency_sum_seconds(), static_cast<double>(kTotal) * 1e-6);
 }
 
 TEST(StatsTest, RelayLatencyBucketsAreInclusiveUpperBounds) {
