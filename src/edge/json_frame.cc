@@ -288,14 +288,13 @@ void JsonFrame::ForEachMember(std::string_view s,
   }
 }
 
-std::string JsonFrame::DecodeKey(std::string_view raw_key) {
-  if (raw_key.size() >= 2 && raw_key.find('\\') == std::string_view::npos) {
-    return std::string(raw_key.substr(1, raw_key.size() - 2));
+bool JsonFrame::KeyIs(std::string_view raw_key, std::string_view name) {
+  if (raw_key.find('\\') == std::string_view::npos) {
+    return raw_key.size() == name.size() + 2 && raw_key.substr(1, name.size()) == name;
   }
   json::error_code ec;
   json::value v = json::parse(json::string_view(raw_key.data(), raw_key.size()), ec);
-  if (ec || !v.is_string()) return {};
-  return std::string(v.get_string().data(), v.get_string().size());
+  return !ec && v.is_string() && std::string_view(v.get_string()) == name;
 }
 
 std::string JsonFrame::Quote(std::string_view s) {

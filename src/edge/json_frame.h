@@ -56,8 +56,8 @@ class JsonFrame {
   static void ForEachMember(std::string_view object_text,
                             absl::FunctionRef<void(std::string_view, std::string_view)> fn);
 
-  // The key a raw, quoted key (from ForEachMember) spells, escapes decoded.
-  static std::string DecodeKey(std::string_view raw_key);
+  // Whether a raw, quoted key (from ForEachMember) spells `name`, escapes decoded.
+  static bool KeyIs(std::string_view raw_key, std::string_view name);
 
   // JSON's whitespace: space, tab, line feed, carriage return.
   static bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }

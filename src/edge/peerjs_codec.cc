@@ -51,10 +51,7 @@ PeerJsCommand PeerJsCodec::Decode(std::string_view text, std::string_view src) c
     if (payload->empty()) {
       // Not placed by the parse (an escaped key beside it): the scan finds the last one.
       JsonFrame::ForEachMember(text, [&](std::string_view key, std::string_view value) {
-        if (key == R"("payload")" || (key.find('\\') != std::string_view::npos &&
-                                      JsonFrame::DecodeKey(key) == "payload")) {
-          payload = value;
-        }
+        if (JsonFrame::KeyIs(key, "payload")) payload = value;
       });
     }
   }

@@ -37,11 +37,7 @@ std::string StampSender(std::string_view text, std::string_view sender, bool has
   } else {
     out.push_back('{');
     JsonFrame::ForEachMember(text, [&](std::string_view key, std::string_view value) {
-      if (key == R"("from")" || (key.find('\\') != std::string_view::npos &&
-                                 JsonFrame::DecodeKey(key) == "from")) {
-        return;
-      }
-      core::StrAppend(&out, key, ":", value, ",");
+      if (!JsonFrame::KeyIs(key, "from")) core::StrAppend(&out, key, ":", value, ",");
     });
   }
   out.append(R"("from":)");

@@ -157,9 +157,12 @@ TEST(JsonFrameTest, ForEachMemberGivesExactText) {
   EXPECT_THAT(Members("{}"), ElementsAre());
 }
 
-TEST(JsonFrameTest, DecodeKeyAndQuote) {
-  EXPECT_EQ(JsonFrame::DecodeKey(R"("from")"), "from");
-  EXPECT_EQ(JsonFrame::DecodeKey(R"("fr\u006fm")"), "from");
+TEST(JsonFrameTest, KeyIsAndQuote) {
+  EXPECT_TRUE(JsonFrame::KeyIs(R"("from")", "from"));
+  EXPECT_TRUE(JsonFrame::KeyIs(R"("fr\u006fm")", "from"));
+  EXPECT_FALSE(JsonFrame::KeyIs(R"("fromx")", "from"));
+  EXPECT_FALSE(JsonFrame::KeyIs(R"("fr\u006f")", "from"));
+  EXPECT_FALSE(JsonFrame::KeyIs(R"("")", "from"));
   EXPECT_EQ(JsonFrame::Quote("a\"b\\c\n"), R"("a\"b\\c\n")");
 }
 
