@@ -508,7 +508,8 @@ class WsSession final : public core::Peer,
             net::buffer(headers[i].data(), EncodeWsHeader(WsOpcode::kText, payload.size(), headers[i].data())));
         buffers.push_back(net::buffer(payload));
       }
-      const bool close_now = close_due_ && frames == queue_.size();
+      // Closing, the close frame follows the last queued frame (End stops all writing).
+      const bool close_now = closing_ && frames == queue_.size();
       if (close_now) buffers.push_back(net::buffer(close_frame_));
       if (buffers.empty()) return;
 
@@ -588,7 +589,6 @@ class WsSession final : public core::Peer,
     closing_ = true;
     if (peer_close_code_ == 0) state_.stats.CountClose(code);
     AppendWsClose(code, reason, close_frame_);
-    close_due_ = true;
     if (!flush) {
       queue_.Clear();
       SyncQueueDepth();
@@ -653,7 +653,7 @@ class WsSession final : public core::Peer,
   std::string partial_;        // an incomplete frame, kept across reads
   WriteQueue queue_;
   std::string control_out_;    // pongs and pings, ahead of the queued frames
-  std::string close_frame_;    // written after the queue once close_due_
+  std::string close_frame_;    // written after the queue once closing_
   std::string pending_write_;  // what the kernel did not take at once, being written
   // The tick and the keep-alive check while open (next_tick_, next_keep_alive_), then the
   // close deadline.
@@ -665,7 +665,6 @@ class WsSession final : public core::Peer,
   bool opening_ = false;     // inside protocol_->OnOpen()
   bool overflowed_ = false;  // the send queue overflowed; the close may still be on its way
   bool closing_ = false;
-  bool close_due_ = false;
   bool close_written_ = false;
   bool write_failed_ = false;
   bool input_done_ = false;  // the peer's close frame arrived, or its input broke the protocol

@@ -91,7 +91,7 @@ TEST(JsonFrameTest, DepthLimitIsExact) {
   EXPECT_FALSE(Parsed(nested(100000), {}, 64).ok());
 }
 
-TEST(JsonFrameTest, PlacesEachCapturedValuesExactText) {
+TEST(JsonFrameTest, PlacesTheExactTextOfEachCapturedValue) {
   Parsed f(R"( { "a" : 1.50 , "b":{"c":"}\"]"} ,"d":[1,[2]], "e":"x\"y","f":-0e+0 } )",
            {"a", "b", "d", "e", "f"}, 64);
   ASSERT_TRUE(f.ok()) << f.status;
@@ -105,6 +105,16 @@ TEST(JsonFrameTest, PlacesEachCapturedValuesExactText) {
   EXPECT_EQ(f->field(0).raw.data(), f.text.data() + f.text.find("1.50"));
   Parsed g(R"({"a":"plain"})", {"a"}, 64);
   EXPECT_EQ(g->field(0).value.data(), g.text.data() + 6);
+}
+
+TEST(JsonFrameTest, CapturesAtMostMaxKeys) {
+  static_assert(JsonFrame::kMaxKeys == 5, "the keys below are kMaxKeys, then one more");
+  JsonFrame frame;
+  const std::string text = R"({"a":1,"b":2,"c":3,"d":4,"e":5,"f":6})";
+  EXPECT_TRUE(frame.Parse(text, {"a", "b", "c", "d", "e"}, 64).ok());
+  EXPECT_EQ(frame.field(4).raw, "5");
+  EXPECT_EQ(frame.Parse(text, {"a", "b", "c", "d", "e", "f"}, 64).code(),
+            absl::StatusCode::kInternal);
 }
 
 TEST(JsonFrameTest, RawTextOfALaterDuplicate) {
