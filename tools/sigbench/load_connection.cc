@@ -21,7 +21,7 @@ using error_code = boost::system::error_code;
 LoadConnection::LoadConnection(net::io_context& io, const Dialect& dialect, Handler& handler,
                                std::size_t index, std::size_t worker, std::string id,
                                std::string room)
-    : ws_(io),
+    : ws_(io.get_executor()),
       dialect_(dialect),
       handler_(handler),
       index_(index),
@@ -31,7 +31,7 @@ LoadConnection::LoadConnection(net::io_context& io, const Dialect& dialect, Hand
 
 void LoadConnection::Start(const net::ip::tcp::endpoint& server, const net::ip::address& source) {
   host_ = core::StrCat(server.address().to_string(), ":", server.port());
-  auto& socket = beast::get_lowest_layer(ws_).socket();
+  auto& socket = ws_.next_layer();
   error_code ec;
   socket.open(server.protocol(), ec);
   if (!ec) {
@@ -48,13 +48,14 @@ void LoadConnection::Start(const net::ip::tcp::endpoint& server, const net::ip::
     });
     return;
   }
-  beast::get_lowest_layer(ws_).async_connect(
-      server, beast::bind_front_handler(&LoadConnection::OnConnect, shared_from_this()));
+  socket.async_connect(server,
+                       beast::bind_front_handler(&LoadConnection::OnConnect, shared_from_this()));
 }
 
 void LoadConnection::OnConnect(const error_code& ec) {
   if (ec) return End(core::StrCat("connect: ", ec.message()));
-  beast::get_lowest_layer(ws_).socket().set_option(net::ip::tcp::no_delay(true));
+  error_code ignored;
+  ws_.next_layer().set_option(net::ip::tcp::no_delay(true), ignored);
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
   ws_.async_handshake(host_, dialect_.Target(id_),
                       beast::bind_front_handler(&LoadConnection::OnHandshake, shared_from_this()));
@@ -133,8 +134,8 @@ void LoadConnection::End(std::string_view failure) {
   failure_ = std::string(failure);
   // A write in flight still refers to the front frame; its handler clears the rest.
   if (!writing_) outbox_.clear();
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().close(ignored);
+  error_code ignored;
+  ws_.next_layer().close(ignored);
   handler_.OnEnd(*this);
 }
 

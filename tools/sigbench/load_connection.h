@@ -9,7 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include "dialect.h"
@@ -55,7 +55,13 @@ class LoadConnection : public std::enable_shared_from_this<LoadConnection> {
   void DoWrite();
   void End(std::string_view failure);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // A socket bound to the io_context's own executor, under Beast's WebSocket stream, which has
+  // its own handshake timer: beast::tcp_stream's per-operation timer checks and type-erased
+  // executor copies were about a tenth of the load core in td login runs (perf), and the load's
+  // core is what limits those runs.
+  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                                  boost::asio::io_context::executor_type>;
+  boost::beast::websocket::stream<Socket> ws_;
   boost::beast::flat_buffer buffer_;
   const Dialect& dialect_;
   Handler& handler_;
