@@ -44,19 +44,21 @@ std::unique_ptr<Protocol> MakePeerJsProtocol(Connection& connection, SharedState
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-// One HTTP connection over Stream: beast::tcp_stream, or TlsStream when the server speaks TLS
+// One HTTP connection over Stream: HttpStream, or TlsStream when the server speaks TLS
 // (the handshake comes first, within the same http_timeout).
 template <class Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  HttpSession(net::ip::tcp::socket&& socket, SharedState& state)
+  HttpSession(Socket&& socket, SharedState& state)
     requires(!kTls)
       : stream_(std::move(socket)), state_(state) {}
-  HttpSession(net::ip::tcp::socket&& socket, SharedState& state)
+  // OpenSSL's stream keeps Beast's type-erased tcp_stream: its state cannot move to another
+  // transport type later anyway (ws_session.cc).
+  HttpSession(Socket&& socket, SharedState& state)
     requires(kTls)
-      : stream_(std::move(socket), *state.tls), state_(state) {}
+      : stream_(net::ip::tcp::socket(std::move(socket)), *state.tls), state_(state) {}
 
   void Run() {
     if constexpr (kTls) {
@@ -173,11 +175,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
 }  // namespace
 
-void StartHttpSession(net::ip::tcp::socket socket, SharedState& state) {
+void StartHttpSession(Socket socket, SharedState& state) {
   if (state.tls != nullptr) {
     std::make_shared<HttpSession<TlsStream>>(std::move(socket), state)->Run();
   } else {
-    std::make_shared<HttpSession<beast::tcp_stream>>(std::move(socket), state)->Run();
+    std::make_shared<HttpSession<HttpStream>>(std::move(socket), state)->Run();
   }
 }
 

@@ -33,6 +33,9 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
     error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    // Accepted sockets inherit it (Linux copies the listener's TCP options into each child; a
+    // test checks): one setsockopt per listener instead of one per connection.
+    if (!ec) acceptor_.set_option(net::ip::tcp::no_delay(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
@@ -46,11 +49,10 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
 
   void Accept() {
     net::io_context& target = *contexts_[next_++ % contexts_.size()];
-    acceptor_.async_accept(target, [self = shared_from_this()](error_code ec,
-                                                               net::ip::tcp::socket socket) {
+    // Accepted straight onto the target context, as its Socket type (edge/socket.h).
+    acceptor_.async_accept(target, [self = shared_from_this()](error_code ec, Socket socket) {
       if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
       if (!ec) {
-        socket.set_option(net::ip::tcp::no_delay(true), ec);
         StartHttpSession(std::move(socket), self->state_);
       } else {
         // EMFILE and the like: keep accepting; the next attempt may succeed.

@@ -34,25 +34,10 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(d);
 }
 
-// A plain WebSocket runs on a TCP socket typed with the io_context's own executor, not on the
-// HTTP phase's beast::tcp_stream: that stream wraps every read and write in a timer-checking op
-// behind a type-erased executor, several percent of the server's CPU per relayed message in
-// sigbench (docs/benchmarks.md).
-using Socket = net::basic_stream_socket<net::ip::tcp, net::io_context::executor_type>;
+// A plain WebSocket runs on the bare Socket, not on the HTTP phase's beast::basic_stream: that
+// stream wraps every read and write in a timer-checking op, several percent of the server's CPU
+// per relayed message in sigbench (docs/benchmarks.md).
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-
-// Moves the connection out of the HTTP phase's stream. Every stream runs on one of the
-// server's io_contexts (server.cc), so the context query names an io_context.
-Socket TakeSocket(beast::tcp_stream& stream) {
-  auto& io = static_cast<net::io_context&>(
-      net::query(stream.get_executor(), net::execution::context));
-  Socket socket(io.get_executor());
-  error_code ec;
-  const auto protocol = stream.socket().local_endpoint(ec).protocol();
-  if (ec) return socket;  // already dead: the handshake fails on a closed socket
-  socket.assign(protocol, stream.release_socket().release(), ec);
-  return socket;
-}
 
 // Reads go to one buffer per I/O thread. A session parses what it read before its handler
 // returns and keeps only an incomplete frame's bytes, so an idle peer holds no read buffer.
@@ -678,9 +663,10 @@ class WsSession final : public core::Peer,
 
 }  // namespace
 
-void StartWsSession(beast::tcp_stream stream, http::request<http::string_body> request,
+void StartWsSession(HttpStream stream, http::request<http::string_body> request,
                     SharedState& state, const ProtocolFactory& make_protocol) {
-  std::make_shared<WsSession<PlainIo>>(TakeSocket(stream), state)
+  // The HTTP phase's deadline goes with its stream; the WebSocket's own timers take over.
+  std::make_shared<WsSession<PlainIo>>(stream.release_socket(), state)
       ->Run(std::move(request), make_protocol);
 }
 

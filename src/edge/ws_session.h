@@ -10,6 +10,7 @@
 
 #include "edge/protocol.h"
 #include "edge/shared_state.h"
+#include "edge/socket.h"
 
 namespace sig::edge {
 
@@ -19,7 +20,7 @@ using ProtocolFactory =
 
 // Completes the WebSocket handshake for `request` (an upgrade read by HttpSession) on `stream`
 // and runs the session until it closes. The session owns itself through its pending handlers.
-void StartWsSession(boost::beast::tcp_stream stream,
+void StartWsSession(HttpStream stream,
                     boost::beast::http::request<boost::beast::http::string_body> request,
                     SharedState& state, const ProtocolFactory& make_protocol);
 // The same over TLS (wss://).

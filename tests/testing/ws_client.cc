@@ -221,6 +221,12 @@ void WsClient::Abort() {
   beast::get_lowest_layer(impl_->ws).close();
 }
 
+std::uint16_t WsClient::local_port() const {
+  error_code ec;
+  const auto endpoint = beast::get_lowest_layer(impl_->ws).socket().local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
+
 absl::StatusOr<HttpReply> HttpGet(std::uint16_t port, std::string_view target,
                                   absl::Duration timeout) {
   return HttpRequest(port, "GET", target, {}, timeout);

@@ -54,6 +54,9 @@ class WsClient {
   // Drops the TCP connection with no close frame.
   void Abort();
 
+  // The client's own TCP port (0 once closed).
+  std::uint16_t local_port() const;
+
  private:
   struct Impl;
   explicit WsClient(std::unique_ptr<Impl> impl);
