@@ -1,5 +1,7 @@
 #include "core/connection_set.h"
 
+#include "core/hash_map_shrink.h"
+
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@ void ConnectionSet::Add(std::uint64_t id, std::weak_ptr<Peer> peer) {
 void ConnectionSet::Remove(std::uint64_t id) {
   MutexLock lock(&mu_);
   peers_.erase(id);
+  ShrinkIfSparse(peers_);
 }
 
 void ConnectionSet::CloseAll(CloseCode code, std::string_view reason) {

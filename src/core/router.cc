@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/hash/hash.h"
+#include "core/hash_map_shrink.h"
 #include "core/strings.h"
 #include "absl/strings/string_view.h"
 
@@ -63,7 +64,10 @@ void Router::DropRealmIfEmpty(std::string_view name, const std::shared_ptr<Realm
   // Holds keep a realm alive: they outlive their senders, as in peerjs-server.
   if (!realm->members.empty() || !realm->holds.empty() || realm->dead) return;
   auto it = shard.realms.find(name);
-  if (it != shard.realms.end() && it->second == realm) shard.realms.erase(it);
+  if (it != shard.realms.end() && it->second == realm) {
+    shard.realms.erase(it);
+    ShrinkIfSparse(shard.realms);
+  }
   realm->dead = true;
 }
 
@@ -140,9 +144,13 @@ void Router::Leave(std::string_view realm_name, std::string_view name, std::uint
       IndexShard& shard = IndexShardFor(realm_name, name);
       MutexLock index_lock(&shard.mu);
       auto entry = shard.map.find(IndexKeyView{realm_name, name});
-      if (entry != shard.map.end() && entry->second.conn_id == conn_id) shard.map.erase(entry);
+      if (entry != shard.map.end() && entry->second.conn_id == conn_id) {
+        shard.map.erase(entry);
+        ShrinkIfSparse(shard.map);
+      }
     }
     realm->members.erase(it);
+    ShrinkIfSparse(realm->members);
     peer_count_.fetch_sub(1, std::memory_order_relaxed);
     if (notices != nullptr && !realm->members.empty()) {
       if (Frame frame = notices->PeerLeft(name)) {
@@ -250,6 +258,7 @@ void Router::ExpireHeld(absl::Time now, absl::Duration timeout) {
         holding_realms_.erase(it++);
       }
     }
+    ShrinkIfSparse(holding_realms_);
   }
   for (auto& [realm_name, realm] : realms) {
     bool empty = false;
@@ -275,6 +284,8 @@ void Router::ExpireHeld(absl::Time now, absl::Duration timeout) {
         ReleaseHold(*realm, hold);
         realm->holds.erase(it++);
       }
+      ShrinkIfSparse(realm->holds);
+      ShrinkIfSparse(realm->held_by_sender);
       empty = realm->holds.empty();
       unused = empty && realm->members.empty();
     }
