@@ -1,9 +1,9 @@
 #include "core/connection_set.h"
 
-#include "core/hash_map_shrink.h"
-
 #include <string>
 #include <vector>
+
+#include "core/hash_map_shrink.h"
 
 namespace sig::core {
 

@@ -34,9 +34,6 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(d);
 }
 
-// A plain WebSocket runs on the bare Socket, not on the HTTP phase's beast::basic_stream: that
-// stream wraps every read and write in a timer-checking op, several percent of the server's CPU
-// per relayed message in sigbench (docs/benchmarks.md).
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // Reads go to one buffer per I/O thread. A session parses what it read before its handler
@@ -48,9 +45,12 @@ char* ThreadReadBuffer() {
   return buffer.data();
 }
 
-// A plain connection's I/O. A read waits for readability and then reads without blocking into
-// the thread's buffer: reading straight into it with async_read_some would let Asio read for
-// several sessions before their handlers run. Writes go out at once when the kernel takes them.
+// A plain connection's I/O, on the bare Socket: the HTTP phase's beast::basic_stream wraps every
+// read and write in a timer-checking op, several percent of the server's CPU per relayed message
+// in sigbench (docs/benchmarks.md). A read waits for readability and then reads without blocking
+// into the thread's buffer: reading straight into it with async_read_some would let Asio read
+// for several sessions before their handlers run. Writes go out at once when the kernel takes
+// them.
 class PlainIo {
  public:
   static constexpr bool kWritesInline = true;
