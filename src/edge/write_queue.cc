@@ -4,13 +4,15 @@
 
 namespace sig::edge {
 
-WriteQueue::PushResult WriteQueue::Push(core::Frame frame) {
-  const std::size_t size = frame->bytes.size();
+bool WriteQueue::Full(std::size_t frame_bytes) const {
   // A single frame larger than max_bytes is still accepted into an empty queue; the frame
   // limit on input already bounds what peers can make us send.
-  if (size_ != 0 && (size_ >= max_frames_ || bytes_ + size > max_bytes_)) {
-    return PushResult::kOverflow;
-  }
+  return size_ != 0 && (size_ >= max_frames_ || bytes_ + frame_bytes > max_bytes_);
+}
+
+WriteQueue::PushResult WriteQueue::Push(core::Frame frame) {
+  const std::size_t size = frame->bytes.size();
+  if (Full(size)) return PushResult::kOverflow;
   if (size_ == ring_.size()) Grow();
   const bool idle = size_ == 0;
   bytes_ += size;

@@ -23,6 +23,9 @@ class WriteQueue {
 
   PushResult Push(core::Frame frame);
 
+  // Whether Push would refuse a frame of `frame_bytes` now.
+  bool Full(std::size_t frame_bytes) const;
+
   // The frame being written. Only valid while !empty().
   const core::Frame& front() const { return (*this)[0]; }
 

@@ -278,10 +278,13 @@ class WsSession final : public core::Peer,
   // frame until then dropped.
   void Enqueue(core::Frame frame, bool close_inline) {
     if (closing_ || overflowed_) return;
+    // The queue's bounds count frames the kernel has not taken, not frames held back for the
+    // batch (FlushSoon): those go now, before the bound would refuse one.
+    if (flush_pending_ && queue_.Full(frame->bytes.size())) Flush();
     switch (queue_.Push(std::move(frame))) {
       case WriteQueue::PushResult::kStartWrite:
         SyncQueueDepth();
-        Flush();
+        FlushSoon();
         break;
       case WriteQueue::PushResult::kQueued:
         SyncQueueDepth();
@@ -477,6 +480,42 @@ class WsSession final : public core::Peer,
   // Most frames a write hands the kernel at once, each a header and a payload.
   static constexpr std::size_t kMaxFramesPerWrite = 16;
 
+  // Writes a plain connection's queue once the handlers of the current readiness batch have
+  // run, rather than at once: the frames of a batch then leave together. Over loopback every
+  // send that finds its reader asleep pays for waking it on the other core (in sock_def_readable,
+  // about 1 us in this VM); sends spread across a batch found the load's thread asleep far more
+  // often than the floor's back-to-back ones (bench/analysis.md). Over TLS the write is
+  // asynchronous anyway.
+  void FlushSoon() {
+    if constexpr (!Io::kWritesInline) {
+      Flush();
+    } else {
+      if (flush_pending_) return;
+      flush_pending_ = true;
+      std::vector<std::shared_ptr<WsSession>>& pending = PendingFlushes();
+      pending.push_back(this->shared_from_this());
+      // Posted behind the handlers already queued, which may add to the batch.
+      if (pending.size() == 1) net::post(context_, &WsSession::FlushPending);
+    }
+  }
+
+  // The sessions of this thread waiting for FlushPending. Each I/O thread runs one io_context,
+  // and a session enqueues only on its own thread.
+  static std::vector<std::shared_ptr<WsSession>>& PendingFlushes() {
+    thread_local std::vector<std::shared_ptr<WsSession>> pending;
+    return pending;
+  }
+
+  static void FlushPending() {
+    thread_local std::vector<std::shared_ptr<WsSession>> batch;
+    batch.swap(PendingFlushes());
+    for (const std::shared_ptr<WsSession>& session : batch) {
+      session->flush_pending_ = false;
+      session->Flush();
+    }
+    batch.clear();
+  }
+
   // Writes pending control frames, then queued frames, then the close frame once it is due.
   // What the kernel takes now is done; the rest is copied and written asynchronously, with
   // nothing else written until that completes.
@@ -647,6 +686,7 @@ class WsSession final : public core::Peer,
   SteadyTime next_keep_alive_{};
   std::uint16_t peer_close_code_ = 0;  // the code of the peer's close frame, once it sent one
   bool writing_ = false;
+  bool flush_pending_ = false;  // in this thread's PendingFlushes
   bool opening_ = false;     // inside protocol_->OnOpen()
   bool overflowed_ = false;  // the send queue overflowed; the close may still be on its way
   bool closing_ = false;

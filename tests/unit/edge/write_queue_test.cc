@@ -23,7 +23,9 @@ TEST(WriteQueueTest, FrameBoundIsExact) {
   WriteQueue q(3, 1000);
   EXPECT_EQ(q.Push(F(1)), WriteQueue::PushResult::kStartWrite);
   EXPECT_EQ(q.Push(F(1)), WriteQueue::PushResult::kQueued);
+  EXPECT_FALSE(q.Full(1));
   EXPECT_EQ(q.Push(F(1)), WriteQueue::PushResult::kQueued);
+  EXPECT_TRUE(q.Full(1));
   EXPECT_EQ(q.Push(F(1)), WriteQueue::PushResult::kOverflow);
   EXPECT_EQ(q.size(), 3u);
 }
@@ -31,6 +33,8 @@ TEST(WriteQueueTest, FrameBoundIsExact) {
 TEST(WriteQueueTest, ByteBoundIsExact) {
   WriteQueue q(100, 10);
   EXPECT_EQ(q.Push(F(4)), WriteQueue::PushResult::kStartWrite);
+  EXPECT_FALSE(q.Full(6));
+  EXPECT_TRUE(q.Full(7));
   EXPECT_EQ(q.Push(F(6)), WriteQueue::PushResult::kQueued);  // exactly 10
   EXPECT_EQ(q.Push(F(1)), WriteQueue::PushResult::kOverflow);
   EXPECT_EQ(q.bytes(), 10u);
@@ -41,6 +45,7 @@ TEST(WriteQueueTest, ByteBoundIsExact) {
 
 TEST(WriteQueueTest, OversizeFrameIsAcceptedIntoAnEmptyQueueOnly) {
   WriteQueue q(100, 10);
+  EXPECT_FALSE(q.Full(50));
   EXPECT_EQ(q.Push(F(50)), WriteQueue::PushResult::kStartWrite);
   EXPECT_EQ(q.Push(F(1)), WriteQueue::PushResult::kOverflow);
 }
