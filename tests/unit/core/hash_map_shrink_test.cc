@@ -57,12 +57,18 @@ TEST(ShrinkIfSparseTest, DoesNotShrinkAgainRightAfterShrinking) {
   EXPECT_EQ(map.capacity(), shrunk);
 }
 
-TEST(ShrinkIfSparseTest, LeavesSmallTablesAlone) {
+TEST(ShrinkIfSparseTest, LeavesSmallTablesAloneUntilEmpty) {
   Map map = Filled(40);
   const std::size_t capacity = map.capacity();
   ASSERT_LE(capacity, 64u);
-  EraseDownTo(map, 40, 0);
+  EraseDownTo(map, 40, 1);
   EXPECT_EQ(map.capacity(), capacity);
+  map.erase(0);
+  ShrinkIfSparse(map);
+  EXPECT_EQ(map.capacity(), 0u);
+  // An empty table that never had an array is left as it is.
+  ShrinkIfSparse(map);
+  EXPECT_EQ(map.capacity(), 0u);
 }
 
 }  // namespace
