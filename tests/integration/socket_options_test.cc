@@ -1,7 +1,9 @@
 // The server's connections carry TCP_NODELAY, so a small frame (a candidate, an ack) leaves at
 // once instead of waiting behind Nagle for the peer's ACK. The listener sets it and Linux copies
 // it into every accepted socket (server.cc); this checks the sockets the server actually holds,
-// in the HTTP phase and after the upgrade.
+// in the HTTP phase and after the upgrade. The listener also defers each accept until the
+// client's first bytes arrive (TCP_DEFER_ACCEPT), so a connection that has sent nothing is not
+// yet the server's.
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -25,15 +28,17 @@ namespace {
 
 namespace net = boost::asio;
 
-struct AcceptedSocket {
+// One of this process's sockets bound to the server's port: the listener or an accepted one.
+struct ServerSocket {
   int fd;
-  std::uint16_t peer_port;
+  bool listening;
+  std::uint16_t peer_port;  // 0 for the listener
 };
 
-// The server runs in this process, so the sockets it accepted are among our descriptors: those
-// bound to `port` that are not the listener.
-std::vector<AcceptedSocket> AcceptedSockets(std::uint16_t port) {
-  std::vector<AcceptedSocket> out;
+// The server runs in this process, so its sockets are among our descriptors: those bound to
+// `port` (the test's clients are bound to ephemeral ports).
+std::vector<ServerSocket> ServerSockets(std::uint16_t port) {
+  std::vector<ServerSocket> out;
   std::error_code ec;
   for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
        it.increment(ec)) {
@@ -48,13 +53,32 @@ std::vector<AcceptedSocket> AcceptedSockets(std::uint16_t port) {
     }
     int listening = 0;
     length = sizeof listening;
-    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 || listening) continue;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0) continue;
+    if (listening) {
+      out.push_back({fd, true, 0});
+      continue;
+    }
     sockaddr_in peer{};
     length = sizeof peer;
     if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) continue;
-    out.push_back({fd, ntohs(peer.sin_port)});
+    out.push_back({fd, false, ntohs(peer.sin_port)});
   }
   return out;
+}
+
+int ListenerFd(std::uint16_t port) {
+  for (const ServerSocket& socket : ServerSockets(port)) {
+    if (socket.listening) return socket.fd;
+  }
+  return -1;
+}
+
+// The server's end of the connection from `client_port`, or -1 if it has not accepted it.
+int AcceptedFd(std::uint16_t server_port, std::uint16_t client_port) {
+  for (const ServerSocket& socket : ServerSockets(server_port)) {
+    if (!socket.listening && socket.peer_port == client_port) return socket.fd;
+  }
+  return -1;
 }
 
 // TCP_NODELAY on the server's end of the connection from `client_port`; -1 while the server has
@@ -62,11 +86,10 @@ std::vector<AcceptedSocket> AcceptedSockets(std::uint16_t port) {
 int ServerNoDelay(std::uint16_t server_port, std::uint16_t client_port) {
   const absl::Time deadline = absl::Now() + testing::kWait;
   do {
-    for (const AcceptedSocket& socket : AcceptedSockets(server_port)) {
-      if (socket.peer_port != client_port) continue;
+    if (const int fd = AcceptedFd(server_port, client_port); fd >= 0) {
       int value = -1;
       socklen_t length = sizeof value;
-      if (getsockopt(socket.fd, IPPROTO_TCP, TCP_NODELAY, &value, &length) != 0) return -1;
+      if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &length) != 0) return -1;
       return value;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -81,7 +104,35 @@ TEST_F(SocketOptionsTest, HttpPhaseConnectionHasNoDelay) {
   net::io_context io;
   net::ip::tcp::socket raw(io);
   raw.connect({net::ip::make_address("127.0.0.1"), server_->port()});
+  // Half a request: accepted (it has spoken), and still in the HTTP phase.
+  net::write(raw, net::buffer(std::string("GET /health HTTP/1.1\r\n")));
   EXPECT_EQ(ServerNoDelay(server_->port(), raw.local_endpoint().port()), 1);
+}
+
+TEST_F(SocketOptionsTest, ListenerDefersAcceptUntilTheClientSpeaks) {
+  StartServer();
+  const int listener = ListenerFd(server_->port());
+  ASSERT_GE(listener, 0);
+  int defer_seconds = 0;
+  socklen_t length = sizeof defer_seconds;
+  ASSERT_EQ(getsockopt(listener, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_seconds, &length), 0);
+  EXPECT_GT(defer_seconds, 0);
+
+  // Silent connects first, then speaks: without the deferral the server would accept the
+  // silent connection first (one accept queue, in order), so once it holds the speaking one
+  // the silent one's absence is not a matter of timing.
+  net::io_context io;
+  net::ip::tcp::socket silent(io);
+  silent.connect({net::ip::make_address("127.0.0.1"), server_->port()});
+  net::ip::tcp::socket speaking(io);
+  speaking.connect({net::ip::make_address("127.0.0.1"), server_->port()});
+  net::write(speaking, net::buffer(std::string("GET /health HTTP/1.1\r\n")));
+  ASSERT_EQ(ServerNoDelay(server_->port(), speaking.local_endpoint().port()), 1);
+  EXPECT_EQ(AcceptedFd(server_->port(), silent.local_endpoint().port()), -1);
+
+  // Its first bytes hand it over.
+  net::write(silent, net::buffer(std::string("GET /health HTTP/1.1\r\n")));
+  EXPECT_EQ(ServerNoDelay(server_->port(), silent.local_endpoint().port()), 1);
 }
 
 TEST_F(SocketOptionsTest, WebSocketConnectionHasNoDelay) {
