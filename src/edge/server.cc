@@ -58,8 +58,9 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
   // request) have arrived, as nginx's `deferred` listen option does. Every client here speaks
   // first, so the accept and the request come with one wakeup instead of two and the request
   // is read at once, without an epoll round. A connection that stays silent waits in the
-  // kernel (bounded by its SYN backlog, not by max_connections) for at most http_timeout, then
-  // is accepted and closed at the HTTP phase's own deadline.
+  // kernel (bounded by its SYN backlog, not by max_connections) for about http_timeout, which
+  // Linux counts in SYN-ACK retransmissions; then the kernel drops it or hands it over, and
+  // the HTTP phase closes it at its own deadline (with http_timeout 2 s: closed after 5 s).
   void DeferAccept(error_code& ec) {
     const absl::Duration wait = absl::Ceil(state_.limits.http_timeout, absl::Seconds(1));
     const int seconds = static_cast<int>(std::max<std::int64_t>(1, absl::ToInt64Seconds(wait)));
