@@ -3,6 +3,7 @@
 // Every flag can also be set through the environment variable of the same name in upper case
 // (--ping_interval and PING_INTERVAL); a flag on the command line wins over the environment.
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -17,7 +18,9 @@
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "admin/admin_server.h"
 #include "core/clock.h"
 #include "core/limits.h"
@@ -101,32 +104,62 @@ ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(30),
 ABSL_FLAG(absl::Duration, shutdown_grace, kDefaults.shutdown_grace,
           "On SIGTERM/SIGINT, how long to wait for connections to close before exiting");
 
+ABSL_FLAG(bool, check_config, false,
+          "Check the configuration, print every setting as name=value (secrets redacted) and "
+          "exit: 0 when it is valid, 2 when not");
+
 namespace {
 
-constexpr const char* kFlagNames[] = {
-    "host",          "port",          "threads",          "max_name_chars",
-    "max_frame_bytes", "max_json_depth", "send_queue_max_frames", "send_queue_max_bytes",
-    "bad_frame_burst", "bad_frame_refill", "ping_interval",   "http_timeout",
-    "close_timeout",   "shutdown_grace", "path_prefix",     "api_key",
-    "allow_discovery", "expire_timeout", "alive_timeout",   "concurrent_limit",
-    "cors_origins",    "held_max_frames_per_target", "held_max_bytes_per_target",
-    "held_max_frames_per_sender", "rate_limit_burst", "rate_limit_per_second",
-    "max_connections", "allowed_origins", "tls_cert", "tls_key"};
+// sigd's own flags: those defined in this file, not Abseil's (--flagfile, --helpfull, ...).
+std::vector<absl::CommandLineFlag*> OwnFlags() {
+  // Abseil reports a flag's file in its own normalized spelling of __FILE__.
+  const std::string own_file = absl::FindCommandLineFlag("check_config")->Filename();
+  std::vector<absl::CommandLineFlag*> flags;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (flag->Filename() == own_file) flags.push_back(flag);
+  }
+  std::sort(flags.begin(), flags.end(),
+            [](const absl::CommandLineFlag* a, const absl::CommandLineFlag* b) {
+              return a->Name() < b->Name();
+            });
+  return flags;
+}
 
-// Applies FLAG_NAME environment variables as flag defaults, before the command line is parsed.
+// Applies NAME environment variables as the values of sigd's flags, before the command line is
+// parsed (which then wins). The list is every flag of this file, so a new flag is read from the
+// environment without being listed anywhere else.
 bool ApplyEnvironment() {
-  for (const char* name : kFlagNames) {
-    const std::string env = absl::AsciiStrToUpper(name);
+  for (absl::CommandLineFlag* flag : OwnFlags()) {
+    const std::string env = absl::AsciiStrToUpper(flag->Name());
     const char* value = std::getenv(env.c_str());
     if (value == nullptr) continue;
-    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     std::string error;
-    if (flag == nullptr || !flag->ParseFrom(value, &error)) {
+    if (!flag->ParseFrom(value, &error)) {
       std::fprintf(stderr, "sigd: bad %s=%s: %s\n", env.c_str(), value, error.c_str());
       return false;
     }
   }
   return true;
+}
+
+// A flag whose value must never be printed or logged.
+bool IsSecret(absl::string_view name) {
+  return absl::EndsWith(name, "_token") || absl::EndsWith(name, "_secret") ||
+         absl::EndsWith(name, "_password");
+}
+
+// "name=value" for each of sigd's flags (all of them, or those not at their default), with
+// secrets shown as "(set)".
+std::vector<std::string> Settings(bool only_changed) {
+  std::vector<std::string> lines;
+  for (const absl::CommandLineFlag* flag : OwnFlags()) {
+    if (flag->Name() == "check_config") continue;
+    std::string value = flag->CurrentValue();
+    if (only_changed && value == flag->DefaultValue()) continue;
+    if (IsSecret(flag->Name()) && !value.empty()) value = "(set)";
+    lines.push_back(absl::StrCat(flag->Name(), "=", value));
+  }
+  return lines;
 }
 
 template <typename T>
@@ -207,6 +240,14 @@ int main(int argc, char** argv) {
   limits.rate_limit_burst = static_cast<std::uint32_t>(rate_burst);
   limits.rate_limit_per_second = static_cast<std::uint32_t>(rate_per_second);
   limits.max_connections = static_cast<std::size_t>(max_connections);
+
+  if (absl::GetFlag(FLAGS_check_config)) {
+    for (const std::string& line : Settings(/*only_changed=*/false)) std::printf("%s\n", line.c_str());
+    return 0;
+  }
+  if (const std::vector<std::string> changed = Settings(/*only_changed=*/true); !changed.empty()) {
+    sig::core::LogInfo("sigd ", SIGD_VERSION, ": ", absl::StrJoin(changed, " "));
+  }
 
   // Before any listener starts: a SIGTERM that arrives while sigd starts up is queued for the
   // handler below instead of killing the process with the default action.

@@ -1,0 +1,191 @@
+// sigd's configuration as an operator sets it: every flag listed by --helpfull is also read from
+// its environment variable (checked through --check_config), and the admin settings take effect
+// from the environment in a running sigd.
+
+#include <signal.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/sigd_process.h"
+#include "testing/subprocess.h"
+#include "testing/ws_client.h"
+
+namespace sig {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Runs a program to its end and returns its exit code and stdout.
+testing::Subprocess::Result RunToEnd(const std::vector<std::string>& args) {
+  auto child = testing::Subprocess::Start(args);
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return {};
+  auto result = child->Finish(testing::kWait);
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *result : testing::Subprocess::Result{};
+}
+
+// The flags --helpfull lists under sigd's own source file.
+std::set<std::string> SigdFlags() {
+  const testing::Subprocess::Result help = RunToEnd({SIGD_BINARY, "--helpfull"});
+  std::set<std::string> flags;
+  std::istringstream lines(help.out);
+  bool own = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("Flags from") != std::string::npos) {
+      own = line.find("sigd/main.cc") != std::string::npos;
+      continue;
+    }
+    const auto dashes = line.find("--");
+    if (!own || dashes == std::string::npos || line.find_first_not_of(' ') != dashes) continue;
+    flags.insert(line.substr(dashes + 2, line.find(' ', dashes) - dashes - 2));
+  }
+  return flags;
+}
+
+struct EnvCase {
+  std::string value;                  // a valid value that is not the default
+  std::string printed;                // how --check_config prints it
+  std::vector<std::string> with = {}; // other NAME=value the value needs
+};
+
+// One entry per flag: a flag added to sigd without one fails the test below.
+const std::map<std::string, EnvCase>& Cases() {
+  static const auto* cases = new std::map<std::string, EnvCase>{
+      {"admin_addr", {"127.0.0.1:50052", "127.0.0.1:50052"}},
+      {"admin_token", {"s3cret-token", "(set)"}},
+      {"alive_timeout", {"91s", "1m31s"}},
+      {"allow_discovery", {"true", "true"}},
+      {"allowed_origins", {"https://a.example,https://b.example", "https://a.example,https://b.example"}},
+      {"api_key", {"other", "other"}},
+      {"bad_frame_burst", {"11", "11"}},
+      {"bad_frame_refill", {"2s", "2s"}},
+      {"close_timeout", {"6s", "6s"}},
+      {"concurrent_limit", {"5001", "5001"}},
+      {"cors_origins", {"https://c.example", "https://c.example"}},
+      {"drain_grace", {"31s", "31s"}},
+      {"expire_timeout", {"6s", "6s"}},
+      {"held_max_bytes_per_target", {"262145", "262145"}},
+      {"held_max_frames_per_sender", {"65", "65"}},
+      {"held_max_frames_per_target", {"65", "65"}},
+      {"host", {"127.0.0.2", "127.0.0.2"}},
+      {"http_timeout", {"31s", "31s"}},
+      {"max_connections", {"100001", "100001"}},
+      {"max_frame_bytes", {"65537", "65537"}},
+      {"max_json_depth", {"65", "65"}},
+      {"max_name_chars", {"65", "65"}},
+      {"path_prefix", {"/signal", "/signal"}},
+      {"ping_interval", {"31s", "31s"}},
+      {"port", {"8081", "8081"}},
+      {"rate_limit_burst", {"501", "501"}},
+      {"rate_limit_per_second", {"201", "201"}},
+      {"send_queue_max_bytes", {"1048577", "1048577"}},
+      {"send_queue_max_frames", {"1025", "1025"}},
+      {"shutdown_grace", {"6s", "6s"}},
+      {"threads", {"3", "3"}},
+      {"tls_cert", {"/etc/sigd/cert.pem", "/etc/sigd/cert.pem", {"TLS_KEY=/etc/sigd/key.pem"}}},
+      {"tls_key", {"/etc/sigd/key.pem", "/etc/sigd/key.pem", {"TLS_CERT=/etc/sigd/cert.pem"}}},
+  };
+  return *cases;
+}
+
+std::string EnvName(std::string flag) {
+  for (char& c : flag) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return flag;
+}
+
+// Sets NAME=value for the life of the object.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(std::vector<std::string> assignments) {
+    for (const std::string& a : assignments) {
+      const auto eq = a.find('=');
+      names_.push_back(a.substr(0, eq));
+      setenv(names_.back().c_str(), a.substr(eq + 1).c_str(), 1);
+    }
+  }
+  ~ScopedEnv() {
+    for (const std::string& name : names_) unsetenv(name.c_str());
+  }
+
+ private:
+  std::vector<std::string> names_;
+};
+
+TEST(ConfigTest, EveryFlagIsReadFromItsEnvironmentVariable) {
+  const std::set<std::string> flags = SigdFlags();
+  ASSERT_GT(flags.size(), 20u) << "could not read --helpfull";
+  for (const std::string& flag : flags) {
+    if (flag == "check_config") continue;
+    SCOPED_TRACE(flag);
+    auto it = Cases().find(flag);
+    ASSERT_NE(it, Cases().end()) << "no test value for --" << flag;
+    std::vector<std::string> env = it->second.with;
+    env.push_back(EnvName(flag) + "=" + it->second.value);
+    ScopedEnv scoped(env);
+    const testing::Subprocess::Result result = RunToEnd({SIGD_BINARY, "--check_config"});
+    EXPECT_EQ(result.exit_code, 0) << result.out;
+    EXPECT_THAT("\n" + result.out, HasSubstr("\n" + flag + "=" + it->second.printed + "\n"))
+        << result.out;
+  }
+  // Every case is a flag sigd has: none is left over from a flag that was removed or renamed.
+  for (const auto& [flag, unused] : Cases()) EXPECT_TRUE(flags.contains(flag)) << flag;
+}
+
+TEST(ConfigTest, CheckConfigNeverPrintsASecret) {
+  ScopedEnv scoped({"ADMIN_TOKEN=s3cret-token"});
+  const testing::Subprocess::Result result = RunToEnd({SIGD_BINARY, "--check_config"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.out, ::testing::Not(HasSubstr("s3cret")));
+}
+
+TEST(ConfigTest, BadEnvironmentValueExitsTwo) {
+  ScopedEnv scoped({"DRAIN_GRACE=30"});  // a duration needs a unit
+  EXPECT_EQ(RunToEnd({SIGD_BINARY, "--check_config"}).exit_code, 2);
+}
+
+// ADMIN_TOKEN from the environment protects the running admin API.
+TEST(ConfigTest, AdminTokenFromTheEnvironmentIsRequired) {
+  std::optional<testing::SigdProcess> sigd;
+  {
+    ScopedEnv scoped({"ADMIN_TOKEN=env-token"});
+    auto started = testing::SigdProcess::Start(SIGD_BINARY);
+    ASSERT_TRUE(started.ok()) << started.status();
+    sigd.emplace(*std::move(started));
+  }
+  const std::string addr = "--addr=127.0.0.1:" + std::to_string(sigd->admin_port());
+  const testing::Subprocess::Result without = RunToEnd({SIGCTL_BINARY, addr, "stats"});
+  EXPECT_EQ(without.exit_code, 1);
+  const testing::Subprocess::Result with = RunToEnd({SIGCTL_BINARY, addr, "--token=env-token", "stats"});
+  EXPECT_EQ(with.exit_code, 0) << with.out;
+  sigd->Signal(SIGTERM);
+  EXPECT_TRUE(sigd->Wait(testing::kWait).ok());
+}
+
+// ADMIN_ADDR= (empty) turns the admin API off: sigd starts and prints no admin listener.
+TEST(ConfigTest, EmptyAdminAddrFromTheEnvironmentTurnsTheAdminOff) {
+  ScopedEnv scoped({"ADMIN_ADDR="});
+  auto child = testing::Subprocess::Start({SIGD_BINARY, "--host=127.0.0.1", "--port=0"});
+  ASSERT_TRUE(child.ok()) << child.status();
+  auto first = child->ReadStdoutLine(testing::kWait);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(*first, HasSubstr("sigd listening on"));
+  // Stopping it flushes stdout: no admin line was ever written.
+  child->Signal(SIGTERM);
+  auto rest = child->Finish(testing::kWait);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_EQ(rest->exit_code, 0);
+  EXPECT_THAT(rest->out, ::testing::Not(HasSubstr("admin listening")));
+}
+
+}  // namespace
+}  // namespace sig
