@@ -81,22 +81,24 @@ TdCommand TdCodec::Decode(std::string_view text, std::string_view sender) const 
     if (!name.is_string) {
       return Bad(TdCommand::Kind::kBadLogin, "invalid_name", "\"name\" must be a string");
     }
-    if (absl::Status s = core::ValidateName(name.value, limits_.max_name_chars); !s.ok()) {
-      return Bad(TdCommand::Kind::kBadLogin, "invalid_name", core::ToStd(s.message()));
+    absl::StatusOr<std::string> canonical = core::CanonicalName(name.value, limits_.max_name_chars);
+    if (!canonical.ok()) {
+      return Bad(TdCommand::Kind::kBadLogin, "invalid_name", core::ToStd(canonical.status().message()));
     }
+    cmd.name = *std::move(canonical);
     const JsonFrame::Field& room = parsed.field(kRoom);
     if (room.present) {
       if (!room.is_string) {
         return Bad(TdCommand::Kind::kBadLogin, "invalid_room", "\"room\" must be a string");
       }
-      if (absl::Status s = core::ValidateName(room.value, limits_.max_name_chars); !s.ok()) {
+      canonical = core::CanonicalName(room.value, limits_.max_name_chars);
+      if (!canonical.ok()) {
         return Bad(TdCommand::Kind::kBadLogin, "invalid_room",
-                   core::StrCat("room: ", core::ToStd(s.message())));
+                   core::StrCat("room: ", core::ToStd(canonical.status().message())));
       }
-      cmd.room = room.value;
+      cmd.room = *std::move(canonical);
     }
     cmd.kind = TdCommand::Kind::kLogin;
-    cmd.name = name.value;
     return cmd;
   }
   if (!logged_in) {

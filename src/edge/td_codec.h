@@ -13,7 +13,7 @@ namespace sig::edge {
 // What one td client frame asks for, after validation.
 struct TdCommand {
   enum class Kind {
-    kLogin,      // name, room (room empty: the default room)
+    kLogin,      // name, room, in their canonical forms (core::CanonicalName); room empty: the default room
     kPing,
     kRelay,      // type, target, frame
     kBroadcast,  // type, frame

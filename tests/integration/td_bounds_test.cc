@@ -46,6 +46,40 @@ TEST_F(TdBoundsTest, NameOf64CharactersIsAcceptedAnd65Closes4001) {
   ExpectBystandersRelay();
 }
 
+// Look-alike names: a name with an invisible format character is refused (4001), and two
+// spellings of one name under Unicode normalization are one name, so the second is taken.
+TEST_F(TdBoundsTest, LookAlikeNamesAreRefusedOrTaken) {
+  StartServer();
+  StartBystanders();
+  for (const std::string& bad :
+       {std::string("ali\\u200bce"), std::string("\\u202eecila"), std::string("a\\u00adb")}) {
+    auto c = Connect();
+    ASSERT_TRUE(c->Send(R"({"type":"login","name":")" + bad + "\"}").ok());
+    auto error = c->ReadJson();
+    ASSERT_TRUE(error.ok());
+    EXPECT_EQ(Str(*error, "error"), "invalid_name") << bad;
+    auto code = c->WaitClose();
+    ASSERT_TRUE(code.ok());
+    EXPECT_EQ(*code, 4001) << bad;
+  }
+  // "café" decomposed logs in under its NFC form, which login_success reports.
+  auto decomposed = Connect();
+  ASSERT_TRUE(decomposed->Send(R"({"type":"login","name":"cafe\u0301","room":"r\u00e9"})").ok());
+  auto ok = decomposed->ReadJson();
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(Str(*ok, "id"), "caf\xC3\xA9");
+  // The precomposed spelling, in the same room spelled the other way, is the same name.
+  auto composed = Connect();
+  ASSERT_TRUE(composed->Send("{\"type\":\"login\",\"name\":\"caf\xC3\xA9\",\"room\":\"re\xCC\x81\"}").ok());
+  auto taken = composed->ReadJson();
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(Str(*taken, "error"), "name_taken");
+  auto code = composed->WaitClose();
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 4000);
+  ExpectBystandersRelay();
+}
+
 // A relay message of exactly max_frame_bytes, padded with a string field.
 std::string MessageOfSize(std::size_t size) {
   std::string head = R"({"type":"offer","target":"b","pad":")";
