@@ -24,10 +24,11 @@ class Stats {
   static constexpr std::array<std::string_view, 2> kProtocols = {"td", "peerjs"};
 
   // Why a login (td) or handshake (PeerJS) was refused.
-  static constexpr std::array<std::string_view, 12> kRejections = {
-      "invalid_name", "invalid_room",     "name_taken",      "missing_params", "invalid_key",
-      "id_taken",     "concurrent_limit", "max_connections", "origin",         "shutting_down",
-      "draining",     "other"};
+  static constexpr std::array<std::string_view, 16> kRejections = {
+      "invalid_name",    "invalid_room",  "name_taken",       "missing_params",
+      "invalid_key",     "invalid_id",    "invalid_token",    "id_taken",
+      "concurrent_limit", "max_connections", "max_connections_per_ip", "origin",
+      "bad_handshake",   "shutting_down", "draining",         "other"};
   // Why a frame was bad (td error codes; PeerJS uses the first three).
   static constexpr std::array<std::string_view, 8> kBadFrames = {
       "invalid_json",      "invalid_message", "missing_type",   "not_logged_in",

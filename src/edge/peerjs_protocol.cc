@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/log.h"
+#include "core/name.h"
 #include "edge/peerjs_codec.h"
 #include "edge/query.h"
 #include "core/envelope.h"
@@ -34,6 +35,20 @@ void PeerJsProtocol::OnOpen() {
   }
   if (key_ != state_.peerjs.key) {
     Refuse("invalid_key", PeerJsCodec::Error("Invalid key provided"));
+    return;
+  }
+  // Not checks of the reference, which takes any bytes: an id is copied into the src of every
+  // frame its holder sends and into {prefix}/{key}/peers, where bytes that are not UTF-8 make
+  // the recipient's client drop its connection. Ids follow td's name rules; one that is not in
+  // its canonical form (NFC) is refused rather than changed, since the client cannot learn of
+  // a changed id. The stock client's own ids are ASCII letters, digits, '-', '_' and spaces.
+  if (absl::StatusOr<std::string> canonical = core::CanonicalName(id_, state_.limits.max_name_chars);
+      !canonical.ok() || *canonical != id_) {
+    Refuse("invalid_id", PeerJsCodec::Error("Invalid id provided"));
+    return;
+  }
+  if (!core::IsPrintableUtf8(token_)) {
+    Refuse("invalid_token", PeerJsCodec::Error("Invalid token provided"));
     return;
   }
   realm_ = PeerJsOptions::Realm(key_);

@@ -45,6 +45,39 @@ TEST_F(PeerJsProtocolTest, HandshakeRowsOneAndTwo) {
                 R"({"type":"ERROR","payload":{"msg":"Invalid key provided"}})");
 }
 
+constexpr std::string_view kInvalidId = R"({"type":"ERROR","payload":{"msg":"Invalid id provided"}})";
+constexpr std::string_view kInvalidToken =
+    R"({"type":"ERROR","payload":{"msg":"Invalid token provided"}})";
+
+// Bytes that are not UTF-8 in an id would reach every frame its holder sends (src) and the peer
+// list; control, format and non-NFC ids could imitate another peer's. Each is refused before it
+// registers, counted, and the peers already there keep working.
+TEST_F(PeerJsProtocolTest, IdsAndTokensThatAreNotPrintableUtf8AreRefused) {
+  auto bob = OpenPeerJs("bob");
+  ASSERT_TRUE(bob);
+  ExpectRefused("key=peerjs&id=%FF%FE&token=t", kInvalidId);        // not UTF-8
+  ExpectRefused("key=peerjs&id=a%C0%AF&token=t", kInvalidId);       // overlong '/'
+  ExpectRefused("key=peerjs&id=a%0Ab&token=t", kInvalidId);         // control character
+  ExpectRefused("key=peerjs&id=bo%E2%80%8Bb&token=t", kInvalidId);  // zero width space
+  ExpectRefused("key=peerjs&id=%E2%80%AEbob&token=t", kInvalidId);  // right-to-left override
+  ExpectRefused("key=peerjs&id=e%CC%81&token=t", kInvalidId);       // e + combining acute: not NFC
+  ExpectRefused("key=peerjs&id=" + std::string(65, 'x') + "&token=t", kInvalidId);
+  ExpectRefused("key=peerjs&id=carol&token=%FF", kInvalidToken);
+  ExpectRefused("key=peerjs&id=carol&token=a%00", kInvalidToken);
+  auto& stats = server_->state().stats;
+  const auto peerjs = static_cast<std::size_t>(core::Stats::Protocol::kPeerJs);
+  EXPECT_EQ(stats.rejections(peerjs, core::Stats::Lookup(core::Stats::kRejections, "invalid_id")), 7u);
+  EXPECT_EQ(stats.rejections(peerjs, core::Stats::Lookup(core::Stats::kRejections, "invalid_token")),
+            2u);
+  // A precomposed é (NFC) is a fine id, and bob still relays.
+  auto accented = OpenPeerJs("%C3%A9");
+  ASSERT_TRUE(accented);
+  ASSERT_TRUE(bob->Send("{\"type\":\"OFFER\",\"dst\":\"\xC3\xA9\",\"payload\":1}").ok());
+  auto got = accented->Read();
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, "{\"type\":\"OFFER\",\"src\":\"bob\",\"dst\":\"\xC3\xA9\",\"payload\":1}");
+}
+
 TEST_F(PeerJsProtocolTest, IdTakenWithAnotherTokenAndConcurrentLimit) {
   auto a = OpenPeerJs("a", "tokA");
   ASSERT_TRUE(a);
