@@ -458,9 +458,10 @@ class WsSession final : public core::Peer,
         StartClose(event.code, {}, /*flush=*/false);
         break;
       case WsReader::Kind::kError:
+        // Replies to the complete messages before the broken frame are due: they go first.
         input_done_ = true;
         core::LogInfo("conn ", id_, ": ", event.payload, ", closing with ", event.code);
-        StartClose(event.code, event.payload, /*flush=*/false);
+        StartClose(event.code, event.payload, /*flush=*/true);
         break;
     }
   }

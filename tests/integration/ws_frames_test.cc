@@ -164,6 +164,22 @@ TEST_F(WsFramesTest, FramesThatBreakTheProtocolAreClosed1002) {
   ExpectBystandersRelay();
 }
 
+// A complete message and a frame that breaks the protocol in one write: the reply to the
+// message is due, so it goes out before the close frame. Every round, not most.
+TEST_F(WsFramesTest, RepliesDueGoOutBeforeTheProtocolErrorsClose) {
+  StartServer();
+  for (int round = 0; round < 40; ++round) {
+    auto raw = Raw();
+    raw->Write(RawWs::Encode(0x1, R"({"type":"login","name":"n)" + std::to_string(round) + "\"}") +
+               RawWs::Encode(0x1, R"({"type":"ping"})") + RawWs::Encode(0x3, ""));
+    const RawWs::Frame login = raw->Read();
+    EXPECT_TRUE(absl::StrContains(login.payload, "login_success")) << round << ": " << login.payload;
+    const RawWs::Frame pong = raw->Read();
+    EXPECT_TRUE(absl::StrContains(pong.payload, "pong")) << round << ": " << pong.payload;
+    EXPECT_EQ(RawWs::CloseCode(raw->Read()), 1002) << round;
+  }
+}
+
 TEST_F(WsFramesTest, PingIsAnsweredWithItsPayload) {
   StartServer();
   auto raw = Raw();
