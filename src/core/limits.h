@@ -23,11 +23,14 @@ struct Limits {
   // is allowed per bad_frame_refill after that.
   std::uint32_t bad_frame_burst = 10;
   absl::Duration bad_frame_refill = absl::Seconds(1);
-  // Messages one WebSocket peer may send: a burst of rate_limit_burst, then rate_limit_per_second
-  // on average. Over it, the peer is closed with 1008. 0 per second: no limit. Trickle ICE sends
-  // a few dozen candidates at once; a flood is thousands per second.
+  // Messages (and pings) one WebSocket peer may send: a burst of rate_limit_burst, then
+  // rate_limit_per_second on average. Over it, sigd stops reading from the peer until its next
+  // message is due, so TCP slows the sender and nothing is lost; a peer over it for
+  // rate_limit_grace without a break is closed with 1008. 0 per second: no limit. Trickle ICE
+  // sends a few dozen candidates at once; a flood is thousands per second.
   std::uint32_t rate_limit_burst = 500;
   std::uint32_t rate_limit_per_second = 200;
+  absl::Duration rate_limit_grace = absl::Seconds(10);
   // WebSocket connections open at once (both protocols); one more upgrade gets HTTP 503.
   std::size_t max_connections = 100000;
   // WebSocket ping period. A peer from which nothing (not even a pong) arrives for two periods

@@ -68,6 +68,8 @@ class Stats {
   void CountQueueOverflow() { Add(queue_overflows_); }
   // A peer closed with 1008 for sending faster than its rate limit.
   void CountRateLimited() { Add(rate_limited_); }
+  // A message (or ping) that waited, its peer's reading paused, for its rate limit's token.
+  void CountRateLimitWait() { Add(rate_limit_waits_); }
   // An HTTP request, or a WebSocket handshake, that did not complete within http_timeout.
   void CountHttpTimeout() { Add(http_timeouts_); }
   // `method` indexes kAdminMethods; `code` is a grpc::StatusCode.
@@ -88,6 +90,7 @@ class Stats {
   std::uint64_t closes(std::size_t c) const { return Load(closes_[c]); }
   std::uint64_t queue_overflows() const { return Load(queue_overflows_); }
   std::uint64_t rate_limited() const { return Load(rate_limited_); }
+  std::uint64_t rate_limit_waits() const { return Load(rate_limit_waits_); }
   std::uint64_t http_timeouts() const { return Load(http_timeouts_); }
   std::uint64_t frames_out(std::size_t p, std::size_t t) const {
     return SumShards([&](const Shard& s) { return Load(s.frames_out[p][t]); });
@@ -154,6 +157,7 @@ class Stats {
   std::array<std::atomic<std::int64_t>, 2> peers_{};
   Counter queue_overflows_{0};
   Counter rate_limited_{0};
+  Counter rate_limit_waits_{0};
   Counter http_timeouts_{0};
   std::array<Shard, kShards> shards_{};
 };

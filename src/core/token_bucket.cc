@@ -30,4 +30,12 @@ bool TokenBucket::TryTake(absl::Time now) {
   return true;
 }
 
+absl::Duration TokenBucket::TimeToNextToken(absl::Time now) const {
+  if (tokens_ > 0) return absl::ZeroDuration();
+  if (refill_ns_ <= 0) return absl::InfiniteDuration();
+  // Refills are applied lazily: a whole period gone by is a token waiting to be counted.
+  const std::int64_t elapsed = absl::ToUnixNanos(now) - last_refill_ns_;
+  return absl::Nanoseconds(std::max<std::int64_t>(0, refill_ns_ - elapsed));
+}
+
 }  // namespace sig::core

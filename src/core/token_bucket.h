@@ -17,6 +17,10 @@ class TokenBucket {
   // Spends a token if one is left; false when the bucket is empty (the event is over the limit).
   bool TryTake(absl::Time now);
 
+  // How long after `now` the bucket gains its next token (zero when it has one; infinite when
+  // it never refills).
+  absl::Duration TimeToNextToken(absl::Time now) const;
+
  private:
   void Refill(std::int64_t now_ns);
 

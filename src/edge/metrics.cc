@@ -192,8 +192,11 @@ std::string RenderMetrics(const SharedState& state) {
   AddSingle(families, "sig_send_queue_overflows_total", "Peers closed as slow consumers (1013).",
             MetricType::Counter, static_cast<double>(s.queue_overflows()));
   AddSingle(families, "sig_rate_limited_total",
-            "Peers closed with 1008 for sending faster than their rate limit.",
+            "Peers closed with 1008 for staying over their rate limit for rate_limit_grace.",
             MetricType::Counter, static_cast<double>(s.rate_limited()));
+  AddSingle(families, "sig_rate_limit_waits_total",
+            "Messages that waited for their peer's rate limit, sigd not reading that peer meanwhile.",
+            MetricType::Counter, static_cast<double>(s.rate_limit_waits()));
   AddSingle(families, "sig_http_timeouts_total",
             "HTTP requests and WebSocket handshakes cut off at http_timeout.",
             MetricType::Counter, static_cast<double>(s.http_timeouts()));

@@ -17,7 +17,7 @@
 #include "absl/time/time.h"
 #include "core/log.h"
 #include "core/strings.h"
-#include "core/token_bucket.h"
+#include "core/rate_limiter.h"
 #include "edge/write_queue.h"
 #include "edge/ws_frame.h"
 
@@ -206,7 +206,7 @@ class WsSession final : public core::Peer,
     if (state_.limits.rate_limit_per_second > 0) {
       rate_.emplace(state_.limits.rate_limit_burst,
                     absl::Seconds(1) / static_cast<std::int64_t>(state_.limits.rate_limit_per_second),
-                    state_.clock.Now());
+                    state_.limits.rate_limit_grace, state_.clock.Now());
     }
   }
   // The place TryAdmitSession counted for this session.
@@ -290,16 +290,39 @@ class WsSession final : public core::Peer,
         SyncQueueDepth();
         break;
       case WriteQueue::PushResult::kOverflow:
-        state_.stats.CountQueueOverflow();
-        core::LogWarning("conn ", id_, ": send queue overflow (", queue_.size(), " frames, ",
-                         queue_.bytes(), " bytes), closing as a slow consumer");
-        overflowed_ = true;
-        if (close_inline) {
-          CloseSlowConsumer();
-        } else {
-          net::post(context_, [self = this->shared_from_this()] { self->CloseSlowConsumer(); });
-        }
+        Overflow(close_inline);
         break;
+    }
+  }
+
+  // Queues a pong (or the keep-alive ping) ahead of the queued frames. Control frames waiting
+  // for the kernel count against the send queue's bounds with the frames behind them: a peer
+  // that pings and never reads is a slow consumer like any other.
+  void QueueControl(WsOpcode opcode, std::string_view payload) {
+    if (closing_ || overflowed_) return;
+    const std::size_t bytes = control_out_.size() + queue_.bytes() + kMaxWsHeaderBytes + payload.size();
+    if (control_frames_ + queue_.size() >= state_.limits.send_queue_max_frames ||
+        bytes > state_.limits.send_queue_max_bytes) {
+      Overflow(/*close_inline=*/true);
+      return;
+    }
+    AppendWsControl(opcode, payload, control_out_);
+    ++control_frames_;
+    Flush();
+  }
+
+  // Counts a slow consumer and closes it: at once with `close_inline`, else from a posted
+  // handler (see Deliver), with every frame until then dropped.
+  void Overflow(bool close_inline) {
+    state_.stats.CountQueueOverflow();
+    core::LogWarning("conn ", id_, ": send queue overflow (", queue_.size() + control_frames_,
+                     " frames, ", queue_.bytes() + control_out_.size(),
+                     " bytes), closing as a slow consumer");
+    overflowed_ = true;
+    if (close_inline) {
+      CloseSlowConsumer();
+    } else {
+      net::post(context_, [self = this->shared_from_this()] { self->CloseSlowConsumer(); });
     }
   }
 
@@ -376,10 +399,7 @@ class WsSession final : public core::Peer,
       End();
       return;
     }
-    if (silent_periods_ == 1) {
-      AppendWsControl(WsOpcode::kPing, {}, control_out_);
-      Flush();
-    }
+    if (silent_periods_ == 1) QueueControl(WsOpcode::kPing, {});
   }
 
   void DoRead() {
@@ -397,35 +417,50 @@ class WsSession final : public core::Peer,
     }
     heard_ = true;
     if (!input_done_) Parse(data, size);
+    ReadOn();
+  }
+
+  // After handling input: reads again, unless the peer is waiting for its rate limit (then
+  // Resume does) or has nothing more to say.
+  void ReadOn() {
     MaybeTeardown();
-    if (Io::kReadsUntilEof || !input_done_) DoRead();
+    if (!paused_ && (Io::kReadsUntilEof || !input_done_)) DoRead();
   }
 
   // Handles the frames in [data, data + size) after any incomplete frame kept from the last
-  // read, and keeps what is left incomplete.
+  // read, and keeps what is left unhandled.
   void Parse(char* data, std::size_t size) {
-    char* bytes = data;
-    std::size_t available = size;
     if (!partial_.empty()) {
       partial_.append(data, size);
-      bytes = partial_.data();
-      available = partial_.size();
+      ParseKept();
+      return;
     }
+    const std::size_t consumed = ParseFrames(data, size);
+    if (!input_done_) partial_.assign(data + consumed, size - consumed);
+  }
+
+  // Handles the frames in partial_ and keeps what is left of it.
+  void ParseKept() {
+    const std::size_t consumed = ParseFrames(partial_.data(), partial_.size());
+    if (input_done_) {
+      std::string().swap(partial_);
+      return;
+    }
+    partial_.erase(0, consumed);
+    // The rest of a large message should not stay with the peer for good.
+    if (partial_.empty() && partial_.capacity() > kKeptPartialBytes) std::string().swap(partial_);
+  }
+
+  // Handles whole frames from the front of [bytes, bytes + size) until one is incomplete, the
+  // input ends, or the rate limit pauses the peer; returns how many bytes were handled.
+  std::size_t ParseFrames(char* bytes, std::size_t size) {
     std::size_t consumed = 0;
-    while (!input_done_) {
-      const WsReader::Event event = reader_.Next(bytes, available, consumed);
+    while (!input_done_ && !paused_) {
+      const WsReader::Event event = reader_.Next(bytes, size, consumed);
       if (event.kind == WsReader::Kind::kNeedMore) break;
       OnEvent(event);
     }
-    if (input_done_) {
-      std::string().swap(partial_);
-    } else if (bytes == data) {
-      partial_.assign(data + consumed, available - consumed);
-    } else {
-      partial_.erase(0, consumed);
-      // The rest of a large message should not stay with the peer for good.
-      if (partial_.empty() && partial_.capacity() > kKeptPartialBytes) std::string().swap(partial_);
-    }
+    return consumed;
   }
 
   static constexpr std::size_t kKeptPartialBytes = 4096;
@@ -437,15 +472,14 @@ class WsSession final : public core::Peer,
     }
     switch (event.kind) {
       case WsReader::Kind::kText:
-        OnText(event.payload);
+        if (Admit(event)) OnText(event.payload);
         break;
       case WsReader::Kind::kBinary:
         StartClose(core::ToWire(core::CloseCode::kUnsupportedData), "binary frames are not supported",
                    /*flush=*/true);
         break;
       case WsReader::Kind::kPing:
-        AppendWsControl(WsOpcode::kPong, event.payload, control_out_);
-        Flush();
+        if (Admit(event)) QueueControl(WsOpcode::kPong, event.payload);
         break;
       case WsReader::Kind::kPong:
       case WsReader::Kind::kNeedMore:
@@ -466,13 +500,55 @@ class WsSession final : public core::Peer,
     }
   }
 
-  void OnText(std::string_view text) {
-    if (rate_ && !rate_->TryTake(state_.clock.Now())) {
-      state_.stats.CountRateLimited();
-      core::LogWarning("conn ", id_, ": over its rate limit, closing");
-      StartClose(core::ToWire(core::CloseCode::kPolicy), "rate limit", /*flush=*/true);
-      return;
+  // Whether a message or ping may be handled now under the peer's rate limit. Over it, the
+  // session keeps the event and stops reading until its token comes (TCP then slows the
+  // sender); over it for rate_limit_grace, the peer is closed with 1008.
+  bool Admit(const WsReader::Event& event) {
+    if (!rate_) return true;
+    const core::RateLimiter::Decision decision = rate_->Admit(state_.clock.Now());
+    switch (decision.verdict) {
+      case core::RateLimiter::Verdict::kTake:
+        return true;
+      case core::RateLimiter::Verdict::kWait:
+        Pause(event, decision.wait);
+        return false;
+      case core::RateLimiter::Verdict::kClose:
+        state_.stats.CountRateLimited();
+        core::LogWarning("conn ", id_, ": over its rate limit for ",
+                         absl::FormatDuration(state_.limits.rate_limit_grace), ", closing");
+        StartClose(core::ToWire(core::CloseCode::kPolicy), "rate limit", /*flush=*/true);
+        return false;
     }
+    return false;
+  }
+
+  void Pause(const WsReader::Event& event, absl::Duration wait) {
+    if (!resuming_) state_.stats.CountRateLimitWait();  // each message that waits, once
+    paused_ = true;
+    paused_kind_ = event.kind;
+    paused_payload_.assign(event.payload);
+    if (!resume_timer_) resume_timer_ = std::make_unique<net::steady_timer>(context_.get_executor());
+    resume_timer_->expires_after(ToChrono(wait));
+    resume_timer_->async_wait([self = this->shared_from_this()](error_code ec) {
+      if (!ec) self->Resume();
+    });
+  }
+
+  // The paused event's token is due: handles it, then what was read after it, then reads on.
+  void Resume() {
+    if (ended_ || closing_ || !paused_) return;
+    paused_ = false;
+    heard_ = true;  // a throttled peer is not a silent one
+    const std::string payload = std::move(paused_payload_);
+    paused_payload_.clear();
+    resuming_ = true;
+    OnEvent(WsReader::Event{paused_kind_, payload});
+    resuming_ = false;
+    if (!paused_ && !input_done_ && !partial_.empty()) ParseKept();
+    ReadOn();
+  }
+
+  void OnText(std::string_view text) {
     Bump(frames_in_, 1);
     Bump(bytes_in_, text.size());
     protocol_->OnText(text);
@@ -555,6 +631,7 @@ class WsSession final : public core::Peer,
       }
       SyncQueueDepth();
       control_out_.clear();
+      control_frames_ = 0;
       close_written_ = close_now;
       if (written < total) {
         writing_ = true;
@@ -650,6 +727,7 @@ class WsSession final : public core::Peer,
     closing_ = true;
     NotifyProtocolClosed();
     deadline_timer_.cancel();
+    if (resume_timer_) resume_timer_->cancel();
     queue_.Clear();
     SyncQueueDepth();
     error_code ignored;
@@ -671,13 +749,19 @@ class WsSession final : public core::Peer,
   std::atomic<std::uint64_t> bytes_out_{0};
   std::atomic<std::size_t> queue_depth_{0};
   std::unique_ptr<Protocol> protocol_;
-  std::optional<core::TokenBucket> rate_;  // messages this peer may still send; none: no limit
+  std::optional<core::RateLimiter> rate_;  // messages this peer may send; none: no limit
+  // While the rate limit holds the peer back: the event waiting for its token, and the timer
+  // (made at the first wait: most peers never need one) that resumes it.
+  std::unique_ptr<net::steady_timer> resume_timer_;
+  std::string paused_payload_;
+  WsReader::Kind paused_kind_ = WsReader::Kind::kNeedMore;
   // During the handshake only. Without permessage-deflate, which sigd never negotiates.
   std::optional<websocket::stream<decltype(std::declval<Io&>().stream()), false>> handshake_;
   WsReader reader_;
   std::string partial_;        // an incomplete frame, kept across reads
   WriteQueue queue_;
   std::string control_out_;    // pongs and pings, ahead of the queued frames
+  std::size_t control_frames_ = 0;  // in control_out_
   std::string close_frame_;    // written after the queue once closing_
   std::string pending_write_;  // what the kernel did not take at once, being written
   // The tick and the keep-alive check while open (next_tick_, next_keep_alive_), then the
@@ -698,6 +782,8 @@ class WsSession final : public core::Peer,
   bool ended_ = false;
   bool protocol_closed_ = false;
   bool heard_ = false;  // anything read, data or control, since the last keep-alive check
+  bool paused_ = false;    // reading stopped until the rate limit's next token
+  bool resuming_ = false;  // handling the event that waited
   int silent_periods_ = 0;
   bool registered_ = false;
 };

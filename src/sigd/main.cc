@@ -77,8 +77,11 @@ ABSL_FLAG(int, concurrent_limit, static_cast<int>(kDefaults.peerjs_concurrent_li
 ABSL_FLAG(int, rate_limit_burst, static_cast<int>(kDefaults.rate_limit_burst),
           "Messages a WebSocket peer may send in a burst before its rate limit applies");
 ABSL_FLAG(int, rate_limit_per_second, static_cast<int>(kDefaults.rate_limit_per_second),
-          "Messages per second a WebSocket peer may send on average; faster closes it with 1008 "
+          "Messages per second a WebSocket peer may send on average; faster is read no faster "
           "(0: no limit)");
+ABSL_FLAG(absl::Duration, rate_limit_grace, kDefaults.rate_limit_grace,
+          "A peer over its rate limit is read no faster than the limit; one over it for this long "
+          "without a break is closed with 1008");
 ABSL_FLAG(int, max_connections, static_cast<int>(kDefaults.max_connections),
           "WebSocket connections open at once; one more upgrade gets HTTP 503");
 ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
@@ -209,7 +212,8 @@ int main(int argc, char** argv) {
       !Positive("rate_limit_burst", rate_burst) || !Positive("max_connections", max_connections) ||
 
       !Positive("expire_timeout", absl::GetFlag(FLAGS_expire_timeout)) ||
-      !Positive("alive_timeout", absl::GetFlag(FLAGS_alive_timeout))) {
+      !Positive("alive_timeout", absl::GetFlag(FLAGS_alive_timeout)) ||
+      !Positive("rate_limit_grace", absl::GetFlag(FLAGS_rate_limit_grace))) {
     return 2;
   }
   if (absl::GetFlag(FLAGS_tls_cert).empty() != absl::GetFlag(FLAGS_tls_key).empty()) {
@@ -239,6 +243,7 @@ int main(int argc, char** argv) {
   limits.held_max_frames_per_sender = static_cast<std::size_t>(held_sender);
   limits.rate_limit_burst = static_cast<std::uint32_t>(rate_burst);
   limits.rate_limit_per_second = static_cast<std::uint32_t>(rate_per_second);
+  limits.rate_limit_grace = absl::GetFlag(FLAGS_rate_limit_grace);
   limits.max_connections = static_cast<std::size_t>(max_connections);
 
   if (absl::GetFlag(FLAGS_check_config)) {

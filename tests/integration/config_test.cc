@@ -87,6 +87,7 @@ const std::map<std::string, EnvCase>& Cases() {
       {"ping_interval", {"31s", "31s"}},
       {"port", {"8081", "8081"}},
       {"rate_limit_burst", {"501", "501"}},
+      {"rate_limit_grace", {"11s", "11s"}},
       {"rate_limit_per_second", {"201", "201"}},
       {"send_queue_max_bytes", {"1048577", "1048577"}},
       {"send_queue_max_frames", {"1025", "1025"}},

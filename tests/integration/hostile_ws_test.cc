@@ -1,5 +1,5 @@
 // Hostile WebSocket clients over real sockets, each at the edge of its bound: a flood from one
-// peer (rate limit, 1008), JSON nested thousands deep, connections beyond max_connections (503
+// peer (rate limit: slowed, then 1008), JSON nested thousands deep, connections beyond max_connections (503
 // before the upgrade), and upgrades from an Origin outside allowed_origins (403). Each gets its
 // defined outcome and a metric, and a bystander pair keeps relaying.
 
@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "testing/bystander_test.h"
+#include "testing/eventually.h"
 
 namespace sig {
 namespace {
@@ -41,33 +42,76 @@ class HostileWsTest : public testing::BystanderTest {
   }
 };
 
-// The clock is fake and never moves, so the bucket never refills: exactly rate_limit_burst
-// messages pass (the login is one of them) and the next closes the sender with 1008.
-TEST_F(HostileWsTest, FloodIsClosed1008AtTheRateLimitEdge) {
+std::string Candidate(int n) {
+  return absl::StrCat(R"({"type":"candidate","target":"target","n":)", n, "}");
+}
+
+// The clock is fake: the bucket refills only when the test moves it. Exactly rate_limit_burst
+// messages pass at once (the login is one of them); the next ones wait, unread, until their
+// tokens come, and then every one of them is relayed, in order: a burst is slowed, never cut.
+TEST_F(HostileWsTest, ABurstOverTheRateIsSlowedAndNothingIsLost) {
   limits_.rate_limit_burst = 20;
-  limits_.rate_limit_per_second = 10;
+  limits_.rate_limit_per_second = 10;  // a token per 100 ms
   StartServer();
   StartBystanders();
   auto flooder = LoggedIn("flooder");
   auto target = LoggedIn("target");
   ASSERT_TRUE(flooder && target);
   ASSERT_TRUE(flooder->ReadType("peer_connected").ok());
+  for (int i = 0; i < 25; ++i) ASSERT_TRUE(flooder->Send(Candidate(i)).ok());
   for (int i = 0; i < 19; ++i) {  // 1 login + 19 = the burst
-    ASSERT_TRUE(flooder->Send(absl::StrCat(R"({"type":"candidate","target":"target","n":)", i,
-                                           "}"))
-                    .ok());
-  }
-  for (int i = 0; i < 19; ++i) {
     auto got = target->ReadType("candidate");
     ASSERT_TRUE(got.ok()) << i << ": " << got.status();
+    EXPECT_EQ(got->at("n").as_int64(), i);
+  }
+  // The 20th waits for a token that never comes while the clock stands still.
+  EXPECT_FALSE(target->Read(absl::Milliseconds(300)).ok());
+  EXPECT_GE(server_->state().stats.rate_limit_waits(), 1u);
+  clock_.Advance(absl::Milliseconds(600));  // six tokens: the six waiting messages
+  for (int i = 19; i < 25; ++i) {
+    auto got = target->ReadType("candidate");
+    ASSERT_TRUE(got.ok()) << i << ": " << got.status();
+    EXPECT_EQ(got->at("n").as_int64(), i);
   }
   EXPECT_EQ(server_->state().stats.rate_limited(), 0u);
-  ASSERT_TRUE(flooder->Send(R"({"type":"candidate","target":"target","n":19})").ok());
+  clock_.Advance(absl::Seconds(1));
+  ExpectPongNext(*flooder);  // still connected
+  ExpectBystandersRelay();
+}
+
+// A peer that stays over its rate is closed with 1008 once it has been over it for
+// rate_limit_grace: the clock moves one token at a time, and the test moves it again only once
+// the message that waited for the last token has been relayed, so every message waits.
+TEST_F(HostileWsTest, APeerOverTheRateForTheGraceIsClosed1008AtItsEdge) {
+  limits_.rate_limit_burst = 1;
+  limits_.rate_limit_per_second = 10;
+  limits_.rate_limit_grace = absl::Seconds(1);
+  StartServer();
+  StartBystanders();
+  auto target = LoggedIn("target");
+  auto flooder = LoggedIn("flooder");  // the login takes the only token
+  ASSERT_TRUE(flooder && target);
+  ASSERT_TRUE(target->ReadType("peer_connected").ok());
+  for (int i = 0; i < 15; ++i) ASSERT_TRUE(flooder->Send(Candidate(i)).ok());
+  // Over the rate from the first candidate, at the clock's start. Each 100 ms lets one through
+  // and the next one waits (counted once per message); the tenth comes at exactly one grace,
+  // and the message after it closes the peer.
+  const core::Stats& stats = server_->state().stats;
+  ASSERT_TRUE(testing::Eventually([&] { return stats.rate_limit_waits() == 1; }));
+  for (int i = 0; i < 10; ++i) {
+    clock_.Advance(absl::Milliseconds(100));
+    auto got = target->ReadType("candidate");
+    ASSERT_TRUE(got.ok()) << i << ": " << got.status();
+    EXPECT_EQ(got->at("n").as_int64(), i);
+    if (i < 9) {
+      ASSERT_TRUE(testing::Eventually([&] { return stats.rate_limit_waits() == static_cast<std::uint64_t>(i) + 2; })) << i;
+    }
+  }
   auto code = flooder->WaitClose();
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 1008);
   EXPECT_EQ(server_->state().stats.rate_limited(), 1u);
-  // The over-limit message was not relayed: the target hears the departure next.
+  // Nothing after the close was relayed: the target hears the departure next.
   auto left = target->ReadJson();
   ASSERT_TRUE(left.ok()) << left.status();
   EXPECT_EQ(Str(*left, "type"), "peer_disconnected");

@@ -37,7 +37,13 @@ class RawWs {
     std::string payload;
   };
 
-  explicit RawWs(std::uint16_t port) : socket_(io_) {
+  // A receive buffer of `receive_buffer_bytes` (0: the system's) makes a client that does not
+  // read fill up fast.
+  explicit RawWs(std::uint16_t port, int receive_buffer_bytes = 0) : socket_(io_) {
+    socket_.open(tcp::v4());
+    if (receive_buffer_bytes > 0) {
+      socket_.set_option(net::socket_base::receive_buffer_size(receive_buffer_bytes));
+    }
     socket_.connect({net::ip::make_address("127.0.0.1"), port});
     const int fd = socket_.native_handle();
     timeval tv{static_cast<time_t>(absl::ToInt64Seconds(testing::kWait)), 0};
@@ -187,6 +193,29 @@ TEST_F(WsFramesTest, PingIsAnsweredWithItsPayload) {
   const RawWs::Frame pong = raw->Read();
   EXPECT_EQ(pong.opcode, 0xA);
   EXPECT_EQ(pong.payload, "are you there");
+}
+
+// A peer that pings and never reads: its pongs wait in the same send queue bound as its
+// frames, and past it the peer is closed with 1013 like any slow consumer, its memory bounded.
+TEST_F(WsFramesTest, PongsForAPeerThatNeverReadsCountAgainstItsSendQueue) {
+  limits_.rate_limit_per_second = 0;  // the queue bound alone
+  limits_.send_queue_max_bytes = 16 * 1024;
+  limits_.close_timeout = absl::Seconds(60);  // long enough to read the close
+  StartServer();
+  StartBystanders();
+  RawWs raw(server_->port(), /*receive_buffer_bytes=*/4096);
+  ASSERT_TRUE(raw.upgraded());
+  std::string pings;
+  for (int i = 0; i < 1000; ++i) pings += RawWs::Encode(0x9, std::string(125, 'p'));
+  // Bounded: at most 64 MiB of pings, far beyond what loopback buffers hold.
+  const core::Stats& stats = server_->state().stats;
+  for (int i = 0; i < 512 && stats.queue_overflows() == 0; ++i) raw.Write(pings);
+  ASSERT_EQ(stats.queue_overflows(), 1u) << "pongs were queued without bound";
+  RawWs::Frame frame = raw.Read();
+  for (int i = 0; i < 1000000 && frame.opcode == 0xA; ++i) frame = raw.Read();
+  EXPECT_EQ(RawWs::CloseCode(frame), 1013) << "opcode " << int{frame.opcode} << " " << frame.payload;
+  EXPECT_TRUE(ClosesReach(1013, 1));
+  ExpectBystandersRelay();
 }
 
 TEST_F(WsFramesTest, ClientCloseIsAnsweredWithItsCodeThenTheStreamEnds) {
