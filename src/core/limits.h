@@ -33,6 +33,9 @@ struct Limits {
   absl::Duration rate_limit_grace = absl::Seconds(10);
   // WebSocket connections open at once (both protocols); one more upgrade gets HTTP 503.
   std::size_t max_connections = 100000;
+  // WebSocket connections open at once from one client address (IPv6: one /64); one more
+  // upgrade gets HTTP 503. 0: no limit. Generous, for many users behind one NAT.
+  std::size_t max_connections_per_ip = 256;
   // WebSocket ping period. A peer from which nothing (not even a pong) arrives for two periods
   // is dropped.
   absl::Duration ping_interval = absl::Seconds(30);

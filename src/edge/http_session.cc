@@ -13,10 +13,13 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "absl/time/time.h"
+#include "core/strings.h"
 #include "edge/http_router.h"
+#include "edge/json_frame.h"
 #include "edge/peerjs_protocol.h"
 #include "edge/query.h"
 #include "edge/td_protocol.h"
+#include "edge/upgrade_request.h"
 #include "edge/ws_session.h"
 
 namespace sig::edge {
@@ -138,19 +141,46 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
               true);
         return;
       }
-      // Refused before the upgrade, so a full server spends no WebSocket state on the attempt.
-      if (!state_.TryAdmitSession()) {
-        state_.stats.CountRejection(protocol, "max_connections");
-        Reply(HttpRouter::MakeResponse(http::status::service_unavailable,
-                           R"({"error":"too many connections"})", kJson, request),
+      if (absl::Status s = CheckUpgradeRequest(request); !s.ok()) {
+        state_.stats.CountRejection(protocol, "bad_handshake");
+        Reply(HttpRouter::MakeResponse(http::status::bad_request,
+                                       core::StrCat(R"({"error":)", JsonFrame::Quote(core::ToStd(s.message())), "}"),
+                                       kJson, request),
               true);
         return;
       }
-      StartWsSession(std::move(stream_), std::move(request), state_,
+      // Refused before the upgrade, so a full server spends no WebSocket state on the attempt.
+      std::optional<SessionSlot> slot;
+      switch (state_.TryAdmitSession(ClientKey(), slot)) {
+        case SharedState::Admission::kAdmitted:
+          break;
+        case SharedState::Admission::kServerFull:
+          state_.stats.CountRejection(protocol, "max_connections");
+          Reply(HttpRouter::MakeResponse(http::status::service_unavailable,
+                                         R"({"error":"too many connections"})", kJson, request),
+                true);
+          return;
+        case SharedState::Admission::kAddressFull:
+          state_.stats.CountRejection(protocol, "max_connections_per_ip");
+          Reply(HttpRouter::MakeResponse(http::status::service_unavailable,
+                                         R"({"error":"too many connections from this address"})",
+                                         kJson, request),
+                true);
+          return;
+      }
+      StartWsSession(std::move(stream_), std::move(request), state_, *std::move(slot),
                      peerjs ? &MakePeerJsProtocol : &MakeTdProtocol);
       return;
     }
     Reply(HttpRouter(state_).Route(request), !request.keep_alive());
+  }
+
+  // The client's address as max_connections_per_ip counts it (a socket already gone counts as
+  // the unspecified address, and is refused soon enough by its own writes).
+  AddressLimit::Key ClientKey() {
+    error_code ec;
+    const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    return AddressLimit::KeyOf(ec ? net::ip::address() : endpoint.address());
   }
 
   void Reply(Response response, bool close) {

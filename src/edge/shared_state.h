@@ -3,8 +3,10 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -20,6 +22,7 @@
 #include "core/peer.h"
 #include "core/router.h"
 #include "core/stats.h"
+#include "edge/address_limit.h"
 #include "edge/peerjs_codec.h"
 #include "edge/peerjs_options.h"
 #include "edge/td_codec.h"
@@ -30,6 +33,24 @@ class context;
 
 namespace sig::edge {
 
+struct SharedState;
+
+// A WebSocket session's places under max_connections and max_connections_per_ip, taken before
+// the upgrade (SharedState::TryAdmitSession) and given back when the slot is destroyed, with
+// the session that owns it. Move-only.
+class SessionSlot {
+ public:
+  SessionSlot() = default;
+  SessionSlot(SharedState& state, const AddressLimit::Key& key) : state_(&state), key_(key) {}
+  SessionSlot(SessionSlot&& other) noexcept
+      : state_(std::exchange(other.state_, nullptr)), key_(other.key_) {}
+  SessionSlot& operator=(SessionSlot&&) = delete;
+  ~SessionSlot();
+
+ private:
+  SharedState* state_ = nullptr;
+  AddressLimit::Key key_{};
+};
 
 // Everything sessions share: one per server, outliving every session.
 struct SharedState {
@@ -48,14 +69,21 @@ struct SharedState {
 
   std::uint64_t NextConnectionId() { return next_id.fetch_add(1, std::memory_order_relaxed); }
 
-  // Counts a WebSocket session about to be made if max_connections allows it; false when full.
-  // The session gives its place back when it is destroyed. Exact across threads.
-  bool TryAdmitSession() {
+  enum class Admission { kAdmitted, kServerFull, kAddressFull };
+  // Takes places for a WebSocket session about to be made from the client address `key` if
+  // max_connections and max_connections_per_ip allow it; `slot` holds them then, and gives them
+  // back when destroyed. Exact across threads.
+  Admission TryAdmitSession(const AddressLimit::Key& key, std::optional<SessionSlot>& slot) {
     std::int64_t live = live_sessions.load(std::memory_order_relaxed);
     do {
-      if (live >= static_cast<std::int64_t>(limits.max_connections)) return false;
+      if (live >= static_cast<std::int64_t>(limits.max_connections)) return Admission::kServerFull;
     } while (!live_sessions.compare_exchange_weak(live, live + 1, std::memory_order_relaxed));
-    return true;
+    if (!address_limit.TryAcquire(key)) {
+      live_sessions.fetch_sub(1, std::memory_order_relaxed);
+      return Admission::kAddressFull;
+    }
+    slot.emplace(*this, key);
+    return Admission::kAdmitted;
   }
 
   // Whether a WebSocket upgrade with this Origin header (empty when absent) may proceed. Browsers
@@ -87,8 +115,15 @@ struct SharedState {
   // outlives its connection is a leak: the churn benchmark found sessions kept alive by writes
   // started after their end.
   std::atomic<std::int64_t> live_sessions{0};
+  AddressLimit address_limit{limits.max_connections_per_ip};
   core::Stats stats;
   core::Lifecycle lifecycle;
 };
+
+inline SessionSlot::~SessionSlot() {
+  if (state_ == nullptr) return;
+  state_->live_sessions.fetch_sub(1, std::memory_order_relaxed);
+  state_->address_limit.Release(key_);
+}
 
 }  // namespace sig::edge

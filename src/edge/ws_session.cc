@@ -192,8 +192,9 @@ class WsSession final : public core::Peer,
                         public std::enable_shared_from_this<WsSession<Io>> {
  public:
   template <class Stream>
-  WsSession(Stream stream, SharedState& state)
-      : io_(std::move(stream)),
+  WsSession(Stream stream, SharedState& state, SessionSlot slot)
+      : slot_(std::move(slot)),
+        io_(std::move(stream)),
         remote_address_(RemoteAddress(io_.socket())),
         context_(static_cast<net::io_context&>(
             net::query(io_.socket().get_executor(), net::execution::context))),
@@ -208,10 +209,6 @@ class WsSession final : public core::Peer,
                     absl::Seconds(1) / static_cast<std::int64_t>(state_.limits.rate_limit_per_second),
                     state_.limits.rate_limit_grace, state_.clock.Now());
     }
-  }
-  // The place TryAdmitSession counted for this session.
-  ~WsSession() override {
-    state_.live_sessions.fetch_sub(1, std::memory_order_relaxed);
   }
 
   void Run(http::request<http::string_body> request, const ProtocolFactory& make_protocol) {
@@ -736,6 +733,7 @@ class WsSession final : public core::Peer,
     registered_ = false;
   }
 
+  SessionSlot slot_;  // given back when the session is destroyed
   Io io_;
   const std::string remote_address_;
   net::io_context& context_;  // the one io_ runs on (server.cc makes every stream's executor one)
@@ -791,18 +789,18 @@ class WsSession final : public core::Peer,
 }  // namespace
 
 void StartWsSession(HttpStream stream, http::request<http::string_body> request,
-                    SharedState& state, const ProtocolFactory& make_protocol) {
+                    SharedState& state, SessionSlot slot, const ProtocolFactory& make_protocol) {
   // The HTTP phase's deadline goes with its stream; the WebSocket's own timers take over.
-  std::make_shared<WsSession<PlainIo>>(stream.release_socket(), state)
+  std::make_shared<WsSession<PlainIo>>(stream.release_socket(), state, std::move(slot))
       ->Run(std::move(request), make_protocol);
 }
 
 void StartWsSession(TlsStream stream, http::request<http::string_body> request,
-                    SharedState& state, const ProtocolFactory& make_protocol) {
+                    SharedState& state, SessionSlot slot, const ProtocolFactory& make_protocol) {
   // The WebSocket's own timers take over from the HTTP phase's deadline. (Over TLS the stream
   // stays a tcp_stream: OpenSSL's state cannot move to another transport type.)
   beast::get_lowest_layer(stream).expires_never();
-  std::make_shared<WsSession<TlsIo>>(std::move(stream), state)
+  std::make_shared<WsSession<TlsIo>>(std::move(stream), state, std::move(slot))
       ->Run(std::move(request), make_protocol);
 }
 

@@ -19,13 +19,14 @@ using ProtocolFactory =
     std::function<std::unique_ptr<Protocol>(Connection&, SharedState&, std::string_view target)>;
 
 // Completes the WebSocket handshake for `request` (an upgrade read by HttpSession) on `stream`
-// and runs the session until it closes. The session owns itself through its pending handlers.
+// and runs the session until it closes. The session owns itself through its pending handlers,
+// and `slot` (its admission) until it is destroyed.
 void StartWsSession(HttpStream stream,
                     boost::beast::http::request<boost::beast::http::string_body> request,
-                    SharedState& state, const ProtocolFactory& make_protocol);
+                    SharedState& state, SessionSlot slot, const ProtocolFactory& make_protocol);
 // The same over TLS (wss://).
 void StartWsSession(boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
                     boost::beast::http::request<boost::beast::http::string_body> request,
-                    SharedState& state, const ProtocolFactory& make_protocol);
+                    SharedState& state, SessionSlot slot, const ProtocolFactory& make_protocol);
 
 }  // namespace sig::edge

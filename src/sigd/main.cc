@@ -84,6 +84,9 @@ ABSL_FLAG(absl::Duration, rate_limit_grace, kDefaults.rate_limit_grace,
           "without a break is closed with 1008");
 ABSL_FLAG(int, max_connections, static_cast<int>(kDefaults.max_connections),
           "WebSocket connections open at once; one more upgrade gets HTTP 503");
+ABSL_FLAG(int, max_connections_per_ip, static_cast<int>(kDefaults.max_connections_per_ip),
+          "WebSocket connections open at once from one client address (IPv6: one /64); one more "
+          "upgrade gets HTTP 503 (0: no limit)");
 ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
           "WebSocket upgrades: comma-separated allowed Origins; another Origin gets HTTP 403 "
           "(empty: any; requests without Origin, from non-browser clients, always pass)");
@@ -220,6 +223,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sigd: --tls_cert and --tls_key go together\n");
     return 2;
   }
+  const int max_per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
+  if (max_per_ip < 0) {
+    std::fprintf(stderr, "sigd: --max_connections_per_ip must not be negative\n");
+    return 2;
+  }
   if (rate_per_second < 0) {
     std::fprintf(stderr, "sigd: --rate_limit_per_second must not be negative\n");
     return 2;
@@ -245,6 +253,7 @@ int main(int argc, char** argv) {
   limits.rate_limit_per_second = static_cast<std::uint32_t>(rate_per_second);
   limits.rate_limit_grace = absl::GetFlag(FLAGS_rate_limit_grace);
   limits.max_connections = static_cast<std::size_t>(max_connections);
+  limits.max_connections_per_ip = static_cast<std::size_t>(max_per_ip);
 
   if (absl::GetFlag(FLAGS_check_config)) {
     for (const std::string& line : Settings(/*only_changed=*/false)) std::printf("%s\n", line.c_str());

@@ -80,6 +80,7 @@ const std::map<std::string, EnvCase>& Cases() {
       {"host", {"127.0.0.2", "127.0.0.2"}},
       {"http_timeout", {"31s", "31s"}},
       {"max_connections", {"100001", "100001"}},
+      {"max_connections_per_ip", {"257", "257"}},
       {"max_frame_bytes", {"65537", "65537"}},
       {"max_json_depth", {"65", "65"}},
       {"max_name_chars", {"65", "65"}},

@@ -168,6 +168,57 @@ TEST_F(HostileWsTest, UpgradeBeyondMaxConnectionsGets503) {
   EXPECT_TRUE(fourth);
 }
 
+// One address may hold max_connections_per_ip WebSockets; one more upgrade from it gets 503
+// before any WebSocket state exists, counted; once one leaves, a new one gets in.
+TEST_F(HostileWsTest, UpgradeBeyondMaxConnectionsPerAddressGets503) {
+  limits_.max_connections_per_ip = 3;
+  StartServer();
+  StartBystanders();  // two of the three, all from 127.0.0.1
+  auto third = LoggedIn("third");
+  ASSERT_TRUE(third);
+  auto refused = Upgrade();
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->body, R"({"error":"too many connections from this address"})");
+  EXPECT_EQ(Rejections(Protocol::kTd, "max_connections_per_ip"), 1u);
+  EXPECT_EQ(Rejections(Protocol::kTd, "max_connections"), 0u);
+  ExpectBystandersRelay();
+
+  ASSERT_TRUE(third->Close().ok());
+  ASSERT_TRUE(testing::Eventually([&] { return server_->state().live_sessions.load() < 3; }));
+  auto fourth = LoggedIn("fourth");
+  EXPECT_TRUE(fourth);
+}
+
+// RFC 6455 section 4.2.1: a key that is not 16 bytes of base64, two keys, or two Upgrade
+// headers get 400, counted, and no WebSocket.
+TEST_F(HostileWsTest, MalformedOpeningHandshakesGet400) {
+  StartServer();
+  StartBystanders();
+  const std::vector<std::vector<std::pair<std::string, std::string>>> bad = {
+      {{"Sec-WebSocket-Key", "c2hvcnQ="}},  // five bytes
+      {{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ!!"}},
+      {{"Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA=="}, {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}},
+      {{"Upgrade", "websocket"}},  // a second Upgrade
+  };
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Connection", "Upgrade"}, {"Upgrade", "websocket"}, {"Sec-WebSocket-Version", "13"}};
+    bool has_key = false;
+    for (const auto& header : bad[i]) has_key = has_key || header.first == "Sec-WebSocket-Key";
+    if (!has_key) headers.emplace_back("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==");
+    headers.insert(headers.end(), bad[i].begin(), bad[i].end());
+    auto reply = testing::HttpRequest(server_->port(), "GET", "/", headers);
+    ASSERT_TRUE(reply.ok()) << i << ": " << reply.status();
+    EXPECT_EQ(reply->status, 400) << i << ": " << reply->body;
+  }
+  EXPECT_EQ(Rejections(Protocol::kTd, "bad_handshake"), bad.size());
+  auto good = Upgrade();
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(good->status, 101);
+  ExpectBystandersRelay();
+}
+
 // With allowed_origins set, an upgrade from another Origin gets 403; an allowed Origin and a
 // request without Origin (not from a web page) are served.
 TEST_F(HostileWsTest, UpgradeFromAnOriginOutsideTheAllowListGets403) {

@@ -242,7 +242,7 @@ absl::StatusOr<HttpReply> HttpRequest(
       http::string_to_verb(beast::string_view(method.data(), method.size())), std::string(target),
       11};
   request.set(http::field::host, absl::StrCat("127.0.0.1:", port));
-  for (const auto& [name, value] : headers) request.set(name, value);
+  for (const auto& [name, value] : headers) request.insert(name, value);  // repeats are kept
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
   error_code result;
