@@ -72,6 +72,8 @@ class Stats {
   void CountRateLimitWait() { Add(rate_limit_waits_); }
   // An HTTP request, or a WebSocket handshake, that did not complete within http_timeout.
   void CountHttpTimeout() { Add(http_timeouts_); }
+  // accept() failed (out of descriptors, say): the listener pauses before it tries again.
+  void CountAcceptFailure() { Add(accept_failures_); }
   // `method` indexes kAdminMethods; `code` is a grpc::StatusCode.
   void CountAdminCall(std::size_t method, int code);
   // Registered peers: +1 on login or open, -1 when it goes.
@@ -92,6 +94,7 @@ class Stats {
   std::uint64_t rate_limited() const { return Load(rate_limited_); }
   std::uint64_t rate_limit_waits() const { return Load(rate_limit_waits_); }
   std::uint64_t http_timeouts() const { return Load(http_timeouts_); }
+  std::uint64_t accept_failures() const { return Load(accept_failures_); }
   std::uint64_t frames_out(std::size_t p, std::size_t t) const {
     return SumShards([&](const Shard& s) { return Load(s.frames_out[p][t]); });
   }
@@ -159,6 +162,7 @@ class Stats {
   Counter rate_limited_{0};
   Counter rate_limit_waits_{0};
   Counter http_timeouts_{0};
+  Counter accept_failures_{0};
   std::array<Shard, kShards> shards_{};
 };
 

@@ -197,6 +197,9 @@ std::string RenderMetrics(const SharedState& state) {
   AddSingle(families, "sig_rate_limit_waits_total",
             "Messages that waited for their peer's rate limit, sigd not reading that peer meanwhile.",
             MetricType::Counter, static_cast<double>(s.rate_limit_waits()));
+  AddSingle(families, "sig_accept_failures_total",
+            "Connections the listener failed to accept (out of descriptors: it pauses 100 ms).",
+            MetricType::Counter, static_cast<double>(s.accept_failures()));
   AddSingle(families, "sig_http_timeouts_total",
             "HTTP requests and WebSocket handshakes cut off at http_timeout.",
             MetricType::Counter, static_cast<double>(s.http_timeouts()));

@@ -33,7 +33,7 @@ using error_code = boost::system::error_code;
 class Server::Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(std::vector<std::unique_ptr<net::io_context>>& contexts, SharedState& state)
-      : contexts_(contexts), state_(state), acceptor_(*contexts[0]) {}
+      : contexts_(contexts), state_(state), acceptor_(*contexts[0]), retry_timer_(*contexts[0]) {}
 
   absl::Status Open(const net::ip::tcp::endpoint& endpoint) {
     error_code ec;
@@ -76,12 +76,12 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
     acceptor_.async_accept(target, [self = shared_from_this()](error_code ec, Socket socket) {
       if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
       if (!ec) {
+        self->EndFailures();
         StartHttpSession(std::move(socket), self->state_);
-      } else {
-        // EMFILE and the like: keep accepting; the next attempt may succeed.
-        core::LogWarning("accept failed: ", ec.message());
+        self->Accept();
+        return;
       }
-      self->Accept();
+      self->OnAcceptFailed(ec);
     });
   }
 
@@ -89,15 +89,47 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
     net::post(acceptor_.get_executor(), [self = shared_from_this()] {
       error_code ec;
       self->acceptor_.close(ec);
+      self->retry_timer_.cancel();
     });
   }
 
  private:
+  // Out of descriptors or memory, accept fails at once for as long as connections wait in the
+  // backlog: retrying at once spun a core and logged a million lines in 5 s. Such a failure
+  // pauses accepting for kRetryDelay, as nginx does; others (a connection reset before it was
+  // accepted) are retried at once. Counted each; logged once per episode.
+  static constexpr auto kRetryDelay = std::chrono::milliseconds(100);
+
+  void OnAcceptFailed(const error_code& ec) {
+    state_.stats.CountAcceptFailure();
+    if (failures_++ == 0) core::LogWarning("accept failed: ", ec.message(), "; retrying every ",
+                                           kRetryDelay.count(), " ms while it fails");
+    const int error = ec.value();
+    if (ec.category() != boost::system::system_category() ||
+        (error != EMFILE && error != ENFILE && error != ENOBUFS && error != ENOMEM)) {
+      Accept();
+      return;
+    }
+    retry_timer_.expires_after(kRetryDelay);
+    retry_timer_.async_wait([self = shared_from_this()](error_code timer_ec) {
+      if (!timer_ec && self->acceptor_.is_open()) self->Accept();
+    });
+  }
+
+  void EndFailures() {
+    if (failures_ == 0) return;
+    core::LogInfo("accepting again after ", failures_, " failed accepts");
+    failures_ = 0;
+  }
+
   std::vector<std::unique_ptr<net::io_context>>& contexts_;
   SharedState& state_;
   net::ip::tcp::acceptor acceptor_;
+  net::steady_timer retry_timer_;
   std::size_t next_ = 0;
+  std::uint64_t failures_ = 0;  // in a row, since the last accept that worked
 };
+
 
 // Runs a task every `interval` of real time on one io_context until stopped.
 class Server::PeriodicTask : public std::enable_shared_from_this<PeriodicTask> {
