@@ -45,12 +45,16 @@ struct Limits {
   // How long a closing peer gets to flush its queue and finish the close handshake before its
   // socket is shut.
   absl::Duration close_timeout = absl::Seconds(5);
-  // PeerJS: messages to a peer that is not connected are held for it (bounded per target and per
-  // sender) and delivered when it connects, or answered with EXPIRE after this long.
+  // PeerJS: messages to a peer that is not connected are held for it (bounded per target, per
+  // sender and in all) and delivered when it connects, or answered with EXPIRE after this long.
   absl::Duration peerjs_expire_timeout = absl::Seconds(5);
   std::size_t held_max_frames_per_target = 64;
   std::size_t held_max_bytes_per_target = 256 * 1024;
   std::size_t held_max_frames_per_sender = 64;
+  std::size_t held_max_bytes_per_sender = 256 * 1024;
+  // Bytes held for absent peers across the whole server; past it every sender gets EXPIRE at
+  // once. A sender's holds are dropped when it leaves.
+  std::size_t held_max_bytes = 64 * 1024 * 1024;
   // PeerJS: a peer that sends no HEARTBEAT for this long is closed. 90 s, not the reference
   // CLI's 60 s, which throttled background tabs miss (peerjs-server PR #436).
   absl::Duration peerjs_alive_timeout = absl::Seconds(90);

@@ -152,6 +152,7 @@ void Router::Leave(std::string_view realm_name, std::string_view name, std::uint
     realm->members.erase(it);
     ShrinkIfSparse(realm->members);
     peer_count_.fetch_sub(1, std::memory_order_relaxed);
+    DropHoldsFrom(*realm, name);
     if (notices != nullptr && !realm->members.empty()) {
       if (Frame frame = notices->PeerLeft(name)) {
         for (const auto& [member_name, member] : realm->members) {
@@ -215,16 +216,22 @@ absl::Status Router::HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder*
       hold.created = clock_.Now();
       hold.notices = notices;
     }
-    std::size_t& by_sender = realm->held_by_sender[envelope.from()];
+    SenderHolds& by_sender = realm->held_by_sender[envelope.from()];
     const std::size_t size = envelope.frame().size();
-    if (hold.frames.size() >= hold_limits_.max_frames_per_target ||
+    // The router-wide bound is taken first, exactly across threads, and given back on refusal.
+    const bool over_total =
+        held_bytes_.fetch_add(size, std::memory_order_relaxed) + size > hold_limits_.max_total_bytes;
+    if (over_total || hold.frames.size() >= hold_limits_.max_frames_per_target ||
         hold.bytes + size > hold_limits_.max_bytes_per_target ||
-        by_sender >= hold_limits_.max_frames_per_sender) {
-      if (by_sender == 0) realm->held_by_sender.erase(envelope.from());
+        by_sender.frames >= hold_limits_.max_frames_per_sender ||
+        by_sender.bytes + size > hold_limits_.max_bytes_per_sender) {
+      held_bytes_.fetch_sub(size, std::memory_order_relaxed);
+      if (by_sender.frames == 0) realm->held_by_sender.erase(envelope.from());
       if (hold.frames.empty()) realm->holds.erase(envelope.to());
       return absl::ResourceExhaustedError("too many frames held for absent peers");
     }
-    ++by_sender;
+    ++by_sender.frames;
+    by_sender.bytes += size;
     hold.bytes += size;
     hold.frames.push_back(
         HeldFrame{std::string(envelope.from()), FrameOf(envelope)});
@@ -239,11 +246,39 @@ absl::Status Router::HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder*
 void Router::ReleaseHold(Realm& realm, Hold& hold) {
   for (const HeldFrame& held : hold.frames) {
     auto it = realm.held_by_sender.find(held.from);
-    if (it != realm.held_by_sender.end() && --it->second == 0) realm.held_by_sender.erase(it);
+    if (it == realm.held_by_sender.end()) continue;
+    it->second.bytes -= held.frame->bytes.size();
+    if (--it->second.frames == 0) realm.held_by_sender.erase(it);
   }
-  held_frames_.fetch_sub(hold.frames.size(), std::memory_order_relaxed);
+  Unhold(hold.frames.size(), hold.bytes);
   hold.frames.clear();
   hold.bytes = 0;
+}
+
+void Router::DropHoldsFrom(Realm& realm, std::string_view sender) {
+  auto sender_holds = realm.held_by_sender.find(sender);
+  if (sender_holds == realm.held_by_sender.end()) return;
+  Unhold(sender_holds->second.frames, sender_holds->second.bytes);
+  realm.held_by_sender.erase(sender_holds);
+  ShrinkIfSparse(realm.held_by_sender);
+  for (auto it = realm.holds.begin(); it != realm.holds.end();) {
+    std::vector<HeldFrame>& frames = it->second.frames;
+    for (const HeldFrame& held : frames) {
+      if (held.from == sender) it->second.bytes -= held.frame->bytes.size();
+    }
+    std::erase_if(frames, [&](const HeldFrame& held) { return held.from == sender; });
+    if (frames.empty()) {
+      realm.holds.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  ShrinkIfSparse(realm.holds);
+}
+
+void Router::Unhold(std::size_t frames, std::size_t bytes) {
+  held_frames_.fetch_sub(frames, std::memory_order_relaxed);
+  held_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
 }
 
 void Router::ExpireHeld(absl::Time now, absl::Duration timeout) {

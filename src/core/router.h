@@ -27,11 +27,15 @@
 
 namespace sig::core {
 
-// Bounds on frames the router holds for absent peers (ROUTE_DIRECT with hold_if_absent).
+// Bounds on frames the router holds for absent peers (ROUTE_DIRECT with hold_if_absent): per
+// target, per sender, and for the whole router, so that what holds can cost is a sum of named
+// limits (docs/security.md). Bytes are the frames' encoded sizes.
 struct HoldLimits {
   std::size_t max_frames_per_target = 64;
   std::size_t max_bytes_per_target = 256 * 1024;
   std::size_t max_frames_per_sender = 64;
+  std::size_t max_bytes_per_sender = 256 * 1024;
+  std::size_t max_total_bytes = 64 * 1024 * 1024;
 };
 
 // Protocol-neutral registry and delivery: which connection holds which name in which realm, and
@@ -88,7 +92,8 @@ class Router {
   absl::StatusOr<JoinResult> Join(JoinRequest request);
 
   // Unregisters `name` from `realm` if connection `conn_id` still holds it and announces the
-  // departure. Idempotent, so every close path may call it.
+  // departure. Frames it left held for absent peers are dropped: nobody would answer them.
+  // Idempotent, so every close path may call it.
   void Leave(std::string_view realm, std::string_view name, std::uint64_t conn_id);
 
   // Delivers `envelope.frame` as `envelope.route` says: ROUTE_DIRECT to the peer named `to`
@@ -106,8 +111,9 @@ class Router {
   // connected, once per (sender, target), with NoticeEncoder::Expired.
   void ExpireHeld(absl::Time now, absl::Duration timeout);
 
-  // Frames currently held for absent peers.
+  // Frames currently held for absent peers, and their bytes.
   std::size_t held_frames() const { return held_frames_.load(std::memory_order_relaxed); }
+  std::size_t held_bytes() const { return held_bytes_.load(std::memory_order_relaxed); }
 
   // Whether someone holds `name` in `realm`.
   bool Contains(std::string_view realm, std::string_view name) const;
@@ -155,13 +161,18 @@ class Router {
     std::size_t bytes = 0;
     std::vector<HeldFrame> frames;
   };
+  // What one sender has held across a realm's holds.
+  struct SenderHolds {
+    std::size_t frames = 0;
+    std::size_t bytes = 0;
+  };
   struct Realm {
     Mutex mu;
     bool dead ABSL_GUARDED_BY(mu) = false;  // unlinked from the realm map; retry the lookup
     absl::flat_hash_map<std::string, Member, StringHash, std::equal_to<>> members
         ABSL_GUARDED_BY(mu);
     absl::flat_hash_map<std::string, Hold, StringHash, std::equal_to<>> holds ABSL_GUARDED_BY(mu);
-    absl::flat_hash_map<std::string, std::size_t, StringHash, std::equal_to<>> held_by_sender
+    absl::flat_hash_map<std::string, SenderHolds, StringHash, std::equal_to<>> held_by_sender
         ABSL_GUARDED_BY(mu);
   };
   struct RealmShard {
@@ -208,6 +219,10 @@ class Router {
   void DropRealmIfEmpty(std::string_view name, const std::shared_ptr<Realm>& realm);
   absl::Status HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder* notices);
   void ReleaseHold(Realm& realm, Hold& hold) ABSL_EXCLUSIVE_LOCKS_REQUIRED(realm.mu);
+  // Drops every frame `sender` holds in `realm`.
+  void DropHoldsFrom(Realm& realm, std::string_view sender) ABSL_EXCLUSIVE_LOCKS_REQUIRED(realm.mu);
+  // Takes back `frames` frames of `bytes` from the router-wide counts.
+  void Unhold(std::size_t frames, std::size_t bytes);
   void Publish(PeerEvent::Kind kind, Stats::Protocol protocol, std::string_view realm,
                std::string_view name, std::uint64_t conn_id) const;
 
@@ -219,6 +234,7 @@ class Router {
   std::atomic<std::size_t> peer_count_{0};
   std::atomic<std::uint64_t> join_seq_{0};
   std::atomic<std::size_t> held_frames_{0};
+  std::atomic<std::size_t> held_bytes_{0};  // bounded by hold_limits_.max_total_bytes
   // Realms that may have holds, so ExpireHeld does not walk every realm.
   Mutex holding_mu_;
   absl::flat_hash_map<std::string, std::weak_ptr<Realm>, StringHash, std::equal_to<>>

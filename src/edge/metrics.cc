@@ -146,6 +146,9 @@ std::string RenderMetrics(const SharedState& state) {
 
   AddSingle(families, "sig_held_frames", "PeerJS frames held for peers not yet connected.",
             MetricType::Gauge, static_cast<double>(state.router.held_frames()));
+  AddSingle(families, "sig_held_bytes",
+            "Bytes of the PeerJS frames held for peers not yet connected (bound: held_max_bytes).",
+            MetricType::Gauge, static_cast<double>(state.router.held_bytes()));
 
   MetricFamily logins = Family("sig_logins_total", "Successful td logins and PeerJS opens.",
                                MetricType::Counter);

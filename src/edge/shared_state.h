@@ -62,7 +62,8 @@ struct SharedState {
         allowed_origins(std::move(origins)),
         router(c,
                core::HoldLimits{l.held_max_frames_per_target, l.held_max_bytes_per_target,
-                                l.held_max_frames_per_sender},
+                                l.held_max_frames_per_sender, l.held_max_bytes_per_sender,
+                                l.held_max_bytes},
                &events),
         td_codec(l),
         peerjs_codec(l) {}

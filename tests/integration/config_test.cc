@@ -74,6 +74,8 @@ const std::map<std::string, EnvCase>& Cases() {
       {"cors_origins", {"https://c.example", "https://c.example"}},
       {"drain_grace", {"31s", "31s"}},
       {"expire_timeout", {"6s", "6s"}},
+      {"held_max_bytes", {"67108865", "67108865"}},
+      {"held_max_bytes_per_sender", {"262145", "262145"}},
       {"held_max_bytes_per_target", {"262145", "262145"}},
       {"held_max_frames_per_sender", {"65", "65"}},
       {"held_max_frames_per_target", {"65", "65"}},

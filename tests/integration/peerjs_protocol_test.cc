@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "testing/eventually.h"
 #include "testing/test_server.h"
 
 namespace sig {
@@ -234,6 +235,49 @@ TEST_F(PeerJsProtocolTest, HeldMessagesPastTheBoundGetAnImmediateExpire) {
   auto got = a->Read();
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(*got, R"({"type":"EXPIRE","src":"ghost","dst":"alice"})");
+}
+
+// One connection that reconnects under new ids, holding frames each time, leaves nothing held:
+// a sender's holds go when it leaves. And the bytes one sender may hold are bounded: past
+// them it gets EXPIRE at once.
+TEST_F(PeerJsProtocolTest, HoldsGoWithTheirSenderAndAreBoundedInBytes) {
+  const core::Router& router = server_->state().router;
+  for (int round = 0; round < 5; ++round) {
+    auto sender = OpenPeerJs("sender" + std::to_string(round));
+    ASSERT_TRUE(sender);
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(sender->Send(R"({"type":"CANDIDATE","dst":"ghost)" + std::to_string(i) + "\"}").ok());
+    }
+    ASSERT_TRUE(testing::Eventually([&] { return router.held_frames() == 3; })) << round;
+    ASSERT_TRUE(sender->Close().ok());
+    ASSERT_TRUE(testing::Eventually([&] { return router.held_frames() == 0; })) << round;
+  }
+  EXPECT_EQ(router.held_bytes(), 0u);
+}
+
+class PeerJsHoldBytesTest : public PeerJsProtocolTest {
+ protected:
+  void SetUp() override {
+    limits_.held_max_bytes_per_sender = 200;
+    StartServer();
+  }
+};
+
+TEST_F(PeerJsHoldBytesTest, HeldBytesPerSenderAreBoundedAtTheEdge) {
+  auto a = OpenPeerJs("alice");
+  ASSERT_TRUE(a);
+  // Held frames are counted as relayed: {"type":"OFFER","src":"alice","dst":"g","payload":"..."}
+  const std::string head = R"({"type":"OFFER","dst":"g","payload":")";
+  const std::size_t relayed_overhead =
+      std::string(R"({"type":"OFFER","src":"alice","dst":"g","payload":""})").size();
+  const std::string fill(200 - relayed_overhead, 'p');
+  ASSERT_TRUE(a->Send(head + fill + "\"}").ok());  // exactly 200 bytes held
+  ASSERT_TRUE(testing::Eventually([&] { return server_->state().router.held_bytes() == 200; }));
+  ASSERT_TRUE(a->Send(R"({"type":"OFFER","dst":"h","payload":""})").ok());  // one more: over
+  auto got = a->Read();
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, R"({"type":"EXPIRE","src":"h","dst":"alice"})");
+  EXPECT_EQ(server_->state().router.held_frames(), 1u);
 }
 
 // The liveness check runs every alive_timeout/8 of real time and reads the fake clock, so a

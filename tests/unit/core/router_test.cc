@@ -304,12 +304,23 @@ TEST_F(RouterTest, ARefilledEnvelopeRoutesLikeAFreshOne) {
   EXPECT_THAT(a->Texts(), ElementsAre("joined:b"));  // and nothing of its own frames
 }
 
-TEST_F(RouterTest, HeldFramesSurviveTheSenderLeaving) {
+// A sender's holds go with it: nobody is there to answer them, and a peer reconnecting under
+// new ids must not pile up frames within the expiry. Others' holds for the same target stay.
+TEST_F(RouterTest, HeldFramesAreDroppedWhenTheirSenderLeaves) {
   auto a = Join("peerjs/k", "a", 1);
-  ASSERT_TRUE(router_.Route(Held("a", "late", "offer"), &notices_).ok());
+  auto b = Join("peerjs/k", "b", 2);
+  ASSERT_TRUE(router_.Route(Held("a", "late", "from a"), &notices_).ok());
+  ASSERT_TRUE(router_.Route(Held("b", "late", "from b"), &notices_).ok());
+  ASSERT_TRUE(router_.Route(Held("a", "other", "to other"), &notices_).ok());
+  EXPECT_EQ(router_.held_frames(), 3u);
   router_.Leave("peerjs/k", "a", 1);
-  auto late = Join("peerjs/k", "late", 2);
-  EXPECT_THAT(late->Texts(), ElementsAre("offer"));
+  EXPECT_EQ(router_.held_frames(), 1u);
+  EXPECT_EQ(router_.held_bytes(), std::string("from b").size());
+  auto late = Join("peerjs/k", "late", 3);
+  EXPECT_THAT(late->Texts(), ElementsAre("from b"));
+  auto other = Join("peerjs/k", "other", 4);
+  EXPECT_THAT(other->Texts(), ElementsAre());
+  EXPECT_EQ(router_.held_bytes(), 0u);
 }
 
 TEST_F(RouterTest, HoldsAreBoundedPerTargetAndPerSender) {
@@ -327,6 +338,40 @@ TEST_F(RouterTest, HoldsAreBoundedPerTargetAndPerSender) {
   EXPECT_EQ(router_.Route(Held("b", "t4", std::string(101, 'x')), &notices_).code(),
             absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(router_.held_frames(), 4u);
+}
+
+// Bytes per sender and for the whole router, each at its edge: exactly the bound is held, one
+// byte more is refused, and a refusal holds nothing.
+TEST(RouterHoldBytesTest, HoldsAreBoundedInBytesPerSenderAndInAll) {
+  testing::FakeClock clock;
+  TextNotices notices;
+  Router router(clock, HoldLimits{64, 1000, 64, /*max_bytes_per_sender=*/100,
+                                  /*max_total_bytes=*/250});
+  auto a = std::make_shared<FakePeer>();
+  auto b = std::make_shared<FakePeer>();
+  auto c = std::make_shared<FakePeer>();
+  ASSERT_TRUE(router.Join(Req("peerjs/k", "a", 1, a, &notices)).ok());
+  ASSERT_TRUE(router.Join(Req("peerjs/k", "b", 2, b, &notices)).ok());
+  ASSERT_TRUE(router.Join(Req("peerjs/k", "c", 3, c, &notices)).ok());
+  const auto held = [&](std::string from, std::string to, std::size_t bytes) {
+    sig::v1::Envelope e = Direct("peerjs/k", std::move(from), std::move(to), std::string(bytes, 'x'));
+    e.set_hold_if_absent(true);
+    return router.Route(e, &notices);
+  };
+  // Per sender: 100 bytes across targets.
+  ASSERT_TRUE(held("a", "t1", 60).ok());
+  ASSERT_TRUE(held("a", "t2", 40).ok());
+  EXPECT_EQ(held("a", "t3", 1).code(), absl::StatusCode::kResourceExhausted);
+  // In all: 250 bytes across senders.
+  ASSERT_TRUE(held("b", "t1", 100).ok());
+  ASSERT_TRUE(held("c", "t1", 50).ok());
+  EXPECT_EQ(router.held_bytes(), 250u);
+  EXPECT_EQ(held("c", "t2", 1).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(router.held_bytes(), 250u);
+  EXPECT_EQ(router.held_frames(), 4u);
+  // Space freed by a sender leaving is there for others.
+  router.Leave("peerjs/k", "b", 2);
+  EXPECT_TRUE(held("c", "t2", 50).ok());
 }
 
 TEST_F(RouterTest, ListPeersPagesInConnectionOrderAndFilters) {
