@@ -45,3 +45,5 @@ run '"logged_in":50,' '"failed":0,' -- \
 run '"failed_logins":0,' '"round":3,' -- --scenario=churn --protocol=peerjs --rounds=3 --peers=30 \
   --settle=100ms
 run '"broadcasts":5,' -- --scenario=fanout --protocol=td --fanout_peers=10 --rounds=5
+run '"logged_in":10,' '"held_frames":80,' '"expired":0,' '"server_rss_per_held_frame_bytes"' -- \
+  --scenario=held --protocol=peerjs --peers=10 --held_per_peer=8 --settle=200ms

@@ -52,8 +52,9 @@ struct Limits {
   std::size_t held_max_bytes_per_target = 256 * 1024;
   std::size_t held_max_frames_per_sender = 64;
   std::size_t held_max_bytes_per_sender = 256 * 1024;
-  // Bytes held for absent peers across the whole server; past it every sender gets EXPIRE at
-  // once. A sender's holds are dropped when it leaves.
+  // Frames and bytes held for absent peers across the whole server; past either every sender
+  // gets EXPIRE at once. A sender's holds are dropped when it leaves.
+  std::size_t held_max_frames = 100000;
   std::size_t held_max_bytes = 64 * 1024 * 1024;
   // PeerJS: a peer that sends no HEARTBEAT for this long is closed. 90 s, not the reference
   // CLI's 60 s, which throttled background tabs miss (peerjs-server PR #436).

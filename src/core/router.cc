@@ -218,14 +218,16 @@ absl::Status Router::HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder*
     }
     SenderHolds& by_sender = realm->held_by_sender[envelope.from()];
     const std::size_t size = envelope.frame().size();
-    // The router-wide bound is taken first, exactly across threads, and given back on refusal.
+    // The router-wide bounds are taken first, exactly across threads, and given back on refusal.
+    const std::size_t frames_then = held_frames_.fetch_add(1, std::memory_order_relaxed) + 1;
+    const std::size_t bytes_then = held_bytes_.fetch_add(size, std::memory_order_relaxed) + size;
     const bool over_total =
-        held_bytes_.fetch_add(size, std::memory_order_relaxed) + size > hold_limits_.max_total_bytes;
+        frames_then > hold_limits_.max_total_frames || bytes_then > hold_limits_.max_total_bytes;
     if (over_total || hold.frames.size() >= hold_limits_.max_frames_per_target ||
         hold.bytes + size > hold_limits_.max_bytes_per_target ||
         by_sender.frames >= hold_limits_.max_frames_per_sender ||
         by_sender.bytes + size > hold_limits_.max_bytes_per_sender) {
-      held_bytes_.fetch_sub(size, std::memory_order_relaxed);
+      Unhold(1, size);
       if (by_sender.frames == 0) realm->held_by_sender.erase(envelope.from());
       if (hold.frames.empty()) realm->holds.erase(envelope.to());
       return absl::ResourceExhaustedError("too many frames held for absent peers");
@@ -235,7 +237,6 @@ absl::Status Router::HoldFrame(sig::v1::Envelope& envelope, const NoticeEncoder*
     hold.bytes += size;
     hold.frames.push_back(
         HeldFrame{std::string(envelope.from()), FrameOf(envelope)});
-    held_frames_.fetch_add(1, std::memory_order_relaxed);
   }
   MutexLock lock(&holding_mu_);
   // The entry may still point at an earlier realm object of the same name, dropped since.

@@ -63,7 +63,7 @@ struct SharedState {
         router(c,
                core::HoldLimits{l.held_max_frames_per_target, l.held_max_bytes_per_target,
                                 l.held_max_frames_per_sender, l.held_max_bytes_per_sender,
-                                l.held_max_bytes},
+                                l.held_max_bytes, l.held_max_frames},
                &events),
         td_codec(l),
         peerjs_codec(l) {}

@@ -103,6 +103,8 @@ ABSL_FLAG(int, held_max_frames_per_sender, static_cast<int>(kDefaults.held_max_f
           "PeerJS: most messages one peer may have waiting for absent peers");
 ABSL_FLAG(int, held_max_bytes_per_sender, static_cast<int>(kDefaults.held_max_bytes_per_sender),
           "PeerJS: most bytes one peer may have waiting for absent peers");
+ABSL_FLAG(int, held_max_frames, static_cast<int>(kDefaults.held_max_frames),
+          "PeerJS: most messages waiting for absent peers on the whole server");
 ABSL_FLAG(std::int64_t, held_max_bytes, static_cast<std::int64_t>(kDefaults.held_max_bytes),
           "PeerJS: most bytes waiting for absent peers on the whole server");
 ABSL_FLAG(std::string, admin_addr, "127.0.0.1:50051",
@@ -203,6 +205,7 @@ int main(int argc, char** argv) {
   const int held_sender = absl::GetFlag(FLAGS_held_max_frames_per_sender);
   const int held_sender_bytes = absl::GetFlag(FLAGS_held_max_bytes_per_sender);
   const std::int64_t held_total = absl::GetFlag(FLAGS_held_max_bytes);
+  const int held_total_frames = absl::GetFlag(FLAGS_held_max_frames);
   const int rate_burst = absl::GetFlag(FLAGS_rate_limit_burst);
   const int rate_per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
   const int max_connections = absl::GetFlag(FLAGS_max_connections);
@@ -220,6 +223,7 @@ int main(int argc, char** argv) {
       !Positive("held_max_frames_per_sender", held_sender) ||
       !Positive("held_max_bytes_per_sender", held_sender_bytes) ||
       !Positive("held_max_bytes", held_total) ||
+      !Positive("held_max_frames", held_total_frames) ||
       !Positive("rate_limit_burst", rate_burst) || !Positive("max_connections", max_connections) ||
 
       !Positive("expire_timeout", absl::GetFlag(FLAGS_expire_timeout)) ||
@@ -259,6 +263,7 @@ int main(int argc, char** argv) {
   limits.held_max_frames_per_sender = static_cast<std::size_t>(held_sender);
   limits.held_max_bytes_per_sender = static_cast<std::size_t>(held_sender_bytes);
   limits.held_max_bytes = static_cast<std::size_t>(held_total);
+  limits.held_max_frames = static_cast<std::size_t>(held_total_frames);
   limits.rate_limit_burst = static_cast<std::uint32_t>(rate_burst);
   limits.rate_limit_per_second = static_cast<std::uint32_t>(rate_per_second);
   limits.rate_limit_grace = absl::GetFlag(FLAGS_rate_limit_grace);

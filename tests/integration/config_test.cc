@@ -77,6 +77,7 @@ const std::map<std::string, EnvCase>& Cases() {
       {"held_max_bytes", {"67108865", "67108865"}},
       {"held_max_bytes_per_sender", {"262145", "262145"}},
       {"held_max_bytes_per_target", {"262145", "262145"}},
+      {"held_max_frames", {"100001", "100001"}},
       {"held_max_frames_per_sender", {"65", "65"}},
       {"held_max_frames_per_target", {"65", "65"}},
       {"host", {"127.0.0.2", "127.0.0.2"}},

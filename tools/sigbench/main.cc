@@ -18,7 +18,7 @@
 #include "core/strings.h"
 #include "scenarios.h"
 
-ABSL_FLAG(std::string, scenario, "relay", "relay | idle | churn | fanout");
+ABSL_FLAG(std::string, scenario, "relay", "relay | idle | churn | fanout | held");
 ABSL_FLAG(std::string, protocol, "peerjs", "td | peerjs");
 ABSL_FLAG(std::string, server, "127.0.0.1:8080", "the server's IPv4 address and port");
 ABSL_FLAG(std::string, path, "", "WebSocket path (default: td '/', peerjs '/peerjs/peerjs')");
@@ -44,6 +44,8 @@ ABSL_FLAG(int, fanout_peers, 1000, "fanout: peers in the room");
 ABSL_FLAG(absl::Duration, settle, absl::Seconds(2),
           "idle, churn: wait before reading the server's RSS");
 ABSL_FLAG(absl::Duration, hold, absl::ZeroDuration(), "idle: how long peers stay after that");
+ABSL_FLAG(int, held_per_peer, 64,
+          "held (PeerJS): messages each peer sends to ids nobody holds, for the server to hold");
 
 namespace {
 
@@ -102,6 +104,11 @@ void PrintSummary(const boost::json::object& r) {
     std::fprintf(stderr, "  server: RSS %.0f -> %.0f KiB, %.0f bytes per peer\n",
                  Num(r, "server_rss_baseline_kib"), Num(r, "server_rss_kib"),
                  Num(r, "server_rss_per_peer_bytes"));
+  }
+  if (r.contains("server_rss_per_held_frame_bytes")) {
+    std::fprintf(stderr, "  server: %.0f frames held, RSS +%.0f KiB, %.0f bytes per held frame\n",
+                 Num(r, "held_frames"), Num(r, "server_rss_held_kib") - Num(r, "server_rss_kib"),
+                 Num(r, "server_rss_per_held_frame_bytes"));
   }
   if (r.contains("rounds") && r.at("rounds").is_array()) {
     for (const auto& round : r.at("rounds").as_array()) {
@@ -173,6 +180,7 @@ int main(int argc, char** argv) {
   if (config.fanout_peers < 2) Usage("--fanout_peers must be at least 2");
   config.settle = absl::GetFlag(FLAGS_settle);
   config.hold = absl::GetFlag(FLAGS_hold);
+  config.held_per_peer = Positive("held_per_peer", absl::GetFlag(FLAGS_held_per_peer));
 
   const int pid = absl::GetFlag(FLAGS_server_pid);
   const sig::bench::ServerProbe probe(static_cast<pid_t>(pid));
@@ -194,8 +202,10 @@ int main(int argc, char** argv) {
     figures = sig::bench::RunChurn(run);
   } else if (scenario == "fanout") {
     figures = sig::bench::RunFanout(run);
+  } else if (scenario == "held") {
+    figures = sig::bench::RunHeld(run);
   } else {
-    Usage("--scenario must be relay, idle, churn or fanout");
+    Usage("--scenario must be relay, idle, churn, fanout or held");
   }
   for (auto& [key, value] : figures) result[key] = std::move(value);
   std::printf("%s\n", boost::json::serialize(result).c_str());

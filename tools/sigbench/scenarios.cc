@@ -325,6 +325,52 @@ json::object RunChurn(RunContext& run) {
   return out;
 }
 
+json::object RunHeld(RunContext& run) {
+  const BenchConfig& config = run.config;
+  json::object out;
+  if (run.dialect.kind() != Dialect::Kind::kPeerJs) {
+    out["error"] = "the held scenario needs --protocol=peerjs";
+    return out;
+  }
+  Population population(run.threads, run.dialect, run.population);
+  std::atomic<std::size_t> expired{0};
+  population.set_on_message([&](LoadConnection&, std::string_view frame) {
+    if (frame.find("\"EXPIRE\"") != std::string_view::npos) expired.fetch_add(1);
+  });
+  for (std::size_t i = 0; i < config.peers; ++i) {
+    population.Add(core::StrCat(config.run_id, "-", i), "", i);
+  }
+  const auto connected =
+      population.Connect(std::max(absl::Seconds(60), absl::Milliseconds(config.peers)));
+  std::this_thread::sleep_for(absl::ToChronoNanoseconds(config.settle));
+  const auto rss1 = run.probe.RssKib();
+  for (std::size_t i = 0; i < population.size(); ++i) {
+    population.Post(i, [&run, &config, i](LoadConnection& connection) {
+      for (std::size_t k = 0; k < config.held_per_peer; ++k) {
+        connection.Send(run.dialect.Relay(core::StrCat(config.run_id, "-absent-", i, "-", k), 0));
+      }
+    });
+  }
+  std::this_thread::sleep_for(absl::ToChronoNanoseconds(config.settle));
+  const auto rss2 = run.probe.RssKib();
+  const std::size_t sent = connected.logged_in * config.held_per_peer;
+  const std::size_t held = sent - std::min(sent, expired.load());
+  population.CloseAll(absl::Seconds(60));
+
+  out["peers"] = config.peers;
+  out["connect"] = ConnectJson(connected);
+  out["held_frames"] = held;
+  out["expired"] = expired.load();
+  out["message_bytes"] = run.dialect.Relay("x", 0).size();
+  out["server_rss_kib"] = OrNull(rss1);
+  out["server_rss_held_kib"] = OrNull(rss2);
+  if (rss1 && rss2 && held > 0) {
+    out["server_rss_per_held_frame_bytes"] =
+        static_cast<double>(*rss2 - *rss1) * 1024.0 / static_cast<double>(held);
+  }
+  return out;
+}
+
 json::object RunFanout(RunContext& run) {
   const BenchConfig& config = run.config;
   json::object out;

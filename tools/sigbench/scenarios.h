@@ -26,6 +26,7 @@ struct BenchConfig {
   std::size_t fanout_peers = 1000;
   absl::Duration settle = absl::Seconds(2);  // idle, churn: before reading RSS
   absl::Duration hold = absl::ZeroDuration();  // idle: how long peers stay after that
+  std::size_t held_per_peer = 64;              // held: frames each peer leaves held
 };
 
 // Everything a scenario runs with. Each scenario returns its figures as one JSON object.
@@ -41,5 +42,9 @@ boost::json::object RunRelay(RunContext& run);
 boost::json::object RunIdle(RunContext& run);
 boost::json::object RunChurn(RunContext& run);
 boost::json::object RunFanout(RunContext& run);
+// PeerJS: each of `peers` sends held_per_peer messages to ids nobody holds, which the server
+// holds for them (run it with an expire_timeout longer than the run); reports the server's RSS
+// per held frame.
+boost::json::object RunHeld(RunContext& run);
 
 }  // namespace sig::bench

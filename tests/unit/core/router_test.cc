@@ -374,6 +374,24 @@ TEST(RouterHoldBytesTest, HoldsAreBoundedInBytesPerSenderAndInAll) {
   EXPECT_TRUE(held("c", "t2", 50).ok());
 }
 
+TEST(RouterHoldBytesTest, HeldFramesAreBoundedInAll) {
+  testing::FakeClock clock;
+  TextNotices notices;
+  Router router(clock, HoldLimits{64, 1000, 64, 1000, 1000, /*max_total_frames=*/3});
+  auto a = std::make_shared<FakePeer>();
+  ASSERT_TRUE(router.Join(Req("peerjs/k", "a", 1, a, &notices)).ok());
+  for (int i = 0; i < 3; ++i) {
+    sig::v1::Envelope e = Direct("peerjs/k", "a", "t" + std::to_string(i), "x");
+    e.set_hold_if_absent(true);
+    ASSERT_TRUE(router.Route(e, &notices).ok()) << i;
+  }
+  sig::v1::Envelope fourth = Direct("peerjs/k", "a", "t9", "x");
+  fourth.set_hold_if_absent(true);
+  EXPECT_EQ(router.Route(fourth, &notices).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(router.held_frames(), 3u);
+  EXPECT_EQ(router.held_bytes(), 3u);
+}
+
 TEST_F(RouterTest, ListPeersPagesInConnectionOrderAndFilters) {
   auto b = Join("td/x", "b", 5);
   auto a = Join("td/y", "a", 2);
