@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/eventually.h"
 #include "testing/test_server.h"
 
 namespace sig {
@@ -58,11 +59,9 @@ class HostileHttpTest : public testing::ServerTest {
   // The timer closes the socket before the failed read is counted: the count can trail the
   // close the client sees by a moment. Waits for exactly `n`, bounded.
   bool HttpTimeoutsReach(std::uint64_t n) {
-    const absl::Time deadline = absl::Now() + testing::kWait;
-    while (server_->state().stats.http_timeouts() < n && absl::Now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return server_->state().stats.http_timeouts() == n;
+    const core::Stats& stats = server_->state().stats;
+    return testing::Eventually([&] { return stats.http_timeouts() >= n; }) &&
+           stats.http_timeouts() == n;
   }
 
   net::io_context io_;

@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "testing/eventually.h"
 #include "testing/test_server.h"
 
 namespace sig {
@@ -85,17 +86,14 @@ int AcceptedFd(std::uint16_t server_port, std::uint16_t client_port) {
 // TCP_NODELAY on the server's end of the connection from `client_port`; -1 while the server has
 // not accepted it yet (waits at most testing::kWait).
 int ServerNoDelay(std::uint16_t server_port, std::uint16_t client_port) {
-  const absl::Time deadline = absl::Now() + testing::kWait;
-  do {
-    if (const int fd = AcceptedFd(server_port, client_port); fd >= 0) {
-      int value = -1;
-      socklen_t length = sizeof value;
-      if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &length) != 0) return -1;
-      return value;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  } while (absl::Now() < deadline);
-  return -1;
+  int fd = -1;
+  if (!testing::Eventually([&] { return (fd = AcceptedFd(server_port, client_port)) >= 0; })) {
+    return -1;
+  }
+  int value = -1;
+  socklen_t length = sizeof value;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &length) != 0) return -1;
+  return value;
 }
 
 class SocketOptionsTest : public testing::ServerTest {};

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/eventually.h"
 #include "testing/test_server.h"
 
 namespace sig {
@@ -87,11 +88,7 @@ TEST_F(TdProtocolTest, SessionsOfARoomThatLeavesAtOnceAreFreed) {
   std::vector<std::thread> closers;
   for (auto& peer : peers) closers.emplace_back([&peer] { EXPECT_TRUE(peer->Close().ok()); });
   for (auto& closer : closers) closer.join();
-  const absl::Time deadline = absl::Now() + testing::kWait;
-  while (server_->state().live_sessions.load() > 0 && absl::Now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_EQ(server_->state().live_sessions.load(), 0);
+  EXPECT_TRUE(testing::Eventually([&] { return server_->state().live_sessions.load() == 0; }));
 }
 
 TEST_F(TdProtocolTest, NameTakenGetsErrorThen4000AndNameIsFreeOnceHolderIsGone) {

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "core/stats.h"
 #include "gtest/gtest.h"
+#include "testing/eventually.h"
 #include "testing/test_server.h"
 
 namespace sig::testing {
@@ -45,11 +46,8 @@ class BystanderTest : public ServerTest {
     const auto& codes = core::Stats::kCloseCodes;
     const auto at = static_cast<std::size_t>(std::find(codes.begin(), codes.end(), code) -
                                              codes.begin());
-    const absl::Time deadline = absl::Now() + kWait;
-    while (server_->state().stats.closes(at) < n && absl::Now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return server_->state().stats.closes(at) == n;
+    const core::Stats& stats = server_->state().stats;
+    return Eventually([&] { return stats.closes(at) >= n; }) && stats.closes(at) == n;
   }
 
   // `offender` is closed with `code` and the close is counted; then the bystanders still relay.

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/fake_clock.h"
+#include "testing/fake_connection.h"
 #include "testing/fake_peer.h"
 
 namespace sig::edge {
@@ -17,34 +18,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-// A Connection that records what the protocol does with it.
-class FakeConnection final : public Connection, public core::Peer {
- public:
-  explicit FakeConnection(std::uint64_t id) : id_(id) {}
-  std::uint64_t id() const override { return id_; }
-  void Send(core::Frame frame) override { sent.push_back(frame->bytes); }
-  void Disconnect(core::CloseCode code, std::string_view) override {
-    closes.push_back(core::ToWire(code));
-  }
-  std::weak_ptr<core::Peer> AsPeer() override { return self; }
-  void Deliver(core::Frame frame) override { sent.push_back(frame->bytes); }
-  void Close(std::uint16_t code, std::string_view) override { closes.push_back(code); }
-  core::PeerInfo Info() const override { return {}; }
-
-  std::string LastType() const {
-    return std::string(boost::json::parse(sent.back()).at("type").as_string());
-  }
-  std::string LastError() const {
-    return std::string(boost::json::parse(sent.back()).at("error").as_string());
-  }
-
-  std::weak_ptr<core::Peer> self;
-  std::vector<std::string> sent;
-  std::vector<std::uint16_t> closes;
-
- private:
-  std::uint64_t id_;
-};
+using testing::FakeConnection;
 
 class TdProtocolTest : public ::testing::Test {
  protected:

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+
+#include "core/peer.h"
+#include "edge/protocol.h"
+
+namespace sig::testing {
+
+// A Connection (and the router's Peer for it) that records what a Protocol does with it, for
+// protocol unit tests with no sockets.
+class FakeConnection final : public edge::Connection, public core::Peer {
+ public:
+  explicit FakeConnection(std::uint64_t id) : id_(id) {}
+  std::uint64_t id() const override { return id_; }
+  void Send(core::Frame frame) override { sent.push_back(frame->bytes); }
+  void Disconnect(core::CloseCode code, std::string_view) override {
+    closes.push_back(core::ToWire(code));
+  }
+  std::weak_ptr<core::Peer> AsPeer() override { return self; }
+  void Deliver(core::Frame frame) override { sent.push_back(frame->bytes); }
+  void Close(std::uint16_t code, std::string_view) override { closes.push_back(code); }
+  core::PeerInfo Info() const override { return {}; }
+
+  std::string LastType() const {
+    return std::string(boost::json::parse(sent.back()).at("type").as_string());
+  }
+  std::string LastError() const {
+    return std::string(boost::json::parse(sent.back()).at("error").as_string());
+  }
+
+  // Set by the test to the shared_ptr that owns this object.
+  std::weak_ptr<core::Peer> self;
+  std::vector<std::string> sent;
+  std::vector<std::uint16_t> closes;
+
+ private:
+  std::uint64_t id_;
+};
+
+}  // namespace sig::testing
