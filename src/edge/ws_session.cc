@@ -19,6 +19,7 @@
 #include "core/strings.h"
 #include "core/rate_limiter.h"
 #include "edge/write_queue.h"
+#include "edge/ws_transport.h"
 #include "edge/ws_frame.h"
 
 namespace sig::edge {
@@ -35,119 +36,8 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
 }
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-
-// Reads go to one buffer per I/O thread. A session parses what it read before its handler
-// returns and keeps only an incomplete frame's bytes, so an idle peer holds no read buffer.
-constexpr std::size_t kThreadReadBufferBytes = 64 * 1024;
-
-char* ThreadReadBuffer() {
-  thread_local std::array<char, kThreadReadBufferBytes> buffer;
-  return buffer.data();
-}
-
-// A plain connection's I/O, on the bare Socket: the HTTP phase's beast::basic_stream wraps every
-// read and write in a timer-checking op, several percent of the server's CPU per relayed message
-// in sigbench (docs/benchmarks.md). A read waits for readability and then reads without blocking
-// into the thread's buffer: reading straight into it with async_read_some would let Asio read
-// for several sessions before their handlers run. Writes go out at once when the kernel takes
-// them.
-class PlainIo {
- public:
-  static constexpr bool kWritesInline = true;
-
-  explicit PlainIo(Socket socket) : socket_(std::move(socket)) {}
-
-  Socket& stream() { return socket_; }
-  Socket& socket() { return socket_; }
-
-  // Called once the handshake is done: reads and writes from here on never block.
-  void Start(error_code& ec) { socket_.non_blocking(true, ec); }
-
-  // Calls handler(ec, data, size) with the next bytes read, in the thread's buffer, valid until
-  // the handler returns.
-  template <class Handler>
-  void AsyncRead(Handler handler) {
-    socket_.async_wait(net::socket_base::wait_read,
-                       [this, handler = std::move(handler)](error_code ec) mutable {
-                         std::size_t size = 0;
-                         char* data = ThreadReadBuffer();
-                         if (!ec) size = socket_.read_some(net::buffer(data, kThreadReadBufferBytes), ec);
-                         // Readable, then nothing to read: woken for an error already cleared.
-                         if (ec == net::error::would_block) return AsyncRead(std::move(handler));
-                         handler(ec, data, size);
-                       });
-  }
-
-  // Writes what the kernel takes of `buffers` now; returns the byte count.
-  std::size_t WriteNow(const std::vector<net::const_buffer>& buffers, error_code& ec) {
-    const std::size_t n = socket_.write_some(buffers, ec);
-    if (ec == net::error::would_block) ec = {};
-    return n;
-  }
-
-  template <class Handler>
-  void AsyncWrite(net::const_buffer buffer, Handler handler) {
-    net::async_write(socket_, buffer, std::move(handler));
-  }
-
-  // Reads go on after the close handshake, discarding, until the peer closes: closing with
-  // unread bytes would make the kernel send RST, and a peer still sending (the rest of an
-  // oversized message, say) would lose the close frame.
-  static constexpr bool kReadsUntilEof = true;
-
-  // After both close frames: half-closes. The reads then end at the peer's end of stream.
-  template <class Handler>
-  void Teardown(Handler&&) {
-    error_code ignored;
-    socket_.shutdown(net::socket_base::shutdown_send, ignored);
-  }
-
- private:
-  Socket socket_;
-};
-
-// A TLS connection's I/O: OpenSSL keeps decrypted bytes of its own, so readability of the
-// socket says nothing; reads go to a buffer of the session's.
-class TlsIo {
- public:
-  static constexpr bool kWritesInline = false;
-
-  explicit TlsIo(TlsStream stream) : stream_(std::move(stream)) {}
-
-  TlsStream& stream() { return stream_; }
-  net::ip::tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
-
-  void Start(error_code&) { buffer_ = std::make_unique<char[]>(kBufferBytes); }
-
-  template <class Handler>
-  void AsyncRead(Handler handler) {
-    stream_.async_read_some(net::buffer(buffer_.get(), kBufferBytes),
-                            [this, handler = std::move(handler)](error_code ec, std::size_t size) mutable {
-                              handler(ec, buffer_.get(), size);
-                            });
-  }
-
-  std::size_t WriteNow(const std::vector<net::const_buffer>&, error_code&) { return 0; }
-
-  template <class Handler>
-  void AsyncWrite(net::const_buffer buffer, Handler handler) {
-    net::async_write(stream_, buffer, std::move(handler));
-  }
-
-  // The TLS shutdown reads on its own, so no read may be pending when it starts.
-  static constexpr bool kReadsUntilEof = false;
-
-  // After both close frames: the TLS close_notify exchange, then `on_end`.
-  template <class Handler>
-  void Teardown(Handler&& on_end) {
-    stream_.async_shutdown([on_end = std::forward<Handler>(on_end)](error_code) mutable { on_end(); });
-  }
-
- private:
-  static constexpr std::size_t kBufferBytes = 4096;
-  TlsStream stream_;
-  std::unique_ptr<char[]> buffer_;
-};
+using transport::PlainIo;
+using transport::TlsIo;
 
 template <class SocketType>
 std::string RemoteAddress(const SocketType& socket) {
@@ -274,7 +164,7 @@ class WsSession final : public core::Peer,
   // consumer: at once with `close_inline`, else from a posted handler (see Deliver), with every
   // frame until then dropped.
   void Enqueue(core::Frame frame, bool close_inline) {
-    if (closing_ || overflowed_) return;
+    if (closing() || overflowed_) return;
     // The queue's bounds count frames the kernel has not taken, not frames held back for the
     // batch (FlushSoon): those go now, before the bound would refuse one.
     if (flush_pending_ && queue_.Full(frame->bytes.size())) Flush();
@@ -296,7 +186,7 @@ class WsSession final : public core::Peer,
   // for the kernel count against the send queue's bounds with the frames behind them: a peer
   // that pings and never reads is a slow consumer like any other.
   void QueueControl(WsOpcode opcode, std::string_view payload) {
-    if (closing_ || overflowed_) return;
+    if (closing() || overflowed_) return;
     const std::size_t bytes = control_out_.size() + queue_.bytes() + kMaxWsHeaderBytes + payload.size();
     if (control_frames_ + queue_.size() >= state_.limits.send_queue_max_frames ||
         bytes > state_.limits.send_queue_max_bytes) {
@@ -366,10 +256,10 @@ class WsSession final : public core::Peer,
   }
 
   void ScheduleTimer() {
-    if (closing_) return;
+    if (closing()) return;
     deadline_timer_.expires_at(std::min(next_tick_, next_keep_alive_));
     deadline_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
-      if (!ec && !self->closing_) self->OnTimer();
+      if (!ec && !self->closing()) self->OnTimer();
     });
   }
 
@@ -379,7 +269,7 @@ class WsSession final : public core::Peer,
       next_tick_ = now + ToChrono(protocol_->tick_interval());
       protocol_->OnTick();
     }
-    if (!closing_ && now >= next_keep_alive_) {
+    if (!closing() && now >= next_keep_alive_) {
       next_keep_alive_ = now + ToChrono(state_.limits.ping_interval);
       KeepAlive();
     }
@@ -406,7 +296,7 @@ class WsSession final : public core::Peer,
   }
 
   void OnRead(error_code ec, char* data, std::size_t size) {
-    if (ended_) return;
+    if (phase_ == Phase::kEnded) return;
     if (ec) {
       if (!IsQuietEnd(ec)) core::LogInfo("conn ", id_, ": read ended: ", ec.message());
       End();
@@ -464,7 +354,7 @@ class WsSession final : public core::Peer,
 
   // Once closing, only the peer's close frame (or a broken frame) is acted on.
   void OnEvent(const WsReader::Event& event) {
-    if (closing_ && event.kind != WsReader::Kind::kClose && event.kind != WsReader::Kind::kError) {
+    if (closing() && event.kind != WsReader::Kind::kClose && event.kind != WsReader::Kind::kError) {
       return;
     }
     switch (event.kind) {
@@ -485,7 +375,7 @@ class WsSession final : public core::Peer,
         // A close the peer starts is answered with its own code, and what was queued for it is
         // dropped; one that answers the server's completes the handshake.
         input_done_ = true;
-        if (!closing_) peer_close_code_ = event.code;
+        if (!closing()) peer_close_code_ = event.code;
         StartClose(event.code, {}, /*flush=*/false);
         break;
       case WsReader::Kind::kError:
@@ -533,7 +423,7 @@ class WsSession final : public core::Peer,
 
   // The paused event's token is due: handles it, then what was read after it, then reads on.
   void Resume() {
-    if (ended_ || closing_ || !paused_) return;
+    if (closing() || !paused_) return;
     paused_ = false;
     heard_ = true;  // a throttled peer is not a silent one
     const std::string payload = std::move(paused_payload_);
@@ -594,7 +484,7 @@ class WsSession final : public core::Peer,
   // What the kernel takes now is done; the rest is copied and written asynchronously, with
   // nothing else written until that completes.
   void Flush() {
-    while (!writing_ && !close_written_ && !write_failed_ && !ended_) {
+    while (!writing_ && phase_ < Phase::kCloseWritten && !write_failed_) {
       thread_local std::vector<net::const_buffer> buffers;
       thread_local std::array<std::array<char, kMaxWsHeaderBytes>, kMaxFramesPerWrite> headers;
       buffers.clear();
@@ -607,7 +497,7 @@ class WsSession final : public core::Peer,
         buffers.push_back(net::buffer(payload));
       }
       // Closing, the close frame follows the last queued frame (End stops all writing).
-      const bool close_now = closing_ && frames == queue_.size();
+      const bool close_now = phase_ == Phase::kClosing && frames == queue_.size();
       if (close_now) buffers.push_back(net::buffer(close_frame_));
       if (buffers.empty()) return;
 
@@ -629,7 +519,7 @@ class WsSession final : public core::Peer,
       SyncQueueDepth();
       control_out_.clear();
       control_frames_ = 0;
-      close_written_ = close_now;
+      if (close_now) phase_ = Phase::kCloseWritten;
       if (written < total) {
         writing_ = true;
         io_.AsyncWrite(net::buffer(pending_write_), [self = this->shared_from_this()](error_code write_ec,
@@ -662,7 +552,7 @@ class WsSession final : public core::Peer,
       End();
       return;
     }
-    if (close_written_) {
+    if (phase_ >= Phase::kCloseWritten) {
       MaybeTeardown();
       return;
     }
@@ -684,8 +574,8 @@ class WsSession final : public core::Peer,
   // dropped (a slow consumer would never drain them). Either way the close_timeout bounds it.
   // Codes the server chooses are counted; a peer's own close is answered, not counted.
   void StartClose(std::uint16_t code, std::string_view reason, bool flush) {
-    if (closing_) return;
-    closing_ = true;
+    if (closing()) return;
+    phase_ = Phase::kClosing;
     if (peer_close_code_ == 0) state_.stats.CountClose(code);
     AppendWsClose(code, reason, close_frame_);
     if (!flush) {
@@ -705,8 +595,8 @@ class WsSession final : public core::Peer,
   // Once the server's close frame is written and no frame is expected any more (the peer's
   // close arrived, or its input broke the protocol), the transport is shut down.
   void MaybeTeardown() {
-    if (torn_down_ || ended_ || writing_ || !close_written_ || !input_done_) return;
-    torn_down_ = true;
+    if (phase_ != Phase::kCloseWritten || writing_ || !input_done_) return;
+    phase_ = Phase::kTearingDown;
     io_.Teardown([self = this->shared_from_this()] { self->End(); });
   }
 
@@ -719,9 +609,8 @@ class WsSession final : public core::Peer,
   // The connection is over: the socket is closed, so every pending operation completes and
   // releases the session.
   void End() {
-    if (ended_) return;
-    ended_ = true;
-    closing_ = true;
+    if (phase_ == Phase::kEnded) return;
+    phase_ = Phase::kEnded;
     NotifyProtocolClosed();
     deadline_timer_.cancel();
     if (resume_timer_) resume_timer_->cancel();
@@ -732,6 +621,22 @@ class WsSession final : public core::Peer,
     if (registered_) state_.connections.Remove(id_);
     registered_ = false;
   }
+
+  // The close sequence. A session only moves forward through it, and every transition is made
+  // in one place:
+  //   kOpen         reading and writing;
+  //   kClosing      StartClose: the close frame waits behind what is queued (dropped for a
+  //                 slow consumer); input other than the peer's close frame is ignored;
+  //   kCloseWritten Flush: the close frame went to the kernel; waiting for the peer's close
+  //                 frame (input_done_) and the last write;
+  //   kTearingDown  MaybeTeardown: both close frames are through; the transport shuts down
+  //                 (a TCP half-close, or TLS close_notify), then End;
+  //   kEnded        End: the socket is closed, so every pending operation completes and
+  //                 releases the session. Reached from any phase on an error, a write
+  //                 failure, two silent ping periods, or the close_timeout that StartClose
+  //                 arms.
+  enum class Phase { kOpen, kClosing, kCloseWritten, kTearingDown, kEnded };
+  bool closing() const { return phase_ != Phase::kOpen; }
 
   SessionSlot slot_;  // given back when the session is destroyed
   Io io_;
@@ -760,7 +665,7 @@ class WsSession final : public core::Peer,
   WriteQueue queue_;
   std::string control_out_;    // pongs and pings, ahead of the queued frames
   std::size_t control_frames_ = 0;  // in control_out_
-  std::string close_frame_;    // written after the queue once closing_
+  std::string close_frame_;    // written after the queue from Phase::kClosing on
   std::string pending_write_;  // what the kernel did not take at once, being written
   // The tick and the keep-alive check while open (next_tick_, next_keep_alive_), then the
   // close deadline.
@@ -772,12 +677,9 @@ class WsSession final : public core::Peer,
   bool flush_pending_ = false;  // in this thread's PendingFlushes
   bool opening_ = false;     // inside protocol_->OnOpen()
   bool overflowed_ = false;  // the send queue overflowed; the close may still be on its way
-  bool closing_ = false;
-  bool close_written_ = false;
+  Phase phase_ = Phase::kOpen;
   bool write_failed_ = false;
   bool input_done_ = false;  // the peer's close frame arrived, or its input broke the protocol
-  bool torn_down_ = false;
-  bool ended_ = false;
   bool protocol_closed_ = false;
   bool heard_ = false;  // anything read, data or control, since the last keep-alive check
   bool paused_ = false;    // reading stopped until the rate limit's next token
