@@ -13,13 +13,10 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "absl/time/time.h"
-#include "core/strings.h"
+#include "edge/admission.h"
 #include "edge/http_router.h"
-#include "edge/json_frame.h"
 #include "edge/peerjs_protocol.h"
-#include "edge/query.h"
 #include "edge/td_protocol.h"
-#include "edge/upgrade_request.h"
 #include "edge/ws_session.h"
 
 namespace sig::edge {
@@ -118,35 +115,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
     Request request = parser_->release();
     if (beast::websocket::is_upgrade(request)) {
-      const std::string_view target(request.target().data(), request.target().size());
-      const bool peerjs = TargetPath(target) == state_.peerjs.WebSocketPath();
-      if (const core::Lifecycle::Phase phase = state_.lifecycle.phase();
-          phase != core::Lifecycle::Phase::kServing) {
-        const bool draining = phase == core::Lifecycle::Phase::kDraining;
-        state_.stats.CountRejection(peerjs ? core::Stats::Protocol::kPeerJs
-                                           : core::Stats::Protocol::kTd,
-                                    draining ? "draining" : "shutting_down");
-        Reply(HttpRouter::MakeResponse(http::status::service_unavailable,
-                           draining ? R"({"error":"draining"})" : R"({"error":"shutting down"})",
-                           kJson, request),
-              true);
-        return;
-      }
-      const core::Stats::Protocol protocol =
-          peerjs ? core::Stats::Protocol::kPeerJs : core::Stats::Protocol::kTd;
-      if (!state_.OriginAllowed(HeaderValue(request, http::field::origin))) {
-        state_.stats.CountRejection(protocol, "origin");
-        Reply(HttpRouter::MakeResponse(http::status::forbidden, R"({"error":"origin not allowed"})", kJson,
-                           request),
-              true);
-        return;
-      }
-      if (absl::Status s = CheckUpgradeRequest(request); !s.ok()) {
-        state_.stats.CountRejection(protocol, "bad_handshake");
-        Reply(HttpRouter::MakeResponse(http::status::bad_request,
-                                       core::StrCat(R"({"error":)", JsonFrame::Quote(core::ToStd(s.message())), "}"),
-                                       kJson, request),
-              true);
+      const UpgradeDecision decision = AdmitUpgrade(
+          request, AdmissionPolicy{state_.peerjs.WebSocketPath(), state_.lifecycle.phase(),
+                                   &state_.allowed_origins, state_.verifier, state_.clock.Now()});
+      const core::Stats::Protocol protocol = decision.protocol;
+      if (!decision.admitted()) {
+        state_.stats.CountRejection(protocol, decision.refusal);
+        Reply(HttpRouter::MakeResponse(decision.status, decision.body, kJson, request), true);
         return;
       }
       // Refused before the upgrade, so a full server spends no WebSocket state on the attempt.
@@ -169,7 +144,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
           return;
       }
       StartWsSession(std::move(stream_), std::move(request), state_, *std::move(slot),
-                     peerjs ? &MakePeerJsProtocol : &MakeTdProtocol);
+                     protocol == core::Stats::Protocol::kPeerJs ? &MakePeerJsProtocol
+                                                                : &MakeTdProtocol);
       return;
     }
     Reply(HttpRouter(state_).Route(request), !request.keep_alive());

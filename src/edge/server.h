@@ -36,7 +36,7 @@ class Server {
     std::uint16_t port = 8080;  // 0: pick a free port; port() tells which
     unsigned threads = 0;       // 0: one per core
     PeerJsOptions peerjs;
-    // Origins a WebSocket upgrade may come from (empty: any); see SharedState::OriginAllowed.
+    // Origins a WebSocket upgrade may come from (empty: any); see AdmitUpgrade.
     std::vector<std::string> allowed_origins;
     // PEM files. With both set, the listener speaks only TLS (https://, wss://).
     std::string tls_cert_file;

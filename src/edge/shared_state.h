@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "core/mutex.h"
 #include "absl/time/time.h"
+#include "auth/token_verifier.h"
 #include "core/clock.h"
 #include "core/close_code.h"
 #include "core/connection_set.h"
@@ -87,17 +88,6 @@ struct SharedState {
     return Admission::kAdmitted;
   }
 
-  // Whether a WebSocket upgrade with this Origin header (empty when absent) may proceed. Browsers
-  // always send Origin; a request without one is not from a web page, which is what an origin
-  // allow-list guards against, so it passes.
-  bool OriginAllowed(std::string_view origin) const {
-    if (allowed_origins.empty() || origin.empty()) return true;
-    for (const std::string& allowed : allowed_origins) {
-      if (allowed == origin) return true;
-    }
-    return false;
-  }
-
   const core::Limits& limits;
   const core::Clock& clock;
   const PeerJsOptions peerjs;
@@ -105,6 +95,8 @@ struct SharedState {
   // Set (before any connection) when the server speaks TLS: every connection then starts with a
   // TLS handshake. Owned by the Server.
   boost::asio::ssl::context* tls = nullptr;
+  // Checks access tokens at admission; null while auth is off. Owned by whoever set it.
+  const auth::TokenVerifier* verifier = nullptr;
   core::EventHub events;  // before the router, which publishes to it
   core::Router router;
   core::ConnectionSet connections;

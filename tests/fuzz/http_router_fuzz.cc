@@ -1,11 +1,15 @@
 // libFuzzer: arbitrary bytes parsed as an HTTP request by Beast (with sigd's header and body
-// limits) and answered by HttpRouter, the way HttpSession does for every request that is not a
-// WebSocket upgrade. Oracles: a status sigd can give, a Content-Length that matches the body, no
-// CR or LF in any header (Origin and Access-Control-Request-Headers are reflected), and an
+// limits) and handled the way HttpSession does: a WebSocket upgrade is decided by AdmitUpgrade,
+// anything else answered by HttpRouter. Oracles for upgrades: an admitted one passes
+// CheckUpgradeRequest and its Origin is allowed; a refused one has a reason and a 4xx or 503
+// status. For the rest: a status sigd can give, a Content-Length that matches the body, no CR or
+// LF in any header (Origin and Access-Control-Request-Headers are reflected), and an
 // Access-Control-Allow-Origin only for an allowed Origin.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -13,7 +17,9 @@
 
 #include "core/clock.h"
 #include "core/limits.h"
+#include "edge/admission.h"
 #include "edge/http_router.h"
+#include "edge/upgrade_request.h"
 #include "edge/shared_state.h"
 
 namespace {
@@ -30,6 +36,28 @@ sig::edge::SharedState& State() {
     return sig::edge::SharedState(limits, clock, std::move(peerjs));
   }();
   return state;
+}
+
+// The upgrade oracles above; returns normally when they hold.
+void CheckUpgrade(const sig::edge::HttpRequest& request) {
+  static const std::vector<std::string> origins = {"https://app.example"};
+  const std::string peerjs_path = State().peerjs.WebSocketPath();
+  const sig::edge::UpgradeDecision decision = sig::edge::AdmitUpgrade(
+      request, sig::edge::AdmissionPolicy{peerjs_path, sig::core::Lifecycle::Phase::kServing,
+                                          &origins, nullptr, absl::UnixEpoch()});
+  if (decision.admitted()) {
+    const auto origin = request[http::field::origin];
+    if (!sig::edge::CheckUpgradeRequest(request).ok()) __builtin_trap();
+    if (!origin.empty() && origin != "https://app.example") __builtin_trap();
+    return;
+  }
+  switch (static_cast<int>(decision.status)) {
+    case 400: case 401: case 403: case 503:
+      break;
+    default:
+      __builtin_trap();
+  }
+  if (decision.body.empty() || decision.body.front() != '{') __builtin_trap();
 }
 
 bool HasLineBreak(std::string_view s) {
@@ -54,7 +82,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!ec && !parser.is_done() && parser.got_some()) parser.put_eof(ec);
   if (ec || !parser.is_done()) return 0;
   const sig::edge::HttpRequest& request = parser.get();
-  if (boost::beast::websocket::is_upgrade(request)) return 0;  // the session's business
+  if (boost::beast::websocket::is_upgrade(request)) {
+    CheckUpgrade(request);
+    return 0;
+  }
 
   const sig::edge::HttpResponse res = sig::edge::HttpRouter(State()).Route(request);
   switch (res.result_int()) {

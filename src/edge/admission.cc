@@ -1,0 +1,86 @@
+#include "edge/admission.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "core/strings.h"
+#include "edge/json_frame.h"
+#include "edge/query.h"
+#include "edge/upgrade_request.h"
+
+namespace sig::edge {
+namespace {
+
+namespace http = boost::beast::http;
+
+UpgradeDecision Refuse(UpgradeDecision decision, std::string_view reason, http::status status,
+                       std::string body) {
+  decision.refusal = reason;
+  decision.status = status;
+  decision.body = std::move(body);
+  return decision;
+}
+
+bool OriginAllowed(const std::vector<std::string>* allowed, std::string_view origin) {
+  // Browsers always send Origin; a request without one is not from a web page, which is what
+  // an allow-list guards against, so it passes.
+  if (allowed == nullptr || allowed->empty() || origin.empty()) return true;
+  for (const std::string& entry : *allowed) {
+    if (entry == origin) return true;
+  }
+  return false;
+}
+
+// The access token the request carries: the `token` query parameter, else a bearer token.
+std::string Credentials(const HttpRequest& request) {
+  const std::string_view target(request.target().data(), request.target().size());
+  auto params = ParseQuery(target);
+  if (auto it = params.find("token"); it != params.end() && !it->second.empty()) {
+    return std::move(it->second);
+  }
+  constexpr std::string_view kBearer = "Bearer ";
+  const std::string_view authorization = HeaderValue(request, http::field::authorization);
+  if (authorization.substr(0, kBearer.size()) == kBearer) {
+    return std::string(authorization.substr(kBearer.size()));
+  }
+  return {};
+}
+
+}  // namespace
+
+UpgradeDecision AdmitUpgrade(const HttpRequest& request, const AdmissionPolicy& policy) {
+  UpgradeDecision decision;
+  const std::string_view target(request.target().data(), request.target().size());
+  decision.protocol = TargetPath(target) == policy.peerjs_path ? core::Stats::Protocol::kPeerJs
+                                                               : core::Stats::Protocol::kTd;
+  switch (policy.phase) {
+    case core::Lifecycle::Phase::kServing:
+      break;
+    case core::Lifecycle::Phase::kDraining:
+      return Refuse(std::move(decision), "draining", http::status::service_unavailable,
+                    R"({"error":"draining"})");
+    case core::Lifecycle::Phase::kStopping:
+      return Refuse(std::move(decision), "shutting_down", http::status::service_unavailable,
+                    R"({"error":"shutting down"})");
+  }
+  if (!OriginAllowed(policy.allowed_origins, HeaderValue(request, http::field::origin))) {
+    return Refuse(std::move(decision), "origin", http::status::forbidden,
+                  R"({"error":"origin not allowed"})");
+  }
+  if (absl::Status s = CheckUpgradeRequest(request); !s.ok()) {
+    return Refuse(std::move(decision), "bad_handshake", http::status::bad_request,
+                  core::StrCat(R"({"error":)", JsonFrame::Quote(core::ToStd(s.message())), "}"));
+  }
+  if (policy.verifier != nullptr && policy.verifier->enabled()) {
+    absl::StatusOr<auth::Identity> identity = policy.verifier->Verify(Credentials(request), policy.now);
+    if (!identity.ok()) {
+      return Refuse(std::move(decision), "invalid_token", http::status::unauthorized,
+                    core::StrCat(R"({"error":)", JsonFrame::Quote(core::ToStd(identity.status().message())),
+                                 "}"));
+    }
+    decision.identity = *std::move(identity);
+  }
+  return decision;
+}
+
+}  // namespace sig::edge

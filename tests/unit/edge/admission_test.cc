@@ -1,0 +1,100 @@
+#include "edge/admission.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace sig::edge {
+namespace {
+
+namespace http = boost::beast::http;
+using Phase = core::Lifecycle::Phase;
+
+HttpRequest Upgrade(std::string target) {
+  HttpRequest request{http::verb::get, target, 11};
+  request.set(http::field::host, "127.0.0.1");
+  request.set(http::field::connection, "Upgrade");
+  request.set(http::field::upgrade, "websocket");
+  request.set(http::field::sec_websocket_version, "13");
+  request.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  return request;
+}
+
+// Accepts the token "good" as alice in lobby; anything else is Unauthenticated.
+class FakeVerifier final : public auth::TokenVerifier {
+ public:
+  bool enabled() const override { return true; }
+  absl::StatusOr<auth::Identity> Verify(std::string_view token, absl::Time) const override {
+    if (token != "good") return absl::UnauthenticatedError("invalid token");
+    return auth::Identity{"alice", "lobby", absl::InfiniteFuture()};
+  }
+};
+
+class AdmissionTest : public ::testing::Test {
+ protected:
+  AdmissionPolicy Policy(Phase phase = Phase::kServing) {
+    return AdmissionPolicy{"/peerjs/peerjs", phase, &origins_, verifier_, absl::UnixEpoch()};
+  }
+  std::vector<std::string> origins_;
+  const auth::TokenVerifier* verifier_ = nullptr;
+};
+
+TEST_F(AdmissionTest, ChoosesTheProtocolByPath) {
+  EXPECT_EQ(AdmitUpgrade(Upgrade("/peerjs/peerjs?key=k&id=a&token=t"), Policy()).protocol,
+            core::Stats::Protocol::kPeerJs);
+  EXPECT_EQ(AdmitUpgrade(Upgrade("/"), Policy()).protocol, core::Stats::Protocol::kTd);
+  EXPECT_EQ(AdmitUpgrade(Upgrade("/peerjs/peerjsx"), Policy()).protocol, core::Stats::Protocol::kTd);
+  EXPECT_TRUE(AdmitUpgrade(Upgrade("/"), Policy()).admitted());
+}
+
+TEST_F(AdmissionTest, RefusesWhileNotServing) {
+  const UpgradeDecision draining = AdmitUpgrade(Upgrade("/"), Policy(Phase::kDraining));
+  EXPECT_EQ(draining.refusal, "draining");
+  EXPECT_EQ(draining.status, http::status::service_unavailable);
+  EXPECT_EQ(AdmitUpgrade(Upgrade("/"), Policy(Phase::kStopping)).refusal, "shutting_down");
+}
+
+TEST_F(AdmissionTest, RefusesAnOriginOutsideTheAllowList) {
+  origins_ = {"https://app.example"};
+  HttpRequest request = Upgrade("/");
+  EXPECT_TRUE(AdmitUpgrade(request, Policy()).admitted());  // no Origin: not a browser
+  request.set(http::field::origin, "https://app.example");
+  EXPECT_TRUE(AdmitUpgrade(request, Policy()).admitted());
+  request.set(http::field::origin, "https://evil.example");
+  const UpgradeDecision refused = AdmitUpgrade(request, Policy());
+  EXPECT_EQ(refused.refusal, "origin");
+  EXPECT_EQ(refused.status, http::status::forbidden);
+}
+
+TEST_F(AdmissionTest, RefusesAMalformedHandshake) {
+  HttpRequest request = Upgrade("/");
+  request.set(http::field::sec_websocket_key, "short");
+  const UpgradeDecision refused = AdmitUpgrade(request, Policy());
+  EXPECT_EQ(refused.refusal, "bad_handshake");
+  EXPECT_EQ(refused.status, http::status::bad_request);
+}
+
+TEST_F(AdmissionTest, ChecksTheTokenOnlyWhenTheVerifierDoes) {
+  auth::NoTokenVerifier off;
+  verifier_ = &off;
+  const UpgradeDecision anonymous = AdmitUpgrade(Upgrade("/?token=anything"), Policy());
+  EXPECT_TRUE(anonymous.admitted());
+  EXPECT_TRUE(anonymous.identity.anonymous());
+
+  FakeVerifier on;
+  verifier_ = &on;
+  const UpgradeDecision by_query = AdmitUpgrade(Upgrade("/peerjs/peerjs?id=alice&token=good"), Policy());
+  ASSERT_TRUE(by_query.admitted());
+  EXPECT_EQ(by_query.identity.subject, "alice");
+  HttpRequest by_header = Upgrade("/");
+  by_header.set(http::field::authorization, "Bearer good");
+  EXPECT_EQ(AdmitUpgrade(by_header, Policy()).identity.room, "lobby");
+  const UpgradeDecision bad = AdmitUpgrade(Upgrade("/?token=bad"), Policy());
+  EXPECT_EQ(bad.refusal, "invalid_token");
+  EXPECT_EQ(bad.status, http::status::unauthorized);
+  EXPECT_EQ(AdmitUpgrade(Upgrade("/"), Policy()).refusal, "invalid_token");  // none at all
+}
+
+}  // namespace
+}  // namespace sig::edge
