@@ -40,6 +40,12 @@ double Series(const std::string& scrape, const std::string& name) {
 }
 
 TEST(FdLimitTest, AcceptPausesAtTheDescriptorLimitAndRecovers) {
+#ifdef SIG_SANITIZED_SIGD
+  // A sanitized sigd cannot run out of descriptors: UBSan's vptr check probes memory through a
+  // pipe, which then cannot be opened, and reports a false error on Boost.System's next
+  // error-code check (seen here). The ci workflow runs this test on the plain build.
+  GTEST_SKIP() << "needs an unsanitized sigd";
+#endif
   auto child = testing::Subprocess::Start({"/usr/bin/prlimit", "--nofile=64", SIGD_BINARY,
                                            "--host=127.0.0.1", "--port=0", "--admin_addr=",
                                            "--threads=1"});
