@@ -11,8 +11,8 @@
 
 namespace sig::admin {
 
-AdminServer::AdminServer(Options options, AdminService::Core core)
-    : options_(std::move(options)), core_(core), service_(core, options_.service) {}
+AdminServer::AdminServer(Options options, core::Node& node)
+    : options_(std::move(options)), core_(node), service_(node, options_.service) {}
 
 AdminServer::~AdminServer() { Shutdown(absl::ZeroDuration()); }
 

@@ -26,7 +26,8 @@ class AdminServer {
     AdminService::Options service;
   };
 
-  AdminServer(Options options, AdminService::Core core);
+  // Serves the admin API over `node`, which must outlive the server.
+  AdminServer(Options options, core::Node& node);
   ~AdminServer();
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
@@ -42,7 +43,7 @@ class AdminServer {
   void SetServing(bool serving);
 
   Options options_;
-  AdminService::Core core_;
+  core::Node& core_;
   AdminService service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -148,8 +148,8 @@ enum class AdminService::Method : std::size_t {
   kDrain,
 };
 
-AdminService::AdminService(Core core, Options options)
-    : core_(core), options_(std::move(options)) {}
+AdminService::AdminService(core::Node& node, Options options)
+    : core_(node), options_(std::move(options)) {}
 
 grpc::Status AdminService::Authorize(const grpc::ServerContext& context) const {
   if (options_.token.empty()) return grpc::Status::OK;

@@ -4,12 +4,7 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "core/clock.h"
-#include "core/connection_set.h"
-#include "core/events.h"
-#include "core/lifecycle.h"
-#include "core/router.h"
-#include "core/stats.h"
+#include "core/node.h"
 #include "sig/admin/v1/admin.grpc.pb.h"
 
 namespace sig::admin {
@@ -22,15 +17,6 @@ namespace sig::admin {
 // then counted in core::Stats by method and status code.
 class AdminService final : public sig::admin::v1::SignalAdmin::Service {
  public:
-  struct Core {
-    core::Router& router;
-    const core::ConnectionSet& connections;
-    core::Stats& stats;
-    core::EventHub& events;
-    core::Lifecycle& lifecycle;
-    const core::Clock& clock;
-    absl::Time started_at;
-  };
   struct Options {
     std::string token;    // empty: no authorization required
     std::string version;  // reported by GetStats
@@ -40,7 +26,8 @@ class AdminService final : public sig::admin::v1::SignalAdmin::Service {
     absl::Duration watch_poll = absl::Milliseconds(200);
   };
 
-  AdminService(Core core, Options options);
+  // Reports on and acts on `node`, which must outlive the service.
+  AdminService(core::Node& node, Options options);
 
   grpc::Status ListPeers(grpc::ServerContext* context, const v1::ListPeersRequest* request,
                          v1::ListPeersResponse* response) override;
@@ -64,7 +51,7 @@ class AdminService final : public sig::admin::v1::SignalAdmin::Service {
   grpc::Status Call(Method method, const grpc::ServerContext& context, Handler&& handler);
   grpc::Status Authorize(const grpc::ServerContext& context) const;
 
-  Core core_;
+  core::Node& core_;
   const Options options_;
 };
 

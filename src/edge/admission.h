@@ -42,7 +42,7 @@ struct UpgradeDecision {
 // CheckUpgradeRequest); then the access token, when the verifier checks tokens (401). The token
 // is the `token` query parameter (PeerJS's, and the same name for td) or an
 // `Authorization: Bearer` header. Pure: no I/O, no counters, so it is unit-tested and fuzzed;
-// the session counts the refusal, and takes a connection slot (SharedState::TryAdmitSession)
+// the session counts the refusal, and takes a connection slot (EdgeContext::TryAdmitSession)
 // only after this admits. This is the one place where an access token is checked.
 UpgradeDecision AdmitUpgrade(const HttpRequest& request, const AdmissionPolicy& policy);
 

@@ -41,7 +41,7 @@ constexpr std::string_view kPeerJsAppJson =
 
 // GET /health body: the seed's shape, plus registered peers by protocol. `status` is "healthy"
 // while serving, else the lifecycle phase ("draining", "stopping").
-std::string HealthBody(const SharedState& state) {
+std::string HealthBody(const EdgeContext& state) {
   const absl::Time now = state.clock.Now();
   const core::Lifecycle::Phase phase = state.lifecycle.phase();
   const std::string_view status =
@@ -49,7 +49,7 @@ std::string HealthBody(const SharedState& state) {
   return absl::StrFormat(
       R"({"status":"%s","clientCount":%d,"uptime":%.3f,"timestamp":"%s",)"
       R"("peers":{"td":%d,"peerjs":%d}})",
-      std::string(status), state.router.peer_count(), absl::ToDoubleSeconds(now - state.started_at),
+      std::string(status), state.router.peer_count(), absl::ToDoubleSeconds(now - state.node.started_at),
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
       state.stats.peers(0), state.stats.peers(1));
 }

@@ -7,7 +7,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include "edge/shared_state.h"
+#include "edge/edge_context.h"
 
 namespace sig::edge {
 
@@ -22,7 +22,7 @@ std::string_view HeaderValue(const HttpRequest& request, boost::beast::http::fie
 // response out, no I/O, so the routing is unit-testable and fuzzed (tests/fuzz).
 class HttpRouter {
  public:
-  explicit HttpRouter(SharedState& state) : state_(state) {}
+  explicit HttpRouter(EdgeContext& state) : state_(state) {}
 
   HttpResponse Route(const HttpRequest& request) const;
 
@@ -36,7 +36,7 @@ class HttpRouter {
   void AddCors(const HttpRequest& request, HttpResponse& res) const;
   HttpResponse Preflight(const HttpRequest& request) const;
 
-  SharedState& state_;
+  EdgeContext& state_;
 };
 
 }  // namespace sig::edge

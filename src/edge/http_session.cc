@@ -32,12 +32,12 @@ using Response = HttpResponse;
 
 constexpr std::string_view kJson = "application/json";
 
-std::unique_ptr<Protocol> MakeTdProtocol(Connection& connection, SharedState& state,
+std::unique_ptr<Protocol> MakeTdProtocol(Connection& connection, EdgeContext& state,
                                          std::string_view) {
   return std::make_unique<TdProtocol>(connection, state);
 }
 
-std::unique_ptr<Protocol> MakePeerJsProtocol(Connection& connection, SharedState& state,
+std::unique_ptr<Protocol> MakePeerJsProtocol(Connection& connection, EdgeContext& state,
                                              std::string_view target) {
   return std::make_unique<PeerJsProtocol>(connection, state, target);
 }
@@ -51,12 +51,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  HttpSession(Socket&& socket, SharedState& state)
+  HttpSession(Socket&& socket, EdgeContext& state)
     requires(!kTls)
       : stream_(std::move(socket)), state_(state) {}
   // OpenSSL's stream keeps Beast's type-erased tcp_stream: its state cannot move to another
   // transport type later anyway (ws_session.cc).
-  HttpSession(Socket&& socket, SharedState& state)
+  HttpSession(Socket&& socket, EdgeContext& state)
     requires(kTls)
       : stream_(net::ip::tcp::socket(std::move(socket)), *state.tls), state_(state) {}
 
@@ -127,15 +127,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       // Refused before the upgrade, so a full server spends no WebSocket state on the attempt.
       std::optional<SessionSlot> slot;
       switch (state_.TryAdmitSession(ClientKey(), slot)) {
-        case SharedState::Admission::kAdmitted:
+        case EdgeContext::Admission::kAdmitted:
           break;
-        case SharedState::Admission::kServerFull:
+        case EdgeContext::Admission::kServerFull:
           state_.stats.CountRejection(protocol, "max_connections");
           Reply(HttpRouter::MakeResponse(http::status::service_unavailable,
                                          R"({"error":"too many connections"})", kJson, request),
                 true);
           return;
-        case SharedState::Admission::kAddressFull:
+        case EdgeContext::Admission::kAddressFull:
           state_.stats.CountRejection(protocol, "max_connections_per_ip");
           Reply(HttpRouter::MakeResponse(http::status::service_unavailable,
                                          R"({"error":"too many connections from this address"})",
@@ -174,14 +174,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   }
 
   Stream stream_;
-  SharedState& state_;
+  EdgeContext& state_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
 
 }  // namespace
 
-void StartHttpSession(Socket socket, SharedState& state) {
+void StartHttpSession(Socket socket, EdgeContext& state) {
   if (state.tls != nullptr) {
     std::make_shared<HttpSession<TlsStream>>(std::move(socket), state)->Run();
   } else {

@@ -123,7 +123,7 @@ void AddProcessMetrics(std::vector<MetricFamily>& out) {
 
 }  // namespace
 
-std::string RenderMetrics(const SharedState& state) {
+std::string RenderMetrics(const EdgeContext& state) {
   const core::Stats& s = state.stats;
   std::vector<MetricFamily> families;
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "edge/shared_state.h"
+#include "edge/edge_context.h"
 
 namespace sig::edge {
 
@@ -10,7 +10,7 @@ namespace sig::edge {
 // family in README "Metrics", built as prometheus-cpp metric families from core::Stats, the
 // router and the connection set, and written by prometheus-cpp's TextSerializer. Known label
 // combinations are exported at zero from the start. Thread-safe; reads relaxed counters.
-std::string RenderMetrics(const SharedState& state);
+std::string RenderMetrics(const EdgeContext& state);
 
 // The Content-Type of RenderMetrics' output.
 inline constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";

@@ -10,7 +10,7 @@
 
 namespace sig::edge {
 
-PeerJsProtocol::PeerJsProtocol(Connection& connection, SharedState& state, std::string_view target)
+PeerJsProtocol::PeerJsProtocol(Connection& connection, EdgeContext& state, std::string_view target)
     : connection_(connection),
       state_(state),
       bad_frames_(state.limits, state.clock),

@@ -6,7 +6,7 @@
 #include "absl/time/time.h"
 #include "edge/bad_frame_budget.h"
 #include "edge/protocol.h"
-#include "edge/shared_state.h"
+#include "edge/edge_context.h"
 
 namespace sig::edge {
 
@@ -16,7 +16,7 @@ namespace sig::edge {
 class PeerJsProtocol final : public Protocol {
  public:
   // `target` is the upgrade request's target, whose query carries key, id and token.
-  PeerJsProtocol(Connection& connection, SharedState& state, std::string_view target);
+  PeerJsProtocol(Connection& connection, EdgeContext& state, std::string_view target);
 
   core::Stats::Protocol kind() const override { return core::Stats::Protocol::kPeerJs; }
   void OnOpen() override;
@@ -31,7 +31,7 @@ class PeerJsProtocol final : public Protocol {
               core::FrameType type = core::FrameType::kError);
 
   Connection& connection_;
-  SharedState& state_;
+  EdgeContext& state_;
   BadFrameBudget bad_frames_;
   std::string key_;
   std::string id_;

@@ -33,7 +33,7 @@ using error_code = boost::system::error_code;
 // Accepts connections on contexts[0] and deals each socket to the next io_context in turn.
 class Server::Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(std::vector<std::unique_ptr<net::io_context>>& contexts, SharedState& state)
+  Listener(std::vector<std::unique_ptr<net::io_context>>& contexts, EdgeContext& state)
       : contexts_(contexts), state_(state), acceptor_(*contexts[0]), retry_timer_(*contexts[0]) {}
 
   absl::Status Open(const net::ip::tcp::endpoint& endpoint) {
@@ -129,7 +129,7 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
   }
 
   std::vector<std::unique_ptr<net::io_context>>& contexts_;
-  SharedState& state_;
+  EdgeContext& state_;
   net::ip::tcp::acceptor acceptor_;
   net::steady_timer retry_timer_;
   std::size_t next_ = 0;
@@ -166,7 +166,7 @@ class Server::PeriodicTask : public std::enable_shared_from_this<PeriodicTask> {
 // Closes what is left of a drain with 1012 once its grace period is over, on contexts[0].
 class Server::DrainTimer : public std::enable_shared_from_this<DrainTimer> {
  public:
-  DrainTimer(net::io_context& io, SharedState& state) : timer_(io), state_(state) {}
+  DrainTimer(net::io_context& io, EdgeContext& state) : timer_(io), state_(state) {}
 
   // Any thread.
   void Start(absl::Duration grace) {
@@ -187,13 +187,11 @@ class Server::DrainTimer : public std::enable_shared_from_this<DrainTimer> {
 
  private:
   net::steady_timer timer_;
-  SharedState& state_;
+  EdgeContext& state_;
 };
 
-Server::Server(Options options, const core::Limits& limits, const core::Clock& clock)
-    : options_(std::move(options)),
-      limits_(limits),
-      state_(limits, clock, options_.peerjs, options_.allowed_origins) {}
+Server::Server(Options options, core::Node& node)
+    : options_(std::move(options)), state_(node, options_.peerjs, options_.allowed_origins) {}
 
 Server::~Server() { Shutdown(); }
 
@@ -268,7 +266,7 @@ void Server::Shutdown() {
   drain_timer_->Stop();
   state_.connections.CloseAll(core::CloseCode::kGoingAway, "server shutting down");
   // Sessions leave the set when their socket is done; wait for that, bounded.
-  const absl::Time deadline = absl::Now() + limits_.shutdown_grace;
+  const absl::Time deadline = absl::Now() + state_.limits.shutdown_grace;
   while (state_.connections.size() > 0 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(5));
   }

@@ -10,7 +10,7 @@
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/limits.h"
-#include "edge/shared_state.h"
+#include "edge/edge_context.h"
 
 namespace boost::asio {
 class io_context;
@@ -45,7 +45,8 @@ class Server {
     absl::Duration hold_sweep_interval = absl::Milliseconds(250);
   };
 
-  Server(Options options, const core::Limits& limits, const core::Clock& clock);
+  // Serves peers with `node`, which must outlive the server.
+  Server(Options options, core::Node& node);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -63,7 +64,7 @@ class Server {
   // waits up to limits.shutdown_grace for them to finish, then stops the threads. Idempotent.
   void Shutdown();
 
-  SharedState& state() { return state_; }
+  EdgeContext& state() { return state_; }
 
  private:
   class Listener;
@@ -72,8 +73,7 @@ class Server {
   class DrainTimer;
 
   Options options_;
-  const core::Limits& limits_;
-  SharedState state_;
+  EdgeContext state_;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<std::thread> threads_;
   std::shared_ptr<Listener> listener_;

@@ -8,7 +8,7 @@
 
 namespace sig::edge {
 
-TdProtocol::TdProtocol(Connection& connection, SharedState& state)
+TdProtocol::TdProtocol(Connection& connection, EdgeContext& state)
     : connection_(connection),
       state_(state),
       bad_frames_(state.limits, state.clock) {}

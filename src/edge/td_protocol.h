@@ -5,7 +5,7 @@
 
 #include "edge/bad_frame_budget.h"
 #include "edge/protocol.h"
-#include "edge/shared_state.h"
+#include "edge/edge_context.h"
 
 namespace sig::edge {
 
@@ -13,7 +13,7 @@ namespace sig::edge {
 // every kind of bad input (README "The td protocol"). Runs on its connection's executor.
 class TdProtocol final : public Protocol {
  public:
-  TdProtocol(Connection& connection, SharedState& state);
+  TdProtocol(Connection& connection, EdgeContext& state);
 
   core::Stats::Protocol kind() const override { return core::Stats::Protocol::kTd; }
   void OnText(std::string_view text) override;
@@ -25,7 +25,7 @@ class TdProtocol final : public Protocol {
   void Reject(std::string_view error, std::string_view message);
 
   Connection& connection_;
-  SharedState& state_;
+  EdgeContext& state_;
   BadFrameBudget bad_frames_;
   std::string name_;  // empty until the login succeeds
   std::string realm_;

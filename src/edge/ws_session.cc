@@ -82,7 +82,7 @@ class WsSession final : public core::Peer,
                         public std::enable_shared_from_this<WsSession<Io>> {
  public:
   template <class Stream>
-  WsSession(Stream stream, SharedState& state, SessionSlot slot)
+  WsSession(Stream stream, EdgeContext& state, SessionSlot slot)
       : slot_(std::move(slot)),
         io_(std::move(stream)),
         remote_address_(RemoteAddress(io_.socket())),
@@ -642,7 +642,7 @@ class WsSession final : public core::Peer,
   Io io_;
   const std::string remote_address_;
   net::io_context& context_;  // the one io_ runs on (server.cc makes every stream's executor one)
-  SharedState& state_;
+  EdgeContext& state_;
   const std::uint64_t id_;
   const absl::Time connected_at_;
   // Written on this session's executor, read by the admin plane from any thread.
@@ -691,14 +691,14 @@ class WsSession final : public core::Peer,
 }  // namespace
 
 void StartWsSession(HttpStream stream, http::request<http::string_body> request,
-                    SharedState& state, SessionSlot slot, const ProtocolFactory& make_protocol) {
+                    EdgeContext& state, SessionSlot slot, const ProtocolFactory& make_protocol) {
   // The HTTP phase's deadline goes with its stream; the WebSocket's own timers take over.
   std::make_shared<WsSession<PlainIo>>(stream.release_socket(), state, std::move(slot))
       ->Run(std::move(request), make_protocol);
 }
 
 void StartWsSession(TlsStream stream, http::request<http::string_body> request,
-                    SharedState& state, SessionSlot slot, const ProtocolFactory& make_protocol) {
+                    EdgeContext& state, SessionSlot slot, const ProtocolFactory& make_protocol) {
   // The WebSocket's own timers take over from the HTTP phase's deadline. (Over TLS the stream
   // stays a tcp_stream: OpenSSL's state cannot move to another transport type.)
   beast::get_lowest_layer(stream).expires_never();

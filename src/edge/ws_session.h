@@ -9,24 +9,24 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "edge/protocol.h"
-#include "edge/shared_state.h"
+#include "edge/edge_context.h"
 #include "edge/socket.h"
 
 namespace sig::edge {
 
 // Makes the protocol object for a new WebSocket connection from the upgrade's request target.
 using ProtocolFactory =
-    std::function<std::unique_ptr<Protocol>(Connection&, SharedState&, std::string_view target)>;
+    std::function<std::unique_ptr<Protocol>(Connection&, EdgeContext&, std::string_view target)>;
 
 // Completes the WebSocket handshake for `request` (an upgrade read by HttpSession) on `stream`
 // and runs the session until it closes. The session owns itself through its pending handlers,
 // and `slot` (its admission) until it is destroyed.
 void StartWsSession(HttpStream stream,
                     boost::beast::http::request<boost::beast::http::string_body> request,
-                    SharedState& state, SessionSlot slot, const ProtocolFactory& make_protocol);
+                    EdgeContext& state, SessionSlot slot, const ProtocolFactory& make_protocol);
 // The same over TLS (wss://).
 void StartWsSession(boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
                     boost::beast::http::request<boost::beast::http::string_body> request,
-                    SharedState& state, SessionSlot slot, const ProtocolFactory& make_protocol);
+                    EdgeContext& state, SessionSlot slot, const ProtocolFactory& make_protocol);
 
 }  // namespace sig::edge

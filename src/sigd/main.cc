@@ -296,7 +296,9 @@ int main(int argc, char** argv) {
   options.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
-  sig::edge::Server server(options, limits, clock);
+  // The core is main's: the edge serves peers with it and the admin plane reports on it.
+  sig::core::Node node(limits, clock);
+  sig::edge::Server server(options, node);
   if (absl::Status s = server.Start(); !s.ok()) {
     sig::core::LogError("sigd: ", s.message());
     return 1;
@@ -310,10 +312,7 @@ int main(int argc, char** argv) {
   admin_options.service.token = absl::GetFlag(FLAGS_admin_token);
   admin_options.service.version = SIGD_VERSION;
   admin_options.service.default_drain_grace = absl::GetFlag(FLAGS_drain_grace);
-  sig::edge::SharedState& state = server.state();
-  sig::admin::AdminServer admin(admin_options,
-                                {state.router, state.connections, state.stats, state.events,
-                                 state.lifecycle, clock, state.started_at});
+  sig::admin::AdminServer admin(admin_options, node);
   if (!admin_options.address.empty()) {
     if (absl::Status s = admin.Start(); !s.ok()) {
       sig::core::LogError("sigd: ", s.message());

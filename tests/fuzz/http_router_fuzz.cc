@@ -20,20 +20,21 @@
 #include "edge/admission.h"
 #include "edge/http_router.h"
 #include "edge/upgrade_request.h"
-#include "edge/shared_state.h"
+#include "edge/edge_context.h"
 
 namespace {
 
 namespace http = boost::beast::http;
 
-sig::edge::SharedState& State() {
+sig::edge::EdgeContext& State() {
   static const sig::core::Limits limits;
   static const sig::core::SystemClock clock;
-  static sig::edge::SharedState state = [] {
+  static sig::core::Node node(limits, clock);
+  static sig::edge::EdgeContext state = [] {
     sig::edge::PeerJsOptions peerjs;
     peerjs.allow_discovery = true;
     peerjs.cors_origins = {"https://app.example"};
-    return sig::edge::SharedState(limits, clock, std::move(peerjs));
+    return sig::edge::EdgeContext(node, std::move(peerjs));
   }();
   return state;
 }

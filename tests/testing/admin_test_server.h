@@ -20,11 +20,7 @@ class AdminServerTest : public ServerTest {
     StartServer();
     admin_options_.address = "127.0.0.1:0";
     admin_options_.service.version = "test-version";
-    edge::SharedState& state = server_->state();
-    admin_ = std::make_unique<admin::AdminServer>(
-        admin_options_,
-        admin::AdminService::Core{state.router, state.connections, state.stats, state.events,
-                                  state.lifecycle, clock_, state.started_at});
+    admin_ = std::make_unique<admin::AdminServer>(admin_options_, *node_);
     absl::Status s = admin_->Start();
     ASSERT_TRUE(s.ok()) << s;
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(admin_->port()),

@@ -29,7 +29,8 @@ class ServerTest : public ::testing::Test {
     options.tls_cert_file = tls_cert_file_;
     options.tls_key_file = tls_key_file_;
     options.hold_sweep_interval = absl::Milliseconds(10);
-    server_ = std::make_unique<edge::Server>(options, limits_, clock_);
+    node_ = std::make_unique<core::Node>(limits_, clock_);
+    server_ = std::make_unique<edge::Server>(options, *node_);
     absl::Status s = server_->Start();
     ASSERT_TRUE(s.ok()) << s;
   }
@@ -82,6 +83,7 @@ class ServerTest : public ::testing::Test {
   std::string tls_cert_file_;  // with tls_key_file_: the server speaks only TLS
   std::string tls_key_file_;
   FakeClock clock_;
+  std::unique_ptr<core::Node> node_;  // what main builds: the server and the admin borrow it
   std::unique_ptr<edge::Server> server_;
 };
 

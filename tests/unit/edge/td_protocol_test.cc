@@ -42,7 +42,8 @@ class TdProtocolTest : public ::testing::Test {
 
   core::Limits limits_;
   testing::FakeClock clock_;
-  SharedState state_{limits_, clock_};
+  core::Node node_{limits_, clock_};
+  EdgeContext state_{node_};
   std::uint64_t next_id_ = 1;
 };
 

@@ -20,6 +20,7 @@
 #include "core/events.h"
 #include "core/lifecycle.h"
 #include "core/limits.h"
+#include "core/node.h"
 #include "core/peer.h"
 #include "core/router.h"
 #include "core/stats.h"
@@ -34,40 +35,43 @@ class context;
 
 namespace sig::edge {
 
-struct SharedState;
+struct EdgeContext;
 
 // A WebSocket session's places under max_connections and max_connections_per_ip, taken before
-// the upgrade (SharedState::TryAdmitSession) and given back when the slot is destroyed, with
+// the upgrade (EdgeContext::TryAdmitSession) and given back when the slot is destroyed, with
 // the session that owns it. Move-only.
 class SessionSlot {
  public:
   SessionSlot() = default;
-  SessionSlot(SharedState& state, const AddressLimit::Key& key) : state_(&state), key_(key) {}
+  SessionSlot(EdgeContext& state, const AddressLimit::Key& key) : state_(&state), key_(key) {}
   SessionSlot(SessionSlot&& other) noexcept
       : state_(std::exchange(other.state_, nullptr)), key_(other.key_) {}
   SessionSlot& operator=(SessionSlot&&) = delete;
   ~SessionSlot();
 
  private:
-  SharedState* state_ = nullptr;
+  EdgeContext* state_ = nullptr;
   AddressLimit::Key key_{};
 };
 
-// Everything sessions share: one per server, outliving every session.
-struct SharedState {
-  SharedState(const core::Limits& l, const core::Clock& c, PeerJsOptions p = {},
-              std::vector<std::string> origins = {})
-      : limits(l),
-        clock(c),
+// What every session of the edge works in: the core::Node it serves peers with (borrowed; the
+// named references below are its parts), and the edge's own pieces: protocol settings, the
+// codecs, admission state, TLS. One per server, outliving every session.
+struct EdgeContext {
+  explicit EdgeContext(core::Node& core_node, PeerJsOptions p = {},
+                       std::vector<std::string> origins = {})
+      : node(core_node),
+        limits(core_node.limits),
+        clock(core_node.clock),
+        router(core_node.router),
+        connections(core_node.connections),
+        stats(core_node.stats),
+        events(core_node.events),
+        lifecycle(core_node.lifecycle),
         peerjs(std::move(p)),
         allowed_origins(std::move(origins)),
-        router(c,
-               core::HoldLimits{l.held_max_frames_per_target, l.held_max_bytes_per_target,
-                                l.held_max_frames_per_sender, l.held_max_bytes_per_sender,
-                                l.held_max_bytes, l.held_max_frames},
-               &events),
-        td_codec(l),
-        peerjs_codec(l) {}
+        td_codec(core_node.limits),
+        peerjs_codec(core_node.limits) {}
 
   std::uint64_t NextConnectionId() { return next_id.fetch_add(1, std::memory_order_relaxed); }
 
@@ -88,8 +92,15 @@ struct SharedState {
     return Admission::kAdmitted;
   }
 
+  core::Node& node;
   const core::Limits& limits;
   const core::Clock& clock;
+  core::Router& router;
+  core::ConnectionSet& connections;
+  core::Stats& stats;
+  core::EventHub& events;
+  core::Lifecycle& lifecycle;
+
   const PeerJsOptions peerjs;
   const std::vector<std::string> allowed_origins;
   // Set (before any connection) when the server speaks TLS: every connection then starts with a
@@ -97,20 +108,14 @@ struct SharedState {
   boost::asio::ssl::context* tls = nullptr;
   // Checks access tokens at admission; null while auth is off. Owned by whoever set it.
   const auth::TokenVerifier* verifier = nullptr;
-  core::EventHub events;  // before the router, which publishes to it
-  core::Router router;
-  core::ConnectionSet connections;
   TdCodec td_codec;
   PeerJsCodec peerjs_codec;
-  absl::Time started_at = clock.Now();
   std::atomic<std::uint64_t> next_id{1};
   // WebSocket sessions admitted (TryAdmitSession) and not yet destroyed, ended or not. One that
   // outlives its connection is a leak: the churn benchmark found sessions kept alive by writes
   // started after their end.
   std::atomic<std::int64_t> live_sessions{0};
   AddressLimit address_limit{limits.max_connections_per_ip};
-  core::Stats stats;
-  core::Lifecycle lifecycle;
 };
 
 inline SessionSlot::~SessionSlot() {
