@@ -36,10 +36,6 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
 }
 
-sig::v1::Protocol ToProto(core::Stats::Protocol p) {
-  return p == core::Stats::Protocol::kTd ? sig::v1::PROTOCOL_TD : sig::v1::PROTOCOL_PEERJS;
-}
-
 // A realm is "td/<room>" or "peerjs/<key>"; anything else cannot name a peer.
 bool IsRealm(std::string_view realm) {
   return realm.starts_with("td/") || realm.starts_with("peerjs/");
@@ -47,17 +43,12 @@ bool IsRealm(std::string_view realm) {
 
 absl::StatusOr<core::PeerFilter> FromProto(const v1::PeerFilter& in) {
   core::PeerFilter filter;
-  switch (in.protocol()) {
-    case sig::v1::PROTOCOL_UNSPECIFIED:
-      break;
-    case sig::v1::PROTOCOL_TD:
-      filter.protocol = core::Stats::Protocol::kTd;
-      break;
-    case sig::v1::PROTOCOL_PEERJS:
-      filter.protocol = core::Stats::Protocol::kPeerJs;
-      break;
-    default:
+  if (in.protocol() != sig::v1::PROTOCOL_UNSPECIFIED) {
+    if (std::find(core::kProtocols.begin(), core::kProtocols.end(), in.protocol()) ==
+        core::kProtocols.end()) {
       return absl::InvalidArgumentError("filter.protocol is not a known protocol");
+    }
+    filter.protocol = in.protocol();
   }
   if (!in.realm().empty() && !IsRealm(in.realm())) {
     return absl::InvalidArgumentError("filter.realm must be td/<room> or peerjs/<key>");
@@ -69,7 +60,7 @@ absl::StatusOr<core::PeerFilter> FromProto(const v1::PeerFilter& in) {
 
 void Fill(const core::Router::PeerRecord& record, v1::Peer* out) {
   const core::PeerInfo info = record.peer->Info();
-  out->set_protocol(ToProto(record.protocol));
+  out->set_protocol(record.protocol);
   out->set_realm(record.realm);
   out->set_name(record.name);
   out->set_connection_id(record.conn_id);
@@ -126,7 +117,7 @@ v1::PeerEvent ToProto(const core::PeerEvent& event, std::uint64_t dropped_before
       out.set_kind(v1::PeerEvent::KIND_KICKED);
       break;
   }
-  out.set_protocol(ToProto(event.protocol));
+  out.set_protocol(event.protocol);
   out.set_realm(event.realm);
   out.set_name(event.name);
   out.set_connection_id(event.conn_id);
@@ -255,10 +246,9 @@ grpc::Status AdminService::GetStats(grpc::ServerContext* context, const v1::GetS
   return Call(Method::kGetStats, *context, [&]() -> grpc::Status {
     const core::Stats& s = core_.stats;
     using P = core::Stats;
-    constexpr std::size_t kProtocols = P::kProtocols.size();
     const auto sum = [&](auto get) {
       std::uint64_t total = 0;
-      for (std::size_t p = 0; p < kProtocols; ++p) total += get(p);
+      for (std::size_t p = 0; p < core::kProtocols.size(); ++p) total += get(p);
       return total;
     };
     response->set_version(options_.version);
@@ -276,10 +266,10 @@ grpc::Status AdminService::GetStats(grpc::ServerContext* context, const v1::GetS
         break;
     }
     response->set_connections(core_.connections.size());
-    FillMap(P::kProtocols,
+    FillMap(core::kProtocolNames,
             [&](std::size_t p) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.peers(p))); },
             response->mutable_peers_by_protocol());
-    FillMap(P::kProtocols, [&](std::size_t p) { return s.logins(p); },
+    FillMap(core::kProtocolNames, [&](std::size_t p) { return s.logins(p); },
             response->mutable_logins_by_protocol());
     FillMap(core::kFrameTypeNames,
             [&](std::size_t t) { return sum([&](std::size_t p) { return s.frames_in(p, t); }); },

@@ -22,7 +22,7 @@ std::uint64_t Fingerprint(const core::PeerFilter& filter) {
     }
     for (const char c : bytes) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   };
-  mix(filter.protocol ? (*filter.protocol == core::Stats::Protocol::kTd ? "td" : "peerjs") : "");
+  mix(filter.protocol ? core::ProtocolName(*filter.protocol) : "");
   mix(filter.realm);
   mix(filter.name_prefix);
   return hash;

@@ -22,7 +22,7 @@ namespace sig::core {
 struct PeerEvent {
   enum class Kind : std::uint8_t { kJoined, kLeft, kKicked };
   Kind kind = Kind::kJoined;
-  Stats::Protocol protocol = Stats::Protocol::kTd;
+  Protocol protocol = sig::v1::PROTOCOL_TD;
   std::string realm;
   std::string name;
   std::uint64_t conn_id = 0;

@@ -360,7 +360,7 @@ std::vector<std::string> Router::Names(std::string_view realm_name) const {
   return names;
 }
 
-void Router::Publish(PeerEvent::Kind kind, Stats::Protocol protocol, std::string_view realm,
+void Router::Publish(PeerEvent::Kind kind, Protocol protocol, std::string_view realm,
                      std::string_view name, std::uint64_t conn_id) const {
   if (events_ == nullptr || events_->watchers() == 0) return;
   PeerEvent event;

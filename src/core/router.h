@@ -54,7 +54,7 @@ struct HoldLimits {
 class Router {
  public:
   struct JoinRequest {
-    Stats::Protocol protocol = Stats::Protocol::kTd;
+    Protocol protocol = sig::v1::PROTOCOL_TD;
     std::string_view realm;
     std::string_view name;
     std::uint64_t conn_id = 0;
@@ -76,7 +76,7 @@ class Router {
 
   // A registered peer, as the admin plane lists it.
   struct PeerRecord {
-    Stats::Protocol protocol = Stats::Protocol::kTd;
+    Protocol protocol = sig::v1::PROTOCOL_TD;
     std::string realm;
     std::string name;
     std::uint64_t conn_id = 0;
@@ -145,7 +145,7 @@ class Router {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   struct Member {
-    Stats::Protocol protocol;
+    Protocol protocol;
     std::uint64_t conn_id;
     std::weak_ptr<Peer> peer;
     const NoticeEncoder* notices;
@@ -226,7 +226,7 @@ class Router {
   void DropHoldsFrom(Realm& realm, std::string_view sender) ABSL_EXCLUSIVE_LOCKS_REQUIRED(realm.mu);
   // Takes back `frames` frames of `bytes` from the router-wide counts.
   void Unhold(std::size_t frames, std::size_t bytes);
-  void Publish(PeerEvent::Kind kind, Stats::Protocol protocol, std::string_view realm,
+  void Publish(PeerEvent::Kind kind, Protocol protocol, std::string_view realm,
                std::string_view name, std::uint64_t conn_id) const;
 
   const Clock& clock_;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/frame.h"
+#include "core/protocol.h"
 
 namespace sig::core {
 
@@ -20,8 +21,6 @@ namespace sig::core {
 // (about 4% of sigd's CPU flat out on two cores in perf, bench/analysis.md).
 class Stats {
  public:
-  enum class Protocol : std::uint8_t { kTd, kPeerJs };
-  static constexpr std::array<std::string_view, 2> kProtocols = {"td", "peerjs"};
 
   // Why a login (td) or handshake (PeerJS) was refused.
   static constexpr std::array<std::string_view, 16> kRejections = {
@@ -126,7 +125,7 @@ class Stats {
 
  private:
   using Counter = std::atomic<std::uint64_t>;
-  static std::size_t Index(Protocol p) { return static_cast<std::size_t>(p); }
+  static std::size_t Index(Protocol p) { return ProtocolIndex(p); }
   static void Add(Counter& c, std::uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
   static std::uint64_t Load(const Counter& c) { return c.load(std::memory_order_relaxed); }
 
@@ -134,8 +133,8 @@ class Stats {
   // share, which stays correct.
   static constexpr std::size_t kShards = 16;
   struct alignas(64) Shard {
-    std::array<std::array<Counter, kFrameTypeNames.size()>, 2> frames_in{};
-    std::array<std::array<Counter, kFrameTypeNames.size()>, 2> frames_out{};
+    std::array<std::array<Counter, kFrameTypeNames.size()>, kProtocols.size()> frames_in{};
+    std::array<std::array<Counter, kFrameTypeNames.size()>, kProtocols.size()> frames_out{};
     std::array<Counter, kSizeBuckets.size() + 1> size_buckets{};
     std::array<Counter, kLatencyBuckets.size() + 1> latency_buckets{};
     Counter latency_sum_ns{0};
@@ -151,13 +150,13 @@ class Stats {
     return sum;
   }
 
-  std::array<Counter, 2> logins_{};
-  std::array<std::array<Counter, kRejections.size()>, 2> rejections_{};
+  std::array<Counter, kProtocols.size()> logins_{};
+  std::array<std::array<Counter, kRejections.size()>, kProtocols.size()> rejections_{};
   std::array<std::array<Counter, kGrpcCodes>, kAdminMethods.size()> admin_calls_{};
-  std::array<std::array<Counter, kBadFrames.size()>, 2> bad_frames_{};
+  std::array<std::array<Counter, kBadFrames.size()>, kProtocols.size()> bad_frames_{};
   std::array<Counter, kRelayFailures.size()> relay_failures_{};
   std::array<Counter, kCloseCodes.size() + 1> closes_{};
-  std::array<std::atomic<std::int64_t>, 2> peers_{};
+  std::array<std::atomic<std::int64_t>, kProtocols.size()> peers_{};
   Counter queue_overflows_{0};
   Counter rate_limited_{0};
   Counter rate_limit_waits_{0};

@@ -51,8 +51,8 @@ std::string Credentials(const HttpRequest& request) {
 UpgradeDecision AdmitUpgrade(const HttpRequest& request, const AdmissionPolicy& policy) {
   UpgradeDecision decision;
   const std::string_view target(request.target().data(), request.target().size());
-  decision.protocol = TargetPath(target) == policy.peerjs_path ? core::Stats::Protocol::kPeerJs
-                                                               : core::Stats::Protocol::kTd;
+  decision.protocol = TargetPath(target) == policy.peerjs_path ? sig::v1::PROTOCOL_PEERJS
+                                                               : sig::v1::PROTOCOL_TD;
   switch (policy.phase) {
     case core::Lifecycle::Phase::kServing:
       break;

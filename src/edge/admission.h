@@ -26,7 +26,7 @@ struct AdmissionPolicy {
 // The decision on one WebSocket upgrade request.
 struct UpgradeDecision {
   // Chosen by the request's path; refusals are counted against it too.
-  core::Stats::Protocol protocol = core::Stats::Protocol::kTd;
+  core::Protocol protocol = sig::v1::PROTOCOL_TD;
   // Empty when admitted; else the core::Stats::kRejections reason, and the HTTP response.
   std::string_view refusal;
   boost::beast::http::status status = boost::beast::http::status::switching_protocols;

@@ -10,6 +10,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "core/strings.h"
 #include "edge/demo_page.h"
 #include "edge/json_frame.h"
 #include "edge/metrics.h"
@@ -46,12 +47,14 @@ std::string HealthBody(const EdgeContext& state) {
   const core::Lifecycle::Phase phase = state.lifecycle.phase();
   const std::string_view status =
       phase == core::Lifecycle::Phase::kServing ? "healthy" : core::Lifecycle::Name(phase);
+  std::string peers;
+  for (std::size_t p = 0; p < core::kProtocolNames.size(); ++p) {
+    peers += core::StrCat(p == 0 ? "" : ",", "\"", core::kProtocolNames[p], "\":", state.stats.peers(p));
+  }
   return absl::StrFormat(
-      R"({"status":"%s","clientCount":%d,"uptime":%.3f,"timestamp":"%s",)"
-      R"("peers":{"td":%d,"peerjs":%d}})",
+      R"({"status":"%s","clientCount":%d,"uptime":%.3f,"timestamp":"%s","peers":{%s}})",
       std::string(status), state.router.peer_count(), absl::ToDoubleSeconds(now - state.node.started_at),
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
-      state.stats.peers(0), state.stats.peers(1));
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()), peers);
 }
 
 }  // namespace

@@ -118,7 +118,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       const UpgradeDecision decision = AdmitUpgrade(
           request, AdmissionPolicy{state_.peerjs.WebSocketPath(), state_.lifecycle.phase(),
                                    &state_.allowed_origins, state_.verifier, state_.clock.Now()});
-      const core::Stats::Protocol protocol = decision.protocol;
+      const core::Protocol protocol = decision.protocol;
       if (!decision.admitted()) {
         state_.stats.CountRejection(protocol, decision.refusal);
         Reply(HttpRouter::MakeResponse(decision.status, decision.body, kJson, request), true);
@@ -144,7 +144,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
           return;
       }
       StartWsSession(std::move(stream_), std::move(request), state_, *std::move(slot),
-                     protocol == core::Stats::Protocol::kPeerJs ? &MakePeerJsProtocol
+                     protocol == sig::v1::PROTOCOL_PEERJS ? &MakePeerJsProtocol
                                                                 : &MakeTdProtocol);
       return;
     }

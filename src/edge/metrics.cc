@@ -61,9 +61,9 @@ template <typename Get>
 MetricFamily ByProtocolAnd(std::string name, std::string help, std::string_view label,
                            std::span<const std::string_view> names, Get get) {
   MetricFamily family = Family(std::move(name), std::move(help), MetricType::Counter);
-  for (std::size_t p = 0; p < core::Stats::kProtocols.size(); ++p) {
+  for (std::size_t p = 0; p < core::kProtocolNames.size(); ++p) {
     for (std::size_t i = 0; i < names.size(); ++i) {
-      Add(family, {L("protocol", core::Stats::kProtocols[p]), L(label, names[i])},
+      Add(family, {L("protocol", core::kProtocolNames[p]), L(label, names[i])},
           static_cast<double>(get(p, i)));
     }
   }
@@ -139,8 +139,8 @@ std::string RenderMetrics(const EdgeContext& state) {
 
   MetricFamily peers = Family("sig_peers", "Registered peers (logged-in td, opened PeerJS).",
                               MetricType::Gauge);
-  for (std::size_t p = 0; p < core::Stats::kProtocols.size(); ++p) {
-    Add(peers, {L("protocol", core::Stats::kProtocols[p])}, static_cast<double>(s.peers(p)));
+  for (std::size_t p = 0; p < core::kProtocolNames.size(); ++p) {
+    Add(peers, {L("protocol", core::kProtocolNames[p])}, static_cast<double>(s.peers(p)));
   }
   families.push_back(std::move(peers));
 
@@ -152,8 +152,8 @@ std::string RenderMetrics(const EdgeContext& state) {
 
   MetricFamily logins = Family("sig_logins_total", "Successful td logins and PeerJS opens.",
                                MetricType::Counter);
-  for (std::size_t p = 0; p < core::Stats::kProtocols.size(); ++p) {
-    Add(logins, {L("protocol", core::Stats::kProtocols[p])}, static_cast<double>(s.logins(p)));
+  for (std::size_t p = 0; p < core::kProtocolNames.size(); ++p) {
+    Add(logins, {L("protocol", core::kProtocolNames[p])}, static_cast<double>(s.logins(p)));
   }
   families.push_back(std::move(logins));
 

@@ -22,7 +22,7 @@ PeerJsProtocol::PeerJsProtocol(Connection& connection, EdgeContext& state, std::
 }
 
 void PeerJsProtocol::Refuse(std::string_view reason, std::string frame, core::FrameType type) {
-  state_.stats.CountRejection(core::Stats::Protocol::kPeerJs, reason);
+  state_.stats.CountRejection(sig::v1::PROTOCOL_PEERJS, reason);
   connection_.Send(core::MakeFrame(std::move(frame), type));
   connection_.Disconnect(core::CloseCode::kNoStatus, "");
 }
@@ -53,7 +53,7 @@ void PeerJsProtocol::OnOpen() {
   }
   realm_ = PeerJsOptions::Realm(key_);
   core::Router::JoinRequest request;
-  request.protocol = core::Stats::Protocol::kPeerJs;
+  request.protocol = sig::v1::PROTOCOL_PEERJS;
   request.realm = realm_;
   request.name = id_;
   request.conn_id = connection_.id();
@@ -72,8 +72,8 @@ void PeerJsProtocol::OnOpen() {
     return;
   }
   registered_ = true;
-  state_.stats.CountLogin(core::Stats::Protocol::kPeerJs);
-  state_.stats.AddPeers(core::Stats::Protocol::kPeerJs, 1);
+  state_.stats.CountLogin(sig::v1::PROTOCOL_PEERJS);
+  state_.stats.AddPeers(sig::v1::PROTOCOL_PEERJS, 1);
   last_heartbeat_ = state_.clock.Now();
   // OPEN goes out now; frames held for this id were posted by Join and follow it.
   connection_.Send(core::MakeFrame(PeerJsCodec::Open(), core::FrameType::kOpen));
@@ -86,7 +86,7 @@ void PeerJsProtocol::OnOpen() {
 void PeerJsProtocol::OnText(std::string_view text) {
   if (!registered_) return;
   PeerJsCommand cmd = state_.peerjs_codec.Decode(text, id_);
-  state_.stats.CountFrameIn(core::Stats::Protocol::kPeerJs, core::ClassifyFrameType(cmd.type),
+  state_.stats.CountFrameIn(sig::v1::PROTOCOL_PEERJS, core::ClassifyFrameType(cmd.type),
                             text.size());
   switch (cmd.kind) {
     case PeerJsCommand::Kind::kHeartbeat:
@@ -97,7 +97,7 @@ void PeerJsProtocol::OnText(std::string_view text) {
     case PeerJsCommand::Kind::kBad:
       // No ERROR frame: the client treats ERROR as fatal. The frame is dropped, reading goes on
       // (reference quirk 1), and a stream of them closes the peer with 1008.
-      state_.stats.CountBadFrame(core::Stats::Protocol::kPeerJs, cmd.reason);
+      state_.stats.CountBadFrame(sig::v1::PROTOCOL_PEERJS, cmd.reason);
       bad_frames_.Charge(connection_, cmd.reason);
       return;
     case PeerJsCommand::Kind::kRelay: {
@@ -120,7 +120,7 @@ void PeerJsProtocol::OnClose() {
   if (!registered_) return;
   // After a same-token takeover this Leave no longer matches and changes nothing.
   state_.router.Leave(realm_, id_, connection_.id());
-  state_.stats.AddPeers(core::Stats::Protocol::kPeerJs, -1);
+  state_.stats.AddPeers(sig::v1::PROTOCOL_PEERJS, -1);
   registered_ = false;
 }
 

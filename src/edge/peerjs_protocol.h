@@ -18,7 +18,7 @@ class PeerJsProtocol final : public Protocol {
   // `target` is the upgrade request's target, whose query carries key, id and token.
   PeerJsProtocol(Connection& connection, EdgeContext& state, std::string_view target);
 
-  core::Stats::Protocol kind() const override { return core::Stats::Protocol::kPeerJs; }
+  core::Protocol kind() const override { return sig::v1::PROTOCOL_PEERJS; }
   void OnOpen() override;
   void OnText(std::string_view text) override;
   void OnClose() override;

@@ -37,7 +37,7 @@ class Protocol {
   virtual ~Protocol() = default;
 
   // Which protocol this is, for per-protocol counters.
-  virtual core::Stats::Protocol kind() const = 0;
+  virtual core::Protocol kind() const = 0;
 
   // The WebSocket handshake completed.
   virtual void OnOpen() {}

@@ -15,7 +15,7 @@ TdProtocol::TdProtocol(Connection& connection, EdgeContext& state)
 
 void TdProtocol::OnText(std::string_view text) {
   TdCommand cmd = state_.td_codec.Decode(text, name_);
-  state_.stats.CountFrameIn(core::Stats::Protocol::kTd, core::ClassifyFrameType(cmd.type),
+  state_.stats.CountFrameIn(sig::v1::PROTOCOL_TD, core::ClassifyFrameType(cmd.type),
                             text.size());
   switch (cmd.kind) {
     case TdCommand::Kind::kLogin:
@@ -45,7 +45,7 @@ void TdProtocol::OnText(std::string_view text) {
       return;
     }
     case TdCommand::Kind::kBadLogin:
-      state_.stats.CountRejection(core::Stats::Protocol::kTd, cmd.error);
+      state_.stats.CountRejection(sig::v1::PROTOCOL_TD, cmd.error);
       connection_.Send(core::MakeFrame(TdCodec::Error(cmd.error, cmd.message), core::FrameType::kError));
       connection_.Disconnect(core::CloseCode::kInvalidName, cmd.error);
       return;
@@ -58,7 +58,7 @@ void TdProtocol::OnText(std::string_view text) {
 void TdProtocol::Login(const TdCommand& cmd) {
   std::string realm = TdCodec::Realm(cmd.room);
   core::Router::JoinRequest request;
-  request.protocol = core::Stats::Protocol::kTd;
+  request.protocol = sig::v1::PROTOCOL_TD;
   request.realm = realm;
   request.name = cmd.name;
   request.conn_id = connection_.id();
@@ -67,15 +67,15 @@ void TdProtocol::Login(const TdCommand& cmd) {
   request.list_names = true;
   auto joined = state_.router.Join(std::move(request));
   if (!joined.ok()) {
-    state_.stats.CountRejection(core::Stats::Protocol::kTd, "name_taken");
+    state_.stats.CountRejection(sig::v1::PROTOCOL_TD, "name_taken");
     connection_.Send(
         core::MakeFrame(TdCodec::Error("name_taken", core::ToStd(joined.status().message())),
                         core::FrameType::kError));
     connection_.Disconnect(core::CloseCode::kNameTaken, "name_taken");
     return;
   }
-  state_.stats.CountLogin(core::Stats::Protocol::kTd);
-  state_.stats.AddPeers(core::Stats::Protocol::kTd, 1);
+  state_.stats.CountLogin(sig::v1::PROTOCOL_TD);
+  state_.stats.AddPeers(sig::v1::PROTOCOL_TD, 1);
   name_ = cmd.name;
   realm_ = std::move(realm);
   connection_.Send(
@@ -83,7 +83,7 @@ void TdProtocol::Login(const TdCommand& cmd) {
 }
 
 void TdProtocol::Reject(std::string_view error, std::string_view message) {
-  state_.stats.CountBadFrame(core::Stats::Protocol::kTd, error);
+  state_.stats.CountBadFrame(sig::v1::PROTOCOL_TD, error);
   connection_.Send(core::MakeFrame(TdCodec::Error(error, message), core::FrameType::kError));
   bad_frames_.Charge(connection_, error);
 }
@@ -91,7 +91,7 @@ void TdProtocol::Reject(std::string_view error, std::string_view message) {
 void TdProtocol::OnClose() {
   if (name_.empty()) return;
   state_.router.Leave(realm_, name_, connection_.id());
-  state_.stats.AddPeers(core::Stats::Protocol::kTd, -1);
+  state_.stats.AddPeers(sig::v1::PROTOCOL_TD, -1);
   name_.clear();
 }
 

@@ -15,7 +15,7 @@ class TdProtocol final : public Protocol {
  public:
   TdProtocol(Connection& connection, EdgeContext& state);
 
-  core::Stats::Protocol kind() const override { return core::Stats::Protocol::kTd; }
+  core::Protocol kind() const override { return sig::v1::PROTOCOL_TD; }
   void OnText(std::string_view text) override;
   void OnClose() override;
 

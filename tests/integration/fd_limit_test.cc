@@ -86,9 +86,10 @@ TEST(FdLimitTest, AcceptPausesAtTheDescriptorLimitAndRecovers) {
        err = child->ReadStderrLine(absl::Seconds(1))) {
     if (absl::StrContains(*err, "accept")) ++accept_lines;
   }
-  // One line when the episode starts, one when it ends.
-  EXPECT_LE(accept_lines, 2);
+  // One line when an episode starts and one when it ends. A descriptor freed for a moment ends
+  // an episode (seen once in CI: two episodes, four lines); spinning logged every failure.
   EXPECT_GE(accept_lines, 1);
+  EXPECT_LE(accept_lines, 10);
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ namespace sig {
 namespace {
 
 using ::sig::testing::Str;
-using Protocol = core::Stats::Protocol;
+using Protocol = core::Protocol;
 
 class HostileWsTest : public testing::BystanderTest {
  protected:
@@ -38,7 +38,7 @@ class HostileWsTest : public testing::BystanderTest {
 
   std::uint64_t Rejections(Protocol p, std::string_view reason) {
     return server_->state().stats.rejections(
-        static_cast<std::size_t>(p), core::Stats::Lookup(core::Stats::kRejections, reason));
+        core::ProtocolIndex(p), core::Stats::Lookup(core::Stats::kRejections, reason));
   }
 };
 
@@ -133,7 +133,7 @@ TEST_F(HostileWsTest, JsonNestedThousandsDeepGetsInvalidJsonAndTheConnectionStay
   ASSERT_TRUE(error.ok()) << error.status();
   EXPECT_EQ(Str(*error, "error"), "invalid_json");
   EXPECT_EQ(server_->state().stats.bad_frames(
-                static_cast<std::size_t>(Protocol::kTd),
+                core::ProtocolIndex(sig::v1::PROTOCOL_TD),
                 core::Stats::Lookup(core::Stats::kBadFrames, "invalid_json")),
             1u);
   // Still connected and relaying; b never saw the deep frame.
@@ -156,7 +156,7 @@ TEST_F(HostileWsTest, UpgradeBeyondMaxConnectionsGets503) {
   ASSERT_TRUE(refused.ok()) << refused.status();
   EXPECT_EQ(refused->status, 503);
   EXPECT_EQ(refused->body, R"({"error":"too many connections"})");
-  EXPECT_EQ(Rejections(Protocol::kTd, "max_connections"), 1u);
+  EXPECT_EQ(Rejections(sig::v1::PROTOCOL_TD, "max_connections"), 1u);
   ExpectBystandersRelay();
 
   ASSERT_TRUE(third->Close().ok());
@@ -177,8 +177,8 @@ TEST_F(HostileWsTest, UpgradeBeyondMaxConnectionsPerAddressGets503) {
   ASSERT_TRUE(refused.ok()) << refused.status();
   EXPECT_EQ(refused->status, 503);
   EXPECT_EQ(refused->body, R"({"error":"too many connections from this address"})");
-  EXPECT_EQ(Rejections(Protocol::kTd, "max_connections_per_ip"), 1u);
-  EXPECT_EQ(Rejections(Protocol::kTd, "max_connections"), 0u);
+  EXPECT_EQ(Rejections(sig::v1::PROTOCOL_TD, "max_connections_per_ip"), 1u);
+  EXPECT_EQ(Rejections(sig::v1::PROTOCOL_TD, "max_connections"), 0u);
   ExpectBystandersRelay();
 
   ASSERT_TRUE(third->Close().ok());
@@ -209,7 +209,7 @@ TEST_F(HostileWsTest, MalformedOpeningHandshakesGet400) {
     ASSERT_TRUE(reply.ok()) << i << ": " << reply.status();
     EXPECT_EQ(reply->status, 400) << i << ": " << reply->body;
   }
-  EXPECT_EQ(Rejections(Protocol::kTd, "bad_handshake"), bad.size());
+  EXPECT_EQ(Rejections(sig::v1::PROTOCOL_TD, "bad_handshake"), bad.size());
   auto good = Upgrade();
   ASSERT_TRUE(good.ok());
   EXPECT_EQ(good->status, 101);
@@ -226,7 +226,7 @@ TEST_F(HostileWsTest, UpgradeFromAnOriginOutsideTheAllowListGets403) {
   ASSERT_TRUE(refused.ok()) << refused.status();
   EXPECT_EQ(refused->status, 403);
   EXPECT_EQ(refused->body, R"({"error":"origin not allowed"})");
-  EXPECT_EQ(Rejections(Protocol::kTd, "origin"), 1u);
+  EXPECT_EQ(Rejections(sig::v1::PROTOCOL_TD, "origin"), 1u);
   auto allowed = Upgrade({{"Origin", "https://app.example"}});
   ASSERT_TRUE(allowed.ok()) << allowed.status();
   EXPECT_EQ(allowed->status, 101);

@@ -66,7 +66,7 @@ TEST_F(PeerJsProtocolTest, IdsAndTokensThatAreNotPrintableUtf8AreRefused) {
   ExpectRefused("key=peerjs&id=carol&token=%FF", kInvalidToken);
   ExpectRefused("key=peerjs&id=carol&token=a%00", kInvalidToken);
   auto& stats = server_->state().stats;
-  const auto peerjs = static_cast<std::size_t>(core::Stats::Protocol::kPeerJs);
+  const std::size_t peerjs = core::ProtocolIndex(sig::v1::PROTOCOL_PEERJS);
   EXPECT_EQ(stats.rejections(peerjs, core::Stats::Lookup(core::Stats::kRejections, "invalid_id")), 7u);
   EXPECT_EQ(stats.rejections(peerjs, core::Stats::Lookup(core::Stats::kRejections, "invalid_token")),
             2u);

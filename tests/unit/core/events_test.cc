@@ -7,7 +7,7 @@
 namespace sig::core {
 namespace {
 
-PeerEvent Joined(std::string realm, std::string name, Stats::Protocol protocol = Stats::Protocol::kTd) {
+PeerEvent Joined(std::string realm, std::string name, Protocol protocol = sig::v1::PROTOCOL_TD) {
   PeerEvent event;
   event.kind = PeerEvent::Kind::kJoined;
   event.protocol = protocol;
@@ -26,12 +26,12 @@ TEST(EventHubTest, PublishWithoutWatchersIsANoOp) {
 TEST(EventHubTest, FilterSelectsEvents) {
   EventHub hub;
   PeerFilter filter;
-  filter.protocol = Stats::Protocol::kPeerJs;
+  filter.protocol = sig::v1::PROTOCOL_PEERJS;
   filter.name_prefix = "al";
   auto sub = hub.Subscribe(filter, 8);
-  hub.Publish(Joined("peerjs/k", "bob", Stats::Protocol::kPeerJs));
+  hub.Publish(Joined("peerjs/k", "bob", sig::v1::PROTOCOL_PEERJS));
   hub.Publish(Joined("td/x", "alice"));
-  hub.Publish(Joined("peerjs/k", "alice", Stats::Protocol::kPeerJs));
+  hub.Publish(Joined("peerjs/k", "alice", sig::v1::PROTOCOL_PEERJS));
   PeerEvent event;
   std::uint64_t dropped = 0;
   ASSERT_EQ(sub->Next(absl::ZeroDuration(), &event, &dropped), EventSubscription::Wait::kEvent);

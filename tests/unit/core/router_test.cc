@@ -400,7 +400,7 @@ TEST_F(RouterTest, ListPeersPagesInConnectionOrderAndFilters) {
   // The fixture's joins are all td; register one more as PeerJS.
   auto e = std::make_shared<FakePeer>();
   Router::JoinRequest r = Req("peerjs/k", "eve", 3, e, nullptr);
-  r.protocol = Stats::Protocol::kPeerJs;
+  r.protocol = sig::v1::PROTOCOL_PEERJS;
   ASSERT_TRUE(router_.Join(std::move(r)).ok());
 
   const auto ids = [](const std::vector<Router::PeerRecord>& page) {
@@ -421,7 +421,7 @@ TEST_F(RouterTest, ListPeersPagesInConnectionOrderAndFilters) {
   by_prefix.name_prefix = "b";
   EXPECT_THAT(ids(router_.ListPeers(by_prefix, 0, 10)), ElementsAre(5, 7));
   PeerFilter by_protocol;
-  by_protocol.protocol = Stats::Protocol::kPeerJs;
+  by_protocol.protocol = sig::v1::PROTOCOL_PEERJS;
   const auto peerjs = router_.ListPeers(by_protocol, 0, 10);
   EXPECT_THAT(ids(peerjs), ElementsAre(3));
   EXPECT_EQ(peerjs[0].realm, "peerjs/k");

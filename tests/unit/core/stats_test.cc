@@ -9,7 +9,6 @@
 namespace sig::core {
 namespace {
 
-using P = Stats::Protocol;
 
 TEST(FrameTypeTest, TypesMatchCaseInsensitivelyAndUnknownsAreOther) {
   EXPECT_EQ(ClassifyFrameType("OFFER"), FrameType::kOffer);
@@ -31,10 +30,10 @@ TEST(FrameTypeTest, TypesMatchCaseInsensitivelyAndUnknownsAreOther) {
 
 TEST(StatsTest, FramesCountByProtocolAndType) {
   Stats s;
-  s.CountFrameIn(P::kPeerJs, FrameType::kOffer, 10);
-  s.CountFrameIn(P::kTd, FrameType::kOffer, 10);
-  s.CountFrameIn(P::kTd, FrameType::kOther, 10);
-  s.CountFrameOut(P::kTd, FrameType::kPong, 7);
+  s.CountFrameIn(sig::v1::PROTOCOL_PEERJS, FrameType::kOffer, 10);
+  s.CountFrameIn(sig::v1::PROTOCOL_TD, FrameType::kOffer, 10);
+  s.CountFrameIn(sig::v1::PROTOCOL_TD, FrameType::kOther, 10);
+  s.CountFrameOut(sig::v1::PROTOCOL_TD, FrameType::kPong, 7);
   EXPECT_EQ(s.frames_in(1, Index(FrameType::kOffer)), 1u);
   EXPECT_EQ(s.frames_in(0, Index(FrameType::kOffer)), 1u);
   EXPECT_EQ(s.frames_in(0, Index(FrameType::kOther)), 1u);
@@ -53,8 +52,8 @@ TEST(StatsTest, CountsFromManyThreadsAddUp) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&stats] {
       for (int i = 0; i < kFrames; ++i) {
-        stats.CountFrameIn(P::kPeerJs, FrameType::kOffer, 100);
-        stats.CountFrameOut(P::kTd, FrameType::kAnswer, 10);
+        stats.CountFrameIn(sig::v1::PROTOCOL_PEERJS, FrameType::kOffer, 100);
+        stats.CountFrameOut(sig::v1::PROTOCOL_TD, FrameType::kAnswer, 10);
         stats.ObserveRelayLatency(1000);
       }
     });
@@ -95,11 +94,11 @@ TEST(StatsTest, AdminCallsCountByMethodAndCode) {
 
 TEST(StatsTest, ReasonsOutsideTheListAreOther) {
   Stats s;
-  s.CountBadFrame(P::kTd, "invalid_json");
-  s.CountBadFrame(P::kTd, "something new");
+  s.CountBadFrame(sig::v1::PROTOCOL_TD, "invalid_json");
+  s.CountBadFrame(sig::v1::PROTOCOL_TD, "something new");
   EXPECT_EQ(s.bad_frames(0, 0), 1u);
   EXPECT_EQ(s.bad_frames(0, Stats::kBadFrames.size() - 1), 1u);
-  s.CountRejection(P::kPeerJs, "id_taken");
+  s.CountRejection(sig::v1::PROTOCOL_PEERJS, "id_taken");
   EXPECT_EQ(s.rejections(1, Stats::Lookup(Stats::kRejections, "id_taken")), 1u);
 }
 
@@ -114,9 +113,9 @@ TEST(StatsTest, CloseCodesOutsideTheListShareOneBucket) {
 
 TEST(StatsTest, SizeBucketsAreInclusiveUpperBounds) {
   Stats s;
-  s.CountFrameIn(P::kTd, FrameType::kPing, 64);
-  s.CountFrameIn(P::kTd, FrameType::kPing, 65);
-  s.CountFrameIn(P::kTd, FrameType::kPing, 1u << 20);
+  s.CountFrameIn(sig::v1::PROTOCOL_TD, FrameType::kPing, 64);
+  s.CountFrameIn(sig::v1::PROTOCOL_TD, FrameType::kPing, 65);
+  s.CountFrameIn(sig::v1::PROTOCOL_TD, FrameType::kPing, 1u << 20);
   EXPECT_EQ(s.size_bucket(0), 1u);
   EXPECT_EQ(s.size_bucket(1), 1u);
   EXPECT_EQ(s.size_bucket(Stats::kSizeBuckets.size()), 1u);

@@ -42,9 +42,9 @@ class AdmissionTest : public ::testing::Test {
 
 TEST_F(AdmissionTest, ChoosesTheProtocolByPath) {
   EXPECT_EQ(AdmitUpgrade(Upgrade("/peerjs/peerjs?key=k&id=a&token=t"), Policy()).protocol,
-            core::Stats::Protocol::kPeerJs);
-  EXPECT_EQ(AdmitUpgrade(Upgrade("/"), Policy()).protocol, core::Stats::Protocol::kTd);
-  EXPECT_EQ(AdmitUpgrade(Upgrade("/peerjs/peerjsx"), Policy()).protocol, core::Stats::Protocol::kTd);
+            sig::v1::PROTOCOL_PEERJS);
+  EXPECT_EQ(AdmitUpgrade(Upgrade("/"), Policy()).protocol, sig::v1::PROTOCOL_TD);
+  EXPECT_EQ(AdmitUpgrade(Upgrade("/peerjs/peerjsx"), Policy()).protocol, sig::v1::PROTOCOL_TD);
   EXPECT_TRUE(AdmitUpgrade(Upgrade("/"), Policy()).admitted());
 }
 
