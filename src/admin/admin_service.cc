@@ -1,6 +1,7 @@
 #include "admin/admin_service.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -142,7 +143,7 @@ enum class AdminService::Method : std::size_t {
 AdminService::AdminService(core::Node& node, Options options)
     : core_(node), options_(std::move(options)) {}
 
-grpc::Status AdminService::Authorize(const grpc::ServerContext& context) const {
+grpc::Status AdminService::Authorize(const grpc::ServerContextBase& context) const {
   if (options_.token.empty()) return grpc::Status::OK;
   const auto& metadata = context.client_metadata();
   const auto it = metadata.find("authorization");
@@ -158,12 +159,16 @@ grpc::Status AdminService::Authorize(const grpc::ServerContext& context) const {
   return grpc::Status::OK;
 }
 
+void AdminService::CountCall(Method method, grpc::StatusCode code) {
+  core_.stats.CountAdminCall(static_cast<std::size_t>(method), code);
+}
+
 template <typename Handler>
-grpc::Status AdminService::Call(Method method, const grpc::ServerContext& context,
+grpc::Status AdminService::Call(Method method, const grpc::ServerContextBase& context,
                                 Handler&& handler) {
   grpc::Status status = Authorize(context);
   if (status.ok()) status = handler();
-  core_.stats.CountAdminCall(static_cast<std::size_t>(method), status.error_code());
+  CountCall(method, status.error_code());
   return status;
 }
 
@@ -299,35 +304,111 @@ grpc::Status AdminService::GetStats(grpc::ServerContext* context, const v1::GetS
   });
 }
 
-grpc::Status AdminService::WatchEvents(grpc::ServerContext* context,
-                                       const v1::WatchEventsRequest* request,
-                                       grpc::ServerWriter<v1::PeerEvent>* writer) {
-  return Call(Method::kWatchEvents, *context, [&]() -> grpc::Status {
-    auto filter = FromProto(request->filter());
-    if (!filter.ok()) return ToGrpc(filter.status());
-    const auto subscription = core_.events.Subscribe(*std::move(filter), options_.watch_queue);
-    struct Unsubscribe {
-      core::EventHub& hub;
-      const std::shared_ptr<core::EventSubscription>& subscription;
-      ~Unsubscribe() { hub.Unsubscribe(subscription); }
-    } unsubscribe{core_.events, subscription};
+namespace {
+
+// One WatchEvents stream on gRPC's callback API. Nothing waits for events: the subscription's
+// listener (on the publishing thread) and each completed write pump the queue, with at most
+// one write in flight. The reactor owns itself: OnDone, gRPC's last call, unsubscribes, counts
+// the call and deletes it. State is behind mu_ (core::Mutex, which TSan sees); gRPC is called
+// outside it, in case a reaction runs inline.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::PeerEvent> {
+ public:
+  using OnFinished = std::function<void(grpc::StatusCode)>;
+
+  // Refused before it starts: finishes with `status`.
+  WatchReactor(grpc::Status status, OnFinished on_finished)
+      : on_finished_(std::move(on_finished)) {
+    Conclude(std::move(status));
+  }
+  WatchReactor(core::EventHub& hub, std::shared_ptr<core::EventSubscription> subscription,
+               OnFinished on_finished)
+      : hub_(&hub), subscription_(std::move(subscription)), on_finished_(std::move(on_finished)) {
     // Headers now: a client that waits for them knows every later event reaches it.
-    writer->SendInitialMetadata();
+    StartSendInitialMetadata();
+    subscription_->SetListener([this] { Pump(); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      core::MutexLock lock(&mu_);
+      writing_ = false;
+    }
+    if (!ok) {
+      Conclude(grpc::Status::CANCELLED);
+      return;
+    }
+    Pump();
+  }
+  void OnCancel() override { Conclude(grpc::Status::CANCELLED); }
+  void OnDone() override {
+    if (subscription_ != nullptr) {
+      subscription_->SetListener(nullptr);  // waits out a call in progress
+      hub_->Unsubscribe(subscription_);
+    }
+    on_finished_(code_);
+    delete this;
+  }
+
+ private:
+  // Writes the next queued event unless a write is in flight; finishes once the hub closed.
+  void Pump() {
     core::PeerEvent event;
     std::uint64_t dropped = 0;
-    while (!context->IsCancelled()) {
-      switch (subscription->Next(options_.watch_poll, &event, &dropped)) {
-        case core::EventSubscription::Wait::kEvent:
-          if (!writer->Write(ToProto(event, dropped))) return grpc::Status::CANCELLED;
-          break;
-        case core::EventSubscription::Wait::kTimeout:
-          break;
-        case core::EventSubscription::Wait::kClosed:
-          return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping");
+    core::EventSubscription::Take take;
+    {
+      core::MutexLock lock(&mu_);
+      if (writing_ || finished_) return;
+      take = subscription_->TryNext(&event, &dropped);
+      if (take == core::EventSubscription::Take::kEvent) {
+        writing_ = true;
+        out_ = ToProto(event, dropped);
       }
     }
-    return grpc::Status::CANCELLED;
-  });
+    switch (take) {
+      case core::EventSubscription::Take::kEmpty:
+        return;
+      case core::EventSubscription::Take::kEvent:
+        StartWrite(&out_);
+        return;
+      case core::EventSubscription::Take::kClosed:
+        Conclude(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
+        return;
+    }
+  }
+
+  // Finishes the call once, with `status`.
+  void Conclude(grpc::Status status) {
+    {
+      core::MutexLock lock(&mu_);
+      if (finished_) return;
+      finished_ = true;
+      code_ = status.error_code();
+    }
+    Finish(std::move(status));
+  }
+
+  core::EventHub* hub_ = nullptr;
+  std::shared_ptr<core::EventSubscription> subscription_;
+  OnFinished on_finished_;
+  core::Mutex mu_;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::StatusCode code_ = grpc::StatusCode::OK;  // set once, before Finish
+  v1::PeerEvent out_;  // the event being written; touched only while writing_
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::PeerEvent>* AdminService::WatchEvents(
+    grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
+  auto count = [this](grpc::StatusCode code) { CountCall(Method::kWatchEvents, code); };
+  if (grpc::Status status = Authorize(*context); !status.ok()) {
+    return new WatchReactor(std::move(status), count);
+  }
+  auto filter = FromProto(request->filter());
+  if (!filter.ok()) return new WatchReactor(ToGrpc(filter.status()), count);
+  return new WatchReactor(core_.events,
+                          core_.events.Subscribe(*std::move(filter), options_.watch_queue), count);
 }
 
 grpc::Status AdminService::Drain(grpc::ServerContext* context, const v1::DrainRequest* request,

@@ -15,15 +15,17 @@ namespace sig::admin {
 //
 // Each call is authorized first (with a token configured, `authorization: Bearer <token>`),
 // then counted in core::Stats by method and status code.
-class AdminService final : public sig::admin::v1::SignalAdmin::Service {
+// WatchEvents is on gRPC's callback API (a write reactor fed by the event hub, one write in
+// flight), so a watcher holds no thread; the other methods are short and synchronous.
+class AdminService final
+    : public sig::admin::v1::SignalAdmin::WithCallbackMethod_WatchEvents<
+          sig::admin::v1::SignalAdmin::Service> {
  public:
   struct Options {
     std::string token;    // empty: no authorization required
     std::string version;  // reported by GetStats
     absl::Duration default_drain_grace = absl::Seconds(30);
     std::size_t watch_queue = 1024;  // events buffered per WatchEvents stream
-    // How often a WatchEvents handler with nothing to send checks for cancellation.
-    absl::Duration watch_poll = absl::Milliseconds(200);
   };
 
   // Reports on and acts on `node`, which must outlive the service.
@@ -38,8 +40,8 @@ class AdminService final : public sig::admin::v1::SignalAdmin::Service {
                               v1::DisconnectPeerResponse* response) override;
   grpc::Status GetStats(grpc::ServerContext* context, const v1::GetStatsRequest* request,
                         v1::Stats* response) override;
-  grpc::Status WatchEvents(grpc::ServerContext* context, const v1::WatchEventsRequest* request,
-                           grpc::ServerWriter<v1::PeerEvent>* writer) override;
+  grpc::ServerWriteReactor<v1::PeerEvent>* WatchEvents(
+      grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override;
   grpc::Status Drain(grpc::ServerContext* context, const v1::DrainRequest* request,
                      v1::DrainResponse* response) override;
 
@@ -48,8 +50,9 @@ class AdminService final : public sig::admin::v1::SignalAdmin::Service {
 
   // Authorizes, runs `handler`, counts the outcome.
   template <typename Handler>
-  grpc::Status Call(Method method, const grpc::ServerContext& context, Handler&& handler);
-  grpc::Status Authorize(const grpc::ServerContext& context) const;
+  grpc::Status Call(Method method, const grpc::ServerContextBase& context, Handler&& handler);
+  grpc::Status Authorize(const grpc::ServerContextBase& context) const;
+  void CountCall(Method method, grpc::StatusCode code);
 
   core::Node& core_;
   const Options options_;

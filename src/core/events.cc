@@ -9,7 +9,7 @@ namespace sig::core {
 bool EventSubscription::Offer(const PeerEvent& event) {
   if (!filter_.Matches(event.protocol, event.realm, event.name)) return true;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (closed_) return true;
     if (queue_.size() >= capacity_) {
       ++dropped_;
@@ -17,30 +17,45 @@ bool EventSubscription::Offer(const PeerEvent& event) {
     }
     queue_.push_back(event);
   }
-  cv_.notify_one();
+  Notify();
   return true;
 }
 
 void EventSubscription::Close() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     closed_ = true;
   }
-  cv_.notify_all();
+  Notify();
 }
 
-EventSubscription::Wait EventSubscription::Next(absl::Duration timeout, PeerEvent* event,
-                                                std::uint64_t* dropped) {
-  std::unique_lock<std::mutex> lock(mu_);
-  const bool ready = cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
-                                  [this] { return !queue_.empty() || closed_; });
+void EventSubscription::Notify() {
+  MutexLock lock(&listener_mu_);
+  if (listener_) listener_();
+}
+
+void EventSubscription::SetListener(Listener listener) {
+  {
+    MutexLock lock(&listener_mu_);
+    listener_ = std::move(listener);
+  }
+  bool pending = false;
+  {
+    MutexLock lock(&mu_);
+    pending = !queue_.empty() || closed_;
+  }
+  if (pending) Notify();
+}
+
+EventSubscription::Take EventSubscription::TryNext(PeerEvent* event, std::uint64_t* dropped) {
+  MutexLock lock(&mu_);
   if (!queue_.empty()) {
     *event = std::move(queue_.front());
     queue_.pop_front();
     *dropped = std::exchange(dropped_, 0);
-    return Wait::kEvent;
+    return Take::kEvent;
   }
-  return ready ? Wait::kClosed : Wait::kTimeout;
+  return closed_ ? Take::kClosed : Take::kEmpty;
 }
 
 std::shared_ptr<EventSubscription> EventHub::Subscribe(PeerFilter filter, std::size_t capacity) {

@@ -1,12 +1,11 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -34,31 +33,42 @@ struct PeerEvent {
 
 // One watcher's bounded queue of events. A watcher that falls behind loses the newest events,
 // never memory: past `capacity` each event is counted as dropped instead of queued, and the
-// count is handed to the watcher with the next event it takes.
+// count is handed to the watcher with the next event it takes. Nothing waits on it: the watcher
+// takes events when its listener says there are some, so no thread is parked per watcher.
 class EventSubscription {
  public:
   EventSubscription(PeerFilter filter, std::size_t capacity)
       : filter_(std::move(filter)), capacity_(capacity) {}
 
-  enum class Wait { kEvent, kTimeout, kClosed };
-  // Waits up to `timeout` for an event. On kEvent, `*event` is the oldest queued one and
-  // `*dropped` the events lost since the previous kEvent (usually 0).
-  Wait Next(absl::Duration timeout, PeerEvent* event, std::uint64_t* dropped);
+  // Called, on whatever thread published, after an event is queued and when the subscription
+  // closes; also at once by SetListener if either has already happened. It must not block (it
+  // may run under the router's locks) and should take what is there with TryNext.
+  using Listener = std::function<void()>;
+  // Replaces the listener; with nullptr, returns only once no call of the old one is running,
+  // so its owner may then go away.
+  void SetListener(Listener listener);
+
+  enum class Take { kEvent, kEmpty, kClosed };
+  // On kEvent, `*event` is the oldest queued event and `*dropped` the events lost since the
+  // previous kEvent (usually 0). kClosed once closed and drained.
+  Take TryNext(PeerEvent* event, std::uint64_t* dropped);
 
  private:
   friend class EventHub;
   // Returns false when the event was dropped for want of room.
   bool Offer(const PeerEvent& event);
   void Close();
+  void Notify();
 
   const PeerFilter filter_;
   const std::size_t capacity_;
-  // std::mutex, not core::Mutex: it pairs with a condition variable.
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<PeerEvent> queue_;
-  std::uint64_t dropped_ = 0;
-  bool closed_ = false;
+  Mutex mu_;
+  std::deque<PeerEvent> queue_ ABSL_GUARDED_BY(mu_);
+  std::uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  // Held while the listener runs, so that clearing it waits for a call in progress.
+  Mutex listener_mu_;
+  Listener listener_ ABSL_GUARDED_BY(listener_mu_);
 };
 
 // Fans peer events out to the current watchers. Thread-safe. Publishing costs one atomic load

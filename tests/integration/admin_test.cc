@@ -1,6 +1,7 @@
 // The admin gRPC service over a real channel on loopback, against the whole edge in-process:
 // listing, paging, kicks, auth, health during a drain, the event stream, and reflection.
 
+#include <fstream>
 #include <set>
 #include <string>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "src/proto/grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "testing/admin_test_server.h"
+#include "testing/eventually.h"
 
 namespace sig {
 namespace {
@@ -227,6 +229,42 @@ TEST_F(AdminTest, WatchSeesJoinKickAndLeave) {
   EXPECT_EQ(event.name(), "dave");
   EXPECT_EQ(event.dropped_before(), 0u);
   context->TryCancel();
+}
+
+// Threads of this process, from /proc.
+int Threads() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+// WatchEvents is on the callback API: 64 open streams park no server thread each (the sync
+// API held one per stream), and each still gets every event.
+TEST_F(AdminTest, ManyWatchersHoldNoThreadEach) {
+  constexpr int kWatchers = 64;
+  const int before = Threads();
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::PeerEvent>>> readers;
+  v1::WatchEventsRequest request;
+  request.mutable_filter()->set_realm("td/many");
+  for (int i = 0; i < kWatchers; ++i) {
+    contexts.push_back(Context());
+    readers.push_back(stub_->WatchEvents(contexts.back().get(), request));
+    readers.back()->WaitForInitialMetadata();
+  }
+  EXPECT_EQ(server_->state().events.watchers(), static_cast<std::size_t>(kWatchers));
+  EXPECT_LT(Threads() - before, kWatchers / 2) << "threads before: " << before;
+  auto erin = LoggedIn("erin", "many");
+  ASSERT_TRUE(erin);
+  for (auto& reader : readers) {
+    v1::PeerEvent event;
+    ASSERT_TRUE(reader->Read(&event));
+    EXPECT_EQ(event.name(), "erin");
+  }
+  for (auto& context : contexts) context->TryCancel();
+  EXPECT_TRUE(testing::Eventually([&] { return server_->state().events.watchers() == 0; }));
 }
 
 TEST_F(AdminTest, DrainFlipsHealthRefusesUpgradesThenCloses1012) {

@@ -1,6 +1,5 @@
 #include "core/events.h"
 
-#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -34,10 +33,10 @@ TEST(EventHubTest, FilterSelectsEvents) {
   hub.Publish(Joined("peerjs/k", "alice", sig::v1::PROTOCOL_PEERJS));
   PeerEvent event;
   std::uint64_t dropped = 0;
-  ASSERT_EQ(sub->Next(absl::ZeroDuration(), &event, &dropped), EventSubscription::Wait::kEvent);
+  ASSERT_EQ(sub->TryNext(&event, &dropped), EventSubscription::Take::kEvent);
   EXPECT_EQ(event.realm, "peerjs/k");
   EXPECT_EQ(event.name, "alice");
-  EXPECT_EQ(sub->Next(absl::ZeroDuration(), &event, &dropped), EventSubscription::Wait::kTimeout);
+  EXPECT_EQ(sub->TryNext(&event, &dropped), EventSubscription::Take::kEmpty);
 }
 
 // A watcher that does not read holds at most `capacity` events; the rest are counted, and the
@@ -50,36 +49,46 @@ TEST(EventHubTest, SlowWatcherIsBoundedAndToldWhatItLost) {
   EXPECT_EQ(hub.dropped_total(), 3u);
   PeerEvent event;
   std::uint64_t dropped = 0;
-  ASSERT_EQ(slow->Next(absl::ZeroDuration(), &event, &dropped), EventSubscription::Wait::kEvent);
+  ASSERT_EQ(slow->TryNext(&event, &dropped), EventSubscription::Take::kEvent);
   EXPECT_EQ(event.name, "0");
   EXPECT_EQ(dropped, 3u);
-  ASSERT_EQ(slow->Next(absl::ZeroDuration(), &event, &dropped), EventSubscription::Wait::kEvent);
+  ASSERT_EQ(slow->TryNext(&event, &dropped), EventSubscription::Take::kEvent);
   EXPECT_EQ(event.name, "1");
   EXPECT_EQ(dropped, 0u);
   for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(fast->Next(absl::ZeroDuration(), &event, &dropped), EventSubscription::Wait::kEvent);
+    ASSERT_EQ(fast->TryNext(&event, &dropped), EventSubscription::Take::kEvent);
     EXPECT_EQ(dropped, 0u);
   }
 }
 
-TEST(EventHubTest, CloseWakesAWaitingWatcherAndRefusesNewOnes) {
+// The listener hears of each queued event and of the close, on the publishing thread; one set
+// after the fact is called at once; once cleared it is never called again.
+TEST(EventHubTest, ListenerHearsEventsAndTheCloseAndRefusesNewOnesAfter) {
   EventHub hub;
   auto sub = hub.Subscribe({}, 4);
-  EventSubscription::Wait result = EventSubscription::Wait::kTimeout;
-  std::thread waiter([&] {
-    PeerEvent event;
-    std::uint64_t dropped = 0;
-    // Bounded: the test fails rather than hangs if Close never wakes it.
-    result = sub->Next(absl::Seconds(30), &event, &dropped);
-  });
+  int calls = 0;
+  sub->SetListener([&] { ++calls; });
+  EXPECT_EQ(calls, 0);
+  hub.Publish(Joined("td/x", "a"));
+  EXPECT_EQ(calls, 1);
+  auto late_listener = hub.Subscribe({}, 4);
+  hub.Publish(Joined("td/x", "b"));
+  int late_calls = 0;
+  late_listener->SetListener([&] { ++late_calls; });  // an event is already queued
+  EXPECT_EQ(late_calls, 1);
   hub.Close();
-  waiter.join();
-  EXPECT_EQ(result, EventSubscription::Wait::kClosed);
-  EXPECT_EQ(hub.watchers(), 0u);
-  auto late = hub.Subscribe({}, 4);
+  EXPECT_EQ(calls, 3);
   PeerEvent event;
   std::uint64_t dropped = 0;
-  EXPECT_EQ(late->Next(absl::ZeroDuration(), &event, &dropped), EventSubscription::Wait::kClosed);
+  EXPECT_EQ(sub->TryNext(&event, &dropped), EventSubscription::Take::kEvent);
+  EXPECT_EQ(sub->TryNext(&event, &dropped), EventSubscription::Take::kEvent);
+  EXPECT_EQ(sub->TryNext(&event, &dropped), EventSubscription::Take::kClosed);
+  EXPECT_EQ(hub.watchers(), 0u);
+  auto refused = hub.Subscribe({}, 4);
+  EXPECT_EQ(refused->TryNext(&event, &dropped), EventSubscription::Take::kClosed);
+  sub->SetListener(nullptr);
+  hub.Publish(Joined("td/x", "c"));
+  EXPECT_EQ(calls, 3);
 }
 
 TEST(EventHubTest, UnsubscribeStopsDelivery) {
@@ -90,7 +99,7 @@ TEST(EventHubTest, UnsubscribeStopsDelivery) {
   hub.Publish(Joined("td/x", "a"));
   PeerEvent event;
   std::uint64_t dropped = 0;
-  EXPECT_EQ(sub->Next(absl::ZeroDuration(), &event, &dropped), EventSubscription::Wait::kTimeout);
+  EXPECT_EQ(sub->TryNext(&event, &dropped), EventSubscription::Take::kEmpty);
 }
 
 }  // namespace

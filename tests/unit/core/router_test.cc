@@ -458,16 +458,16 @@ TEST(RouterEventsTest, JoinsAndLeavesArePublishedInOrder) {
   router.Leave("td/x", "a", 1);
   PeerEvent event;
   std::uint64_t dropped = 0;
-  ASSERT_EQ(watcher->Next(absl::ZeroDuration(), &event, &dropped), EventSubscription::Wait::kEvent);
+  ASSERT_EQ(watcher->TryNext(&event, &dropped), EventSubscription::Take::kEvent);
   EXPECT_EQ(event.kind, PeerEvent::Kind::kJoined);
   EXPECT_EQ(event.realm, "td/x");
   EXPECT_EQ(event.name, "a");
   EXPECT_EQ(event.conn_id, 1u);
   EXPECT_EQ(event.at, clock.Now());
-  ASSERT_EQ(watcher->Next(absl::ZeroDuration(), &event, &dropped), EventSubscription::Wait::kEvent);
+  ASSERT_EQ(watcher->TryNext(&event, &dropped), EventSubscription::Take::kEvent);
   EXPECT_EQ(event.kind, PeerEvent::Kind::kLeft);
-  EXPECT_EQ(watcher->Next(absl::ZeroDuration(), &event, &dropped),
-            EventSubscription::Wait::kTimeout);
+  EXPECT_EQ(watcher->TryNext(&event, &dropped),
+            EventSubscription::Take::kEmpty);
 }
 
 }  // namespace
