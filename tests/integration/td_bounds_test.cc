@@ -17,6 +17,18 @@ using ::sig::testing::Str;
 class TdBoundsTest : public testing::BystanderTest {
  protected:
   void ExpectSlowConsumerClosed1013();
+
+  // A login as `name` (JSON string contents, escapes allowed) gets invalid_name, then 4001.
+  void ExpectNameRefused(const std::string& name) {
+    auto c = Connect();
+    ASSERT_TRUE(c->Send(R"({"type":"login","name":")" + name + "\"}").ok());
+    auto error = c->ReadJson();
+    ASSERT_TRUE(error.ok());
+    EXPECT_EQ(Str(*error, "error"), "invalid_name") << name;
+    auto code = c->WaitClose();
+    ASSERT_TRUE(code.ok());
+    EXPECT_EQ(*code, 4001) << name;
+  }
 };
 
 TEST_F(TdBoundsTest, NameOf64CharactersIsAcceptedAnd65Closes4001) {
@@ -29,14 +41,7 @@ TEST_F(TdBoundsTest, NameOf64CharactersIsAcceptedAnd65Closes4001) {
   EXPECT_TRUE(LoggedIn(emoji));
 
   for (const std::string& bad : {std::string(65, 'n'), std::string(""), std::string("a\\u0001")}) {
-    auto c = Connect();
-    ASSERT_TRUE(c->Send(R"({"type":"login","name":")" + bad + "\"}").ok());
-    auto error = c->ReadJson();
-    ASSERT_TRUE(error.ok());
-    EXPECT_EQ(Str(*error, "error"), "invalid_name") << bad;
-    auto code = c->WaitClose();
-    ASSERT_TRUE(code.ok());
-    EXPECT_EQ(*code, 4001) << bad;
+    ExpectNameRefused(bad);
   }
   auto non_string = Connect();
   ASSERT_TRUE(non_string->Send(R"({"type":"login","name":{"a":1}})").ok());
@@ -53,14 +58,7 @@ TEST_F(TdBoundsTest, LookAlikeNamesAreRefusedOrTaken) {
   StartBystanders();
   for (const std::string& bad :
        {std::string("ali\\u200bce"), std::string("\\u202eecila"), std::string("a\\u00adb")}) {
-    auto c = Connect();
-    ASSERT_TRUE(c->Send(R"({"type":"login","name":")" + bad + "\"}").ok());
-    auto error = c->ReadJson();
-    ASSERT_TRUE(error.ok());
-    EXPECT_EQ(Str(*error, "error"), "invalid_name") << bad;
-    auto code = c->WaitClose();
-    ASSERT_TRUE(code.ok());
-    EXPECT_EQ(*code, 4001) << bad;
+    ExpectNameRefused(bad);
   }
   // "café" decomposed logs in under its NFC form, which login_success reports.
   auto decomposed = Connect();
