@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/mutex.h"
@@ -16,8 +17,15 @@ class FakePeer final : public core::Peer {
     core::MutexLock lock(&mu_);
     frames_.push_back(std::move(frame));
   }
-  // The router never closes peers itself; nothing to record yet.
-  void Close(std::uint16_t, std::string_view) override {}
+  // Recorded as "code reason": the admin plane closes peers (DisconnectPeer).
+  void Close(std::uint16_t code, std::string_view reason) override {
+    core::MutexLock lock(&mu_);
+    closes_.push_back(std::to_string(code) + " " + std::string(reason));
+  }
+  std::vector<std::string> Closes() const {
+    core::MutexLock lock(&mu_);
+    return closes_;
+  }
   core::PeerInfo Info() const override { return {}; }
   std::vector<std::string> Texts() const {
     core::MutexLock lock(&mu_);
@@ -33,6 +41,7 @@ class FakePeer final : public core::Peer {
  private:
   mutable core::Mutex mu_;
   std::vector<core::Frame> frames_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> closes_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sig::testing
