@@ -345,7 +345,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::PeerEvent> {
       subscription_->SetListener(nullptr);  // waits out a call in progress
       hub_->Unsubscribe(subscription_);
     }
-    on_finished_(code_);
+    grpc::StatusCode code;
+    {
+      core::MutexLock lock(&mu_);
+      code = code_;
+    }
+    on_finished_(code);
     delete this;
   }
 
@@ -393,7 +398,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::PeerEvent> {
   core::Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::StatusCode code_ = grpc::StatusCode::OK;  // set once, before Finish
+  grpc::StatusCode code_ ABSL_GUARDED_BY(mu_) = grpc::StatusCode::OK;  // set once, by Conclude
   v1::PeerEvent out_;  // the event being written; touched only while writing_
 };
 
