@@ -1,7 +1,5 @@
 // libFuzzer: the PeerJS codec on arbitrary frames. A relayed frame must be exactly
 // {type, src, dst[, payload]} with src set by the server and the payload equal to the sender's.
-#include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,43 +9,7 @@
 
 #include "core/limits.h"
 #include "edge/peerjs_codec.h"
-
-namespace {
-
-// Equal JSON values, numbers compared as doubles within a relative 1e-9. Boost.JSON 1.81 reads
-// the same number text as neighbouring doubles depending on where it sits in the buffer (its
-// fast path needs bytes after the number), and some overflowing numbers as NaN.
-bool SameValue(const boost::json::value& a, const boost::json::value& b) {
-  if (a.is_number() && b.is_number()) {
-    const double x = a.to_number<double>();
-    const double y = b.to_number<double>();
-    if (std::isnan(x) || std::isnan(y)) return std::isnan(x) && std::isnan(y);
-    return x == y || std::fabs(x - y) <= 1e-9 * std::max(std::fabs(x), std::fabs(y));
-  }
-  if (a.kind() != b.kind()) return false;
-  if (a.is_array()) {
-    const auto& p = a.get_array();
-    const auto& q = b.get_array();
-    if (p.size() != q.size()) return false;
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      if (!SameValue(p[i], q[i])) return false;
-    }
-    return true;
-  }
-  if (a.is_object()) {
-    const auto& p = a.get_object();
-    const auto& q = b.get_object();
-    if (p.size() != q.size()) return false;
-    for (const auto& [key, value] : p) {
-      const auto* other = q.if_contains(key);
-      if (other == nullptr || !SameValue(value, *other)) return false;
-    }
-    return true;
-  }
-  return a == b;
-}
-
-}  // namespace
+#include "fuzz/same_json_value.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const sig::core::Limits limits;
@@ -68,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto* relayed = o.if_contains("payload");
   if ((payload == nullptr) != (relayed == nullptr)) __builtin_trap();
   if (payload != nullptr) {
-    if (!SameValue(*payload, *relayed)) __builtin_trap();
+    if (!sig::testing::SameJsonValue(*payload, *relayed)) __builtin_trap();
     // And verbatim: the relayed payload, the frame's last member, is text of the sender's frame.
     constexpr std::string_view kMember = R"(,"payload":)";
     const std::size_t at = cmd.frame.find(kMember);
