@@ -59,7 +59,7 @@ absl::StatusOr<core::PeerFilter> FromProto(const v1::PeerFilter& in) {
   return filter;
 }
 
-void Fill(const core::Router::PeerRecord& record, v1::Peer* out) {
+void Fill(const core::PeerRecord& record, v1::Peer* out) {
   const core::PeerInfo info = record.peer->Info();
   out->set_protocol(record.protocol);
   out->set_realm(record.realm);
@@ -77,11 +77,11 @@ void Fill(const core::Router::PeerRecord& record, v1::Peer* out) {
 
 // Finds the peer named by realm and name into `*out`. INVALID_ARGUMENT for an address that
 // cannot name a peer, NOT_FOUND for nobody there.
-grpc::Status FindPeer(const core::Router& router, const std::string& realm,
-                      const std::string& name, core::Router::PeerRecord* out) {
+grpc::Status FindPeer(const core::Directory& directory, const std::string& realm,
+                      const std::string& name, core::PeerRecord* out) {
   if (realm.empty() || name.empty()) return Invalid("realm and name are required");
   if (!IsRealm(realm)) return Invalid("realm must be td/<room> or peerjs/<key>");
-  auto record = router.FindPeer(realm, name);
+  auto record = directory.Find(realm, name);
   if (!record) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "no peer " + name + " in " + realm);
   }
@@ -189,7 +189,7 @@ grpc::Status AdminService::ListPeers(grpc::ServerContext* context,
       after = *decoded;
     }
     // One extra tells whether another page follows.
-    auto records = core_.router.ListPeers(*filter, after, page_size + 1);
+    auto records = core_.directory->List(*filter, after, page_size + 1);
     const bool more = records.size() > page_size;
     if (more) records.resize(page_size);
     for (const auto& record : records) Fill(record, response->add_peers());
@@ -201,8 +201,8 @@ grpc::Status AdminService::ListPeers(grpc::ServerContext* context,
 grpc::Status AdminService::GetPeer(grpc::ServerContext* context, const v1::GetPeerRequest* request,
                                    v1::Peer* response) {
   return Call(Method::kGetPeer, *context, [&]() -> grpc::Status {
-    core::Router::PeerRecord record;
-    if (grpc::Status s = FindPeer(core_.router, request->realm(), request->name(), &record);
+    core::PeerRecord record;
+    if (grpc::Status s = FindPeer(*core_.directory, request->realm(), request->name(), &record);
         !s.ok()) {
       return s;
     }
@@ -224,8 +224,8 @@ grpc::Status AdminService::DisconnectPeer(grpc::ServerContext* context,
     if (request->reason().size() > kMaxCloseReasonBytes) {
       return Invalid("reason must be at most 123 bytes");
     }
-    core::Router::PeerRecord record;
-    if (grpc::Status s = FindPeer(core_.router, request->realm(), request->name(), &record);
+    core::PeerRecord record;
+    if (grpc::Status s = FindPeer(*core_.directory, request->realm(), request->name(), &record);
         !s.ok()) {
       return s;
     }
@@ -298,7 +298,7 @@ grpc::Status AdminService::GetStats(grpc::ServerContext* context, const v1::GetS
     response->set_bytes_received(s.bytes_in());
     response->set_bytes_sent(s.bytes_out());
     response->set_send_queue_overflows(s.queue_overflows());
-    response->set_held_frames(core_.router.held_frames());
+    response->set_held_frames(core_.holds.held_frames());
     response->set_watch_events_dropped(core_.events.dropped_total());
     return grpc::Status::OK;
   });

@@ -7,6 +7,7 @@
 
 #include "absl/time/time.h"
 #include "core/frame.h"
+#include "core/outcome.h"
 
 namespace sig::core {
 
@@ -32,6 +33,11 @@ class Peer {
 
   // Queues `frame` for sending. Frames delivered from one thread arrive in that order.
   virtual void Deliver(Frame frame) = 0;
+
+  // A frame this peer sent to `target` could not be delivered. The peer's answer (a td error
+  // frame, a PeerJS EXPIRE) runs on its own executor: at once when called there, so it keeps its
+  // place among the peer's replies.
+  virtual void RelayFailed(RelayFailure failure, std::string_view target) = 0;
 
   // Closes the connection with a WebSocket close code after flushing what is queued.
   virtual void Close(std::uint16_t code, std::string_view reason) = 0;

@@ -3,17 +3,6 @@
 #include <algorithm>
 
 namespace sig::core {
-std::size_t Stats::Lookup(std::span<const std::string_view> names, std::string_view name) {
-  for (std::size_t i = 0; i + 1 < names.size(); ++i) {
-    if (names[i] == name) return i;
-  }
-  return names.size() - 1;
-}
-
-void Stats::CountRejection(Protocol p, std::string_view reason) {
-  Add(rejections_[Index(p)][Lookup(kRejections, reason)]);
-}
-
 Stats::Shard& Stats::ThreadShard() {
   static std::atomic<std::size_t> next{0};
   thread_local const std::size_t index = next.fetch_add(1, std::memory_order_relaxed) % kShards;
@@ -50,14 +39,6 @@ void Stats::CountAdminCall(std::size_t method, int code) {
   const std::size_t c = code >= 0 && code < static_cast<int>(kGrpcCodes) ? static_cast<std::size_t>(code)
                                                                           : 2;  // UNKNOWN
   Add(admin_calls_[method][c]);
-}
-
-void Stats::CountBadFrame(Protocol p, std::string_view reason) {
-  Add(bad_frames_[Index(p)][Lookup(kBadFrames, reason)]);
-}
-
-void Stats::CountRelayFailure(std::string_view reason) {
-  Add(relay_failures_[Lookup(kRelayFailures, reason)]);
 }
 
 void Stats::CountClose(std::uint16_t code) {

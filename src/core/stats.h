@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/frame.h"
+#include "core/outcome.h"
 #include "core/protocol.h"
 
 namespace sig::core {
@@ -22,18 +23,10 @@ namespace sig::core {
 class Stats {
  public:
 
-  // Why a login (td) or handshake (PeerJS) was refused.
-  static constexpr std::array<std::string_view, 16> kRejections = {
-      "invalid_name",    "invalid_room",  "name_taken",       "missing_params",
-      "invalid_key",     "invalid_id",    "invalid_token",    "id_taken",
-      "concurrent_limit", "max_connections", "max_connections_per_ip", "origin",
-      "bad_handshake",   "shutting_down", "draining",         "other"};
-  // Why a frame was bad (td error codes; PeerJS uses the first three).
-  static constexpr std::array<std::string_view, 8> kBadFrames = {
-      "invalid_json",      "invalid_message", "missing_type",   "not_logged_in",
-      "already_logged_in", "unknown_type",    "invalid_target", "other"};
-  static constexpr std::array<std::string_view, 3> kRelayFailures = {"target_not_found",
-                                                                     "hold_limit", "other"};
+  // Label values of the outcome counters, in the outcomes' order (core/outcome.h).
+  static constexpr const auto& kRejections = kLoginRejectionNames;
+  static constexpr const auto& kBadFrames = kBadFrameNames;
+  static constexpr const auto& kRelayFailures = kRelayFailureNames;
   // Close codes the server sends; 1005 stands for a close frame without a code.
   static constexpr std::array<std::uint16_t, 13> kCloseCodes = {
       1000, 1001, 1002, 1003, 1005, 1007, 1008, 1009, 1012, 1013, 4000, 4001, 4002};
@@ -55,14 +48,14 @@ class Stats {
       "UNAUTHENTICATED"};
 
   void CountLogin(Protocol p) { Add(logins_[Index(p)]); }
-  void CountRejection(Protocol p, std::string_view reason);
+  void CountRejection(Protocol p, LoginRejection r) { Add(rejections_[Index(p)][OutcomeIndex(r)]); }
   // One frame read from a peer, classified by ClassifyFrameType, and its payload size.
   void CountFrameIn(Protocol p, FrameType type, std::size_t bytes);
   // One frame written to a peer.
   void CountFrameOut(Protocol p, FrameType type, std::size_t bytes);
   void ObserveRelayLatency(std::int64_t nanos);
-  void CountBadFrame(Protocol p, std::string_view reason);
-  void CountRelayFailure(std::string_view reason);
+  void CountBadFrame(Protocol p, BadFrame b) { Add(bad_frames_[Index(p)][OutcomeIndex(b)]); }
+  void CountRelayFailure(RelayFailure f) { Add(relay_failures_[OutcomeIndex(f)]); }
   void CountClose(std::uint16_t code);
   void CountQueueOverflow() { Add(queue_overflows_); }
   // A peer closed with 1008 for sending faster than its rate limit.
@@ -119,9 +112,6 @@ class Stats {
   std::uint64_t size_bucket(std::size_t b) const {
     return SumShards([&](const Shard& s) { return Load(s.size_buckets[b]); });
   }
-
-  // Position of `name` in `names`, or the last position (the "other" entry) if it is absent.
-  static std::size_t Lookup(std::span<const std::string_view> names, std::string_view name);
 
  private:
   using Counter = std::atomic<std::uint64_t>;

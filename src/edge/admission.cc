@@ -13,7 +13,7 @@ namespace {
 
 namespace http = boost::beast::http;
 
-UpgradeDecision Refuse(UpgradeDecision decision, std::string_view reason, http::status status,
+UpgradeDecision Refuse(UpgradeDecision decision, core::LoginRejection reason, http::status status,
                        std::string body) {
   decision.refusal = reason;
   decision.status = status;
@@ -57,24 +57,24 @@ UpgradeDecision AdmitUpgrade(const HttpRequest& request, const AdmissionPolicy& 
     case core::Lifecycle::Phase::kServing:
       break;
     case core::Lifecycle::Phase::kDraining:
-      return Refuse(std::move(decision), "draining", http::status::service_unavailable,
+      return Refuse(std::move(decision), core::LoginRejection::kDraining, http::status::service_unavailable,
                     R"({"error":"draining"})");
     case core::Lifecycle::Phase::kStopping:
-      return Refuse(std::move(decision), "shutting_down", http::status::service_unavailable,
+      return Refuse(std::move(decision), core::LoginRejection::kShuttingDown, http::status::service_unavailable,
                     R"({"error":"shutting down"})");
   }
   if (!OriginAllowed(policy.allowed_origins, HeaderValue(request, http::field::origin))) {
-    return Refuse(std::move(decision), "origin", http::status::forbidden,
+    return Refuse(std::move(decision), core::LoginRejection::kOrigin, http::status::forbidden,
                   R"({"error":"origin not allowed"})");
   }
   if (absl::Status s = CheckUpgradeRequest(request); !s.ok()) {
-    return Refuse(std::move(decision), "bad_handshake", http::status::bad_request,
+    return Refuse(std::move(decision), core::LoginRejection::kBadHandshake, http::status::bad_request,
                   core::StrCat(R"({"error":)", JsonFrame::Quote(core::ToStd(s.message())), "}"));
   }
   if (policy.verifier != nullptr && policy.verifier->enabled()) {
     absl::StatusOr<auth::Identity> identity = policy.verifier->Verify(Credentials(request), policy.now);
     if (!identity.ok()) {
-      return Refuse(std::move(decision), "invalid_token", http::status::unauthorized,
+      return Refuse(std::move(decision), core::LoginRejection::kInvalidToken, http::status::unauthorized,
                     core::StrCat(R"({"error":)", JsonFrame::Quote(core::ToStd(identity.status().message())),
                                  "}"));
     }

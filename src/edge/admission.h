@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "absl/time/time.h"
 #include "auth/token_verifier.h"
 #include "core/lifecycle.h"
+#include "core/outcome.h"
 #include "core/stats.h"
 #include "edge/http_router.h"
 
@@ -27,14 +29,14 @@ struct AdmissionPolicy {
 struct UpgradeDecision {
   // Chosen by the request's path; refusals are counted against it too.
   core::Protocol protocol = sig::v1::PROTOCOL_TD;
-  // Empty when admitted; else the core::Stats::kRejections reason, and the HTTP response.
-  std::string_view refusal;
+  // Empty when admitted; else why not, and the HTTP response.
+  std::optional<core::LoginRejection> refusal;
   boost::beast::http::status status = boost::beast::http::status::switching_protocols;
   std::string body;  // JSON
   // Admitted: who the credentials prove the client is (anonymous while auth is off).
   auth::Identity identity;
 
-  bool admitted() const { return refusal.empty(); }
+  bool admitted() const { return !refusal.has_value(); }
 };
 
 // Decides an upgrade request, in this order: protocol by path; not serving (503, draining or

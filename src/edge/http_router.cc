@@ -53,7 +53,7 @@ std::string HealthBody(const EdgeContext& state) {
   }
   return absl::StrFormat(
       R"({"status":"%s","clientCount":%d,"uptime":%.3f,"timestamp":"%s","peers":{%s}})",
-      std::string(status), state.router.peer_count(), absl::ToDoubleSeconds(now - state.node.started_at),
+      std::string(status), state.node.directory->size(), absl::ToDoubleSeconds(now - state.node.started_at),
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()), peers);
 }
 
@@ -112,7 +112,7 @@ HttpResponse HttpRouter::RouteGet(const HttpRequest& request, std::string_view p
     if (rest == "/id") {
       const std::string realm = PeerJsOptions::Realm(key);
       std::string id = RandomUuid();
-      while (state_.router.Contains(realm, id)) id = RandomUuid();
+      while (state_.node.directory->Lookup(realm, id).found()) id = RandomUuid();
       return MakeResponse(http::status::ok, std::move(id), "text/html; charset=utf-8", request);
     }
     if (rest == "/peers") {
@@ -121,7 +121,7 @@ HttpResponse HttpRouter::RouteGet(const HttpRequest& request, std::string_view p
                             "text/plain; charset=utf-8", request);
       }
       std::string body = "[";
-      for (const std::string& name : state_.router.Names(PeerJsOptions::Realm(key))) {
+      for (const std::string& name : state_.node.directory->Names(PeerJsOptions::Realm(key))) {
         if (body.size() > 1) body.push_back(',');
         body += JsonFrame::Quote(name);
       }

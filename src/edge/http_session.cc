@@ -120,7 +120,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
                                    &state_.allowed_origins, state_.verifier, state_.clock.Now()});
       const core::Protocol protocol = decision.protocol;
       if (!decision.admitted()) {
-        state_.stats.CountRejection(protocol, decision.refusal);
+        state_.stats.CountRejection(protocol, *decision.refusal);
         Reply(HttpRouter::MakeResponse(decision.status, decision.body, kJson, request), true);
         return;
       }
@@ -130,13 +130,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         case EdgeContext::Admission::kAdmitted:
           break;
         case EdgeContext::Admission::kServerFull:
-          state_.stats.CountRejection(protocol, "max_connections");
+          state_.stats.CountRejection(protocol, core::LoginRejection::kMaxConnections);
           Reply(HttpRouter::MakeResponse(http::status::service_unavailable,
                                          R"({"error":"too many connections"})", kJson, request),
                 true);
           return;
         case EdgeContext::Admission::kAddressFull:
-          state_.stats.CountRejection(protocol, "max_connections_per_ip");
+          state_.stats.CountRejection(protocol, core::LoginRejection::kMaxConnectionsPerIp);
           Reply(HttpRouter::MakeResponse(http::status::service_unavailable,
                                          R"({"error":"too many connections from this address"})",
                                          kJson, request),

@@ -145,10 +145,10 @@ std::string RenderMetrics(const EdgeContext& state) {
   families.push_back(std::move(peers));
 
   AddSingle(families, "sig_held_frames", "PeerJS frames held for peers not yet connected.",
-            MetricType::Gauge, static_cast<double>(state.router.held_frames()));
+            MetricType::Gauge, static_cast<double>(state.node.holds.held_frames()));
   AddSingle(families, "sig_held_bytes",
             "Bytes of the PeerJS frames held for peers not yet connected (bound: held_max_bytes).",
-            MetricType::Gauge, static_cast<double>(state.router.held_bytes()));
+            MetricType::Gauge, static_cast<double>(state.node.holds.held_bytes()));
 
   MetricFamily logins = Family("sig_logins_total", "Successful td logins and PeerJS opens.",
                                MetricType::Counter);

@@ -16,10 +16,10 @@ bool IsHeldType(std::string_view type) {
   return type == "OFFER" || type == "ANSWER" || type == "CANDIDATE";
 }
 
-PeerJsCommand Make(PeerJsCommand::Kind kind, std::string_view reason) {
+PeerJsCommand Bad(core::BadFrame bad) {
   PeerJsCommand cmd;
-  cmd.kind = kind;
-  cmd.reason = std::string(reason);
+  cmd.kind = PeerJsCommand::Kind::kBad;
+  cmd.bad_frame = bad;
   return cmd;
 }
 
@@ -29,21 +29,22 @@ PeerJsCommand PeerJsCodec::Decode(std::string_view text, std::string_view src) c
   enum : std::size_t { kType, kDst, kPayload };
   JsonFrame parsed;
   if (!parsed.Parse(text, {"type", "dst", "payload"}, limits_.max_json_depth).ok()) {
-    return Make(PeerJsCommand::Kind::kBad, "invalid_json");
+    return Bad(core::BadFrame::kInvalidJson);
   }
-  if (!parsed.is_object()) return Make(PeerJsCommand::Kind::kBad, "invalid_message");
+  if (!parsed.is_object()) return Bad(core::BadFrame::kInvalidMessage);
   const JsonFrame::Field& type = parsed.field(kType);
-  if (!type.is_string) return Make(PeerJsCommand::Kind::kBad, "missing_type");
-  auto typed = [&](PeerJsCommand::Kind kind, std::string_view reason) {
-    PeerJsCommand cmd = Make(kind, reason);
+  if (!type.is_string) return Bad(core::BadFrame::kMissingType);
+  auto typed = [&](PeerJsCommand::Kind kind) {
+    PeerJsCommand cmd;
+    cmd.kind = kind;
     cmd.type = type.value;
     return cmd;
   };
-  if (type.value == "HEARTBEAT") return typed(PeerJsCommand::Kind::kHeartbeat, "");
-  if (!IsRelayType(type.value)) return typed(PeerJsCommand::Kind::kIgnored, "unknown_type");
+  if (type.value == "HEARTBEAT") return typed(PeerJsCommand::Kind::kHeartbeat);
+  if (!IsRelayType(type.value)) return typed(PeerJsCommand::Kind::kIgnored);
   const JsonFrame::Field& dst = parsed.field(kDst);
   // Includes LEAVE without dst: ignored, never a half-unregistered peer (reference quirk 3).
-  if (!dst.is_string || dst.value.empty()) return typed(PeerJsCommand::Kind::kIgnored, "no_dst");
+  if (!dst.is_string || dst.value.empty()) return typed(PeerJsCommand::Kind::kIgnored);
 
   std::optional<std::string_view> payload;
   if (const JsonFrame::Field& field = parsed.field(kPayload); field.present) {

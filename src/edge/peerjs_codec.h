@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/limits.h"
+#include "core/outcome.h"
 #include "core/peer.h"
 
 namespace sig::edge {
@@ -15,14 +16,14 @@ struct PeerJsCommand {
     kHeartbeat,
     kRelay,    // type, dst, frame (re-encoded with src); hold says whether to hold for absent dst
     kIgnored,  // a well-formed frame the server drops (unknown type, relay without dst)
-    kBad,      // not a JSON object with a string type; `reason` says why
+    kBad,      // not a JSON object with a string type; `bad_frame` says why
   };
   Kind kind = Kind::kBad;
   std::string type;
   std::string dst;
   std::string frame;
   bool hold = false;
-  std::string reason;
+  core::BadFrame bad_frame = core::BadFrame::kInvalidMessage;
 };
 
 // The PeerJS protocol's JSON: decoding client frames and encoding server frames. Stateless and

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/name.h"
 #include "edge/peerjs_codec.h"
+#include "edge/join.h"
 #include "edge/query.h"
 #include "core/envelope.h"
 
@@ -21,8 +22,34 @@ PeerJsProtocol::PeerJsProtocol(Connection& connection, EdgeContext& state, std::
   token_ = std::move(params["token"]);
 }
 
-void PeerJsProtocol::Refuse(std::string_view reason, std::string frame, core::FrameType type) {
-  state_.stats.CountRejection(sig::v1::PROTOCOL_PEERJS, reason);
+void PeerJsProtocol::Refuse(core::LoginRejection rejection) {
+  state_.stats.CountRejection(sig::v1::PROTOCOL_PEERJS, rejection);
+  std::string frame;
+  core::FrameType type = core::FrameType::kError;
+  switch (rejection) {
+    case core::LoginRejection::kMissingParams:
+      frame = PeerJsCodec::Error("No id, token, or key supplied to websocket server");
+      break;
+    case core::LoginRejection::kInvalidKey:
+      frame = PeerJsCodec::Error("Invalid key provided");
+      break;
+    case core::LoginRejection::kInvalidId:
+      frame = PeerJsCodec::Error("Invalid id provided");
+      break;
+    case core::LoginRejection::kInvalidToken:
+      frame = PeerJsCodec::Error("Invalid token provided");
+      break;
+    case core::LoginRejection::kIdTaken:
+      frame = PeerJsCodec::IdTaken();
+      type = core::FrameType::kIdTaken;
+      break;
+    case core::LoginRejection::kConcurrentLimit:
+      frame = PeerJsCodec::Error("Server has reached its concurrent user limit");
+      break;
+    default:
+      frame = PeerJsCodec::Error("Server is unavailable, try again later");
+      break;
+  }
   connection_.Send(core::MakeFrame(std::move(frame), type));
   connection_.Disconnect(core::CloseCode::kNoStatus, "");
 }
@@ -30,13 +57,9 @@ void PeerJsProtocol::Refuse(std::string_view reason, std::string frame, core::Fr
 // The checks in peerjs-server's order, with its exact texts.
 void PeerJsProtocol::OnOpen() {
   if (id_.empty() || token_.empty() || key_.empty()) {
-    Refuse("missing_params", PeerJsCodec::Error("No id, token, or key supplied to websocket server"));
-    return;
+    return Refuse(core::LoginRejection::kMissingParams);
   }
-  if (key_ != state_.peerjs.key) {
-    Refuse("invalid_key", PeerJsCodec::Error("Invalid key provided"));
-    return;
-  }
+  if (key_ != state_.peerjs.key) return Refuse(core::LoginRejection::kInvalidKey);
   // Not checks of the reference, which takes any bytes: an id is copied into the src of every
   // frame its holder sends and into {prefix}/{key}/peers, where bytes that are not UTF-8 make
   // the recipient's client drop its connection. Ids follow td's name rules; one that is not in
@@ -44,15 +67,11 @@ void PeerJsProtocol::OnOpen() {
   // a changed id. The stock client's own ids are ASCII letters, digits, '-', '_' and spaces.
   if (absl::StatusOr<std::string> canonical = core::CanonicalName(id_, state_.limits.max_name_chars);
       !canonical.ok() || *canonical != id_) {
-    Refuse("invalid_id", PeerJsCodec::Error("Invalid id provided"));
-    return;
+    return Refuse(core::LoginRejection::kInvalidId);
   }
-  if (!core::IsPrintableUtf8(token_)) {
-    Refuse("invalid_token", PeerJsCodec::Error("Invalid token provided"));
-    return;
-  }
+  if (!core::IsPrintableUtf8(token_)) return Refuse(core::LoginRejection::kInvalidToken);
   realm_ = PeerJsOptions::Realm(key_);
-  core::Router::JoinRequest request;
+  core::ClaimRequest request;
   request.protocol = sig::v1::PROTOCOL_PEERJS;
   request.realm = realm_;
   request.name = id_;
@@ -61,25 +80,35 @@ void PeerJsProtocol::OnOpen() {
   request.notices = &state_.peerjs_codec;
   request.token = token_;
   request.max_members = state_.limits.peerjs_concurrent_limit;
-  auto joined = state_.router.Join(std::move(request));
-  if (!joined.ok()) {
-    if (absl::IsAlreadyExists(joined.status())) {
-      Refuse("id_taken", PeerJsCodec::IdTaken(), core::FrameType::kIdTaken);
-    } else {
-      Refuse("concurrent_limit",
-             PeerJsCodec::Error("Server has reached its concurrent user limit"));
-    }
+  JoinOnConnection(connection_, state_.router, std::move(request),
+                   [this](core::ClaimResult result) { OnClaimed(std::move(result)); });
+}
+
+void PeerJsProtocol::OnClaimed(core::ClaimResult result) {
+  switch (result.outcome) {
+    case core::ClaimOutcome::kClaimed:
+      break;
+    case core::ClaimOutcome::kTaken:
+      return Refuse(core::LoginRejection::kIdTaken);
+    case core::ClaimOutcome::kRealmFull:
+      return Refuse(core::LoginRejection::kConcurrentLimit);
+    case core::ClaimOutcome::kUnavailable:
+      return Refuse(core::LoginRejection::kUnavailable);
+  }
+  if (closed_) {
+    // The connection went while the claim was in flight.
+    state_.router.Leave(realm_, id_, connection_.id());
     return;
   }
   registered_ = true;
   state_.stats.CountLogin(sig::v1::PROTOCOL_PEERJS);
   state_.stats.AddPeers(sig::v1::PROTOCOL_PEERJS, 1);
   last_heartbeat_ = state_.clock.Now();
-  // OPEN goes out now; frames held for this id were posted by Join and follow it.
+  // OPEN goes out now; the router hands over the frames held for this id after it.
   connection_.Send(core::MakeFrame(PeerJsCodec::Open(), core::FrameType::kOpen));
-  if (joined->replaced) {
+  if (result.replaced) {
     // Same id and token: a reconnect. The old socket is closed, not orphaned (reference quirk 2).
-    joined->replaced->Close(core::ToWire(core::CloseCode::kNormal), "replaced by a new connection");
+    result.replaced->Close(core::ToWire(core::CloseCode::kNormal), "replaced by a new connection");
   }
 }
 
@@ -97,26 +126,30 @@ void PeerJsProtocol::OnText(std::string_view text) {
     case PeerJsCommand::Kind::kBad:
       // No ERROR frame: the client treats ERROR as fatal. The frame is dropped, reading goes on
       // (reference quirk 1), and a stream of them closes the peer with 1008.
-      state_.stats.CountBadFrame(sig::v1::PROTOCOL_PEERJS, cmd.reason);
-      bad_frames_.Charge(connection_, cmd.reason);
+      state_.stats.CountBadFrame(sig::v1::PROTOCOL_PEERJS, cmd.bad_frame);
+      bad_frames_.Charge(connection_, core::Name(cmd.bad_frame));
       return;
     case PeerJsCommand::Kind::kRelay: {
       sig::v1::Envelope& envelope = core::ThreadEnvelope();
       core::SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, realm_, id_, cmd.dst, cmd.type,
                         std::move(cmd.frame), core::MonotonicNanos());
       envelope.set_hold_if_absent(cmd.hold);
-      absl::Status s = state_.router.Route(envelope, &state_.peerjs_codec);
-      // Over the hold limits: the sender learns at once that the peer is unavailable.
-      if (absl::IsResourceExhausted(s)) {
-        state_.stats.CountRelayFailure("hold_limit");
-        connection_.Send(state_.peerjs_codec.Expired(cmd.dst, id_));
-      }
+      state_.router.Route(envelope, connection_.peer(), &state_.peerjs_codec);
       return;
     }
   }
 }
 
+void PeerJsProtocol::OnRelayFailed(core::RelayFailure failure, std::string_view target) {
+  // A LEAVE or EXPIRE for an absent peer is dropped without a word, as the reference does.
+  if (failure == core::RelayFailure::kTargetNotFound) return;
+  // A full hold store: the sender learns at once that the peer is unavailable.
+  state_.stats.CountRelayFailure(failure);
+  connection_.Send(state_.peerjs_codec.Expired(target, id_));
+}
+
 void PeerJsProtocol::OnClose() {
+  closed_ = true;
   if (!registered_) return;
   // After a same-token takeover this Leave no longer matches and changes nothing.
   state_.router.Leave(realm_, id_, connection_.id());

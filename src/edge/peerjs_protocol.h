@@ -21,14 +21,16 @@ class PeerJsProtocol final : public Protocol {
   core::Protocol kind() const override { return sig::v1::PROTOCOL_PEERJS; }
   void OnOpen() override;
   void OnText(std::string_view text) override;
+  void OnRelayFailed(core::RelayFailure failure, std::string_view target) override;
   void OnClose() override;
   absl::Duration tick_interval() const override;
   void OnTick() override;
 
  private:
-  // Sends `frame` and closes without a status code, counting `reason`.
-  void Refuse(std::string_view reason, std::string frame,
-              core::FrameType type = core::FrameType::kError);
+  void OnClaimed(core::ClaimResult result);
+  // The one mapping from a refused handshake to what the client gets: ID-TAKEN or an ERROR with
+  // the reference's text, then a close without a code; counted.
+  void Refuse(core::LoginRejection rejection);
 
   Connection& connection_;
   EdgeContext& state_;
@@ -38,6 +40,7 @@ class PeerJsProtocol final : public Protocol {
   std::string token_;
   std::string realm_;
   bool registered_ = false;
+  bool closed_ = false;
   absl::Time last_heartbeat_;
 };
 

@@ -4,8 +4,10 @@
 #include <memory>
 #include <string_view>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "core/close_code.h"
+#include "core/outcome.h"
 #include "core/peer.h"
 #include "core/stats.h"
 
@@ -26,8 +28,15 @@ class Connection {
   // Sends what is queued, then closes with `code`. Later calls are ignored.
   virtual void Disconnect(core::CloseCode code, std::string_view reason) = 0;
 
-  // This connection as the router's Peer, for registration.
+  // This connection as the router's Peer: weak, for registration; and as the sender of a relay,
+  // which the router tells when a frame could not be delivered.
   virtual std::weak_ptr<core::Peer> AsPeer() = 0;
+  virtual core::Peer& peer() = 0;
+
+  // Runs `fn` on this connection's executor, at once when called there, while the connection
+  // lives (never after its session is gone). For completions that may come from another thread,
+  // such as a claim a cluster's directory decides.
+  virtual void Dispatch(absl::AnyInvocable<void() &&> fn) = 0;
 };
 
 // One wire protocol's behaviour on one connection (a codec plus the session state it needs, e.g.
@@ -44,6 +53,9 @@ class Protocol {
 
   // One complete text message arrived (already UTF-8 validated and within max_frame_bytes).
   virtual void OnText(std::string_view text) = 0;
+
+  // A frame this connection sent to `target` was not delivered (core::Peer::RelayFailed).
+  virtual void OnRelayFailed(core::RelayFailure failure, std::string_view target) = 0;
 
   // The connection is gone or going; unregister from the router. Called exactly once.
   virtual void OnClose() = 0;

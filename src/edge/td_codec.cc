@@ -10,10 +10,18 @@ namespace {
 constexpr std::string_view kBroadcastTypes[] = {"stream_started", "stream_stopped",
                                                 "stream_restored", "page_opened"};
 
-TdCommand Bad(TdCommand::Kind kind, std::string_view error, std::string_view message) {
+TdCommand Bad(core::BadFrame bad, std::string_view message) {
   TdCommand cmd;
-  cmd.kind = kind;
-  cmd.error = std::string(error);
+  cmd.kind = TdCommand::Kind::kBadFrame;
+  cmd.bad_frame = bad;
+  cmd.message = std::string(message);
+  return cmd;
+}
+
+TdCommand BadLogin(core::LoginRejection rejection, std::string_view message) {
+  TdCommand cmd;
+  cmd.kind = TdCommand::Kind::kBadLogin;
+  cmd.rejection = rejection;
   cmd.message = std::string(message);
   return cmd;
 }
@@ -62,38 +70,38 @@ TdCommand TdCodec::Decode(std::string_view text, std::string_view sender) const 
   if (absl::Status s =
           parsed.Parse(text, {"type", "target", "name", "room", "from"}, limits_.max_json_depth);
       !s.ok()) {
-    return Bad(TdCommand::Kind::kBadFrame, "invalid_json", core::ToStd(s.message()));
+    return Bad(core::BadFrame::kInvalidJson, core::ToStd(s.message()));
   }
   if (!parsed.is_object()) {
-    return Bad(TdCommand::Kind::kBadFrame, "invalid_message", "a message must be a JSON object");
+    return Bad(core::BadFrame::kInvalidMessage, "a message must be a JSON object");
   }
   const JsonFrame::Field& type = parsed.field(kType);
-  if (!type.present) return Bad(TdCommand::Kind::kBadFrame, "missing_type", "\"type\" is required");
+  if (!type.present) return Bad(core::BadFrame::kMissingType, "\"type\" is required");
   if (!type.is_string) {
-    return Bad(TdCommand::Kind::kBadFrame, "missing_type", "\"type\" must be a string");
+    return Bad(core::BadFrame::kMissingType, "\"type\" must be a string");
   }
 
   TdCommand cmd;
   cmd.type = type.value;
   if (cmd.type == "login") {
-    if (logged_in) return Bad(TdCommand::Kind::kBadFrame, "already_logged_in", "already logged in");
+    if (logged_in) return Bad(core::BadFrame::kAlreadyLoggedIn, "already logged in");
     const JsonFrame::Field& name = parsed.field(kName);
     if (!name.is_string) {
-      return Bad(TdCommand::Kind::kBadLogin, "invalid_name", "\"name\" must be a string");
+      return BadLogin(core::LoginRejection::kInvalidName, "\"name\" must be a string");
     }
     absl::StatusOr<std::string> canonical = core::CanonicalName(name.value, limits_.max_name_chars);
     if (!canonical.ok()) {
-      return Bad(TdCommand::Kind::kBadLogin, "invalid_name", core::ToStd(canonical.status().message()));
+      return BadLogin(core::LoginRejection::kInvalidName, core::ToStd(canonical.status().message()));
     }
     cmd.name = *std::move(canonical);
     const JsonFrame::Field& room = parsed.field(kRoom);
     if (room.present) {
       if (!room.is_string) {
-        return Bad(TdCommand::Kind::kBadLogin, "invalid_room", "\"room\" must be a string");
+        return BadLogin(core::LoginRejection::kInvalidRoom, "\"room\" must be a string");
       }
       canonical = core::CanonicalName(room.value, limits_.max_name_chars);
       if (!canonical.ok()) {
-        return Bad(TdCommand::Kind::kBadLogin, "invalid_room",
+        return BadLogin(core::LoginRejection::kInvalidRoom,
                    core::StrCat("room: ", core::ToStd(canonical.status().message())));
       }
       cmd.room = *std::move(canonical);
@@ -102,7 +110,7 @@ TdCommand TdCodec::Decode(std::string_view text, std::string_view sender) const 
     return cmd;
   }
   if (!logged_in) {
-    return Bad(TdCommand::Kind::kBadFrame, "not_logged_in", "the first message must be a login");
+    return Bad(core::BadFrame::kNotLoggedIn, "the first message must be a login");
   }
   if (cmd.type == "ping") {
     cmd.kind = TdCommand::Kind::kPing;
@@ -111,7 +119,7 @@ TdCommand TdCodec::Decode(std::string_view text, std::string_view sender) const 
   const JsonFrame::Field& target = parsed.field(kTarget);
   if (target.present) {
     if (!target.is_string) {
-      return Bad(TdCommand::Kind::kBadFrame, "invalid_target", "\"target\" must be a string");
+      return Bad(core::BadFrame::kInvalidTarget, "\"target\" must be a string");
     }
     cmd.kind = TdCommand::Kind::kRelay;
     cmd.target = target.value;
@@ -123,7 +131,7 @@ TdCommand TdCodec::Decode(std::string_view text, std::string_view sender) const 
     cmd.frame = StampSender(text, sender, parsed.field(kFrom).present);
     return cmd;
   }
-  return Bad(TdCommand::Kind::kBadFrame, "unknown_type",
+  return Bad(core::BadFrame::kUnknownType,
              core::StrCat("unknown message type without a target: ", cmd.type));
 }
 

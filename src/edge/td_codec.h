@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/limits.h"
+#include "core/outcome.h"
 #include "core/peer.h"
 
 namespace sig::edge {
@@ -17,8 +18,8 @@ struct TdCommand {
     kPing,
     kRelay,      // type, target, frame
     kBroadcast,  // type, frame
-    kBadFrame,   // error, message: answer with an error frame, keep the connection
-    kBadLogin,   // error, message: answer with an error frame, then close 4001
+    kBadFrame,   // bad_frame, message: answer with an error frame, keep the connection
+    kBadLogin,   // rejection, message: answer with an error frame, then close
   };
   Kind kind = Kind::kBadFrame;
   std::string type;
@@ -28,7 +29,8 @@ struct TdCommand {
   // What recipients get: every member the sender wrote, byte for byte, except any "from", plus
   // "from" set to the sender's name.
   std::string frame;
-  std::string error;
+  core::BadFrame bad_frame = core::BadFrame::kInvalidMessage;
+  core::LoginRejection rejection = core::LoginRejection::kInvalidName;
   std::string message;
 };
 

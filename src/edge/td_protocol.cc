@@ -3,10 +3,25 @@
 #include <utility>
 
 #include "absl/time/time.h"
-#include "core/strings.h"
 #include "core/envelope.h"
+#include "core/strings.h"
+#include "edge/join.h"
 
 namespace sig::edge {
+namespace {
+
+core::CloseCode CloseFor(core::LoginRejection rejection) {
+  switch (rejection) {
+    case core::LoginRejection::kNameTaken:
+      return core::CloseCode::kNameTaken;
+    case core::LoginRejection::kUnavailable:
+      return core::CloseCode::kTryAgainLater;
+    default:
+      return core::CloseCode::kInvalidName;
+  }
+}
+
+}  // namespace
 
 TdProtocol::TdProtocol(Connection& connection, EdgeContext& state)
     : connection_(connection),
@@ -14,11 +29,13 @@ TdProtocol::TdProtocol(Connection& connection, EdgeContext& state)
       bad_frames_(state.limits, state.clock) {}
 
 void TdProtocol::OnText(std::string_view text) {
+  // While the claim is in flight, frames are read as from a client not yet logged in.
   TdCommand cmd = state_.td_codec.Decode(text, name_);
   state_.stats.CountFrameIn(sig::v1::PROTOCOL_TD, core::ClassifyFrameType(cmd.type),
                             text.size());
   switch (cmd.kind) {
     case TdCommand::Kind::kLogin:
+      if (logging_in_) return Reject(core::BadFrame::kAlreadyLoggedIn, "already logged in");
       Login(cmd);
       return;
     case TdCommand::Kind::kPing:
@@ -29,35 +46,28 @@ void TdProtocol::OnText(std::string_view text) {
       sig::v1::Envelope& envelope = core::ThreadEnvelope();
       core::SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, realm_, name_, cmd.target, cmd.type,
                         std::move(cmd.frame), core::MonotonicNanos());
-      if (absl::Status s = state_.router.Route(envelope); !s.ok()) {
-        state_.stats.CountRelayFailure("target_not_found");
-        connection_.Send(
-            core::MakeFrame(TdCodec::TargetNotFound(cmd.target), core::FrameType::kError));
-      }
+      state_.router.Route(envelope, connection_.peer());
       return;
     }
     case TdCommand::Kind::kBroadcast: {
-      // A broadcast cannot miss: there is no status to act on.
       sig::v1::Envelope& envelope = core::ThreadEnvelope();
       core::SetEnvelope(envelope, sig::v1::ROUTE_BROADCAST, realm_, name_, {}, cmd.type,
                         std::move(cmd.frame), core::MonotonicNanos());
-      (void)state_.router.Route(envelope);
+      state_.router.Route(envelope, connection_.peer());
       return;
     }
     case TdCommand::Kind::kBadLogin:
-      state_.stats.CountRejection(sig::v1::PROTOCOL_TD, cmd.error);
-      connection_.Send(core::MakeFrame(TdCodec::Error(cmd.error, cmd.message), core::FrameType::kError));
-      connection_.Disconnect(core::CloseCode::kInvalidName, cmd.error);
+      Refuse(cmd.rejection, cmd.message);
       return;
     case TdCommand::Kind::kBadFrame:
-      Reject(cmd.error, cmd.message);
+      Reject(cmd.bad_frame, cmd.message);
       return;
   }
 }
 
 void TdProtocol::Login(const TdCommand& cmd) {
   std::string realm = TdCodec::Realm(cmd.room);
-  core::Router::JoinRequest request;
+  core::ClaimRequest request;
   request.protocol = sig::v1::PROTOCOL_TD;
   request.realm = realm;
   request.name = cmd.name;
@@ -65,30 +75,60 @@ void TdProtocol::Login(const TdCommand& cmd) {
   request.peer = connection_.AsPeer();
   request.notices = &state_.td_codec;
   request.list_names = true;
-  auto joined = state_.router.Join(std::move(request));
-  if (!joined.ok()) {
-    state_.stats.CountRejection(sig::v1::PROTOCOL_TD, "name_taken");
-    connection_.Send(
-        core::MakeFrame(TdCodec::Error("name_taken", core::ToStd(joined.status().message())),
-                        core::FrameType::kError));
-    connection_.Disconnect(core::CloseCode::kNameTaken, "name_taken");
+  logging_in_ = true;
+  JoinOnConnection(connection_, state_.router, std::move(request),
+                   [this, name = cmd.name, realm](
+                       core::ClaimResult result) mutable {
+                     OnClaimed(std::move(result), std::move(name), std::move(realm));
+                   });
+}
+
+void TdProtocol::OnClaimed(core::ClaimResult result, std::string name, std::string realm) {
+  logging_in_ = false;
+  switch (result.outcome) {
+    case core::ClaimOutcome::kClaimed:
+      break;
+    case core::ClaimOutcome::kUnavailable:
+      return Refuse(core::LoginRejection::kUnavailable, "logins are not possible right now");
+    case core::ClaimOutcome::kTaken:
+    case core::ClaimOutcome::kRealmFull:
+      return Refuse(core::LoginRejection::kNameTaken, core::StrCat("name is taken: ", name));
+  }
+  if (closed_) {
+    // The connection went while the claim was in flight.
+    state_.router.Leave(realm, name, connection_.id());
     return;
   }
   state_.stats.CountLogin(sig::v1::PROTOCOL_TD);
   state_.stats.AddPeers(sig::v1::PROTOCOL_TD, 1);
-  name_ = cmd.name;
+  name_ = std::move(name);
   realm_ = std::move(realm);
   connection_.Send(
-      core::MakeFrame(TdCodec::LoginSuccess(name_, joined->names), core::FrameType::kLoginSuccess));
+      core::MakeFrame(TdCodec::LoginSuccess(name_, result.names), core::FrameType::kLoginSuccess));
 }
 
-void TdProtocol::Reject(std::string_view error, std::string_view message) {
-  state_.stats.CountBadFrame(sig::v1::PROTOCOL_TD, error);
-  connection_.Send(core::MakeFrame(TdCodec::Error(error, message), core::FrameType::kError));
-  bad_frames_.Charge(connection_, error);
+void TdProtocol::Refuse(core::LoginRejection rejection, std::string_view message) {
+  state_.stats.CountRejection(sig::v1::PROTOCOL_TD, rejection);
+  connection_.Send(
+      core::MakeFrame(TdCodec::Error(core::Name(rejection), message), core::FrameType::kError));
+  connection_.Disconnect(CloseFor(rejection), core::Name(rejection));
+}
+
+void TdProtocol::Reject(core::BadFrame bad, std::string_view message) {
+  state_.stats.CountBadFrame(sig::v1::PROTOCOL_TD, bad);
+  connection_.Send(
+      core::MakeFrame(TdCodec::Error(core::Name(bad), message), core::FrameType::kError));
+  bad_frames_.Charge(connection_, core::Name(bad));
+}
+
+void TdProtocol::OnRelayFailed(core::RelayFailure failure, std::string_view target) {
+  // A broadcast cannot fail, and td holds nothing: the one failure is an unknown target.
+  state_.stats.CountRelayFailure(failure);
+  connection_.Send(core::MakeFrame(TdCodec::TargetNotFound(target), core::FrameType::kError));
 }
 
 void TdProtocol::OnClose() {
+  closed_ = true;
   if (name_.empty()) return;
   state_.router.Leave(realm_, name_, connection_.id());
   state_.stats.AddPeers(sig::v1::PROTOCOL_TD, -1);

@@ -17,18 +17,27 @@ class TdProtocol final : public Protocol {
 
   core::Protocol kind() const override { return sig::v1::PROTOCOL_TD; }
   void OnText(std::string_view text) override;
+  void OnRelayFailed(core::RelayFailure failure, std::string_view target) override;
   void OnClose() override;
 
  private:
   void Login(const TdCommand& cmd);
-  // Answers a bad frame with an error frame; past the bad-frame budget, closes with 1008.
-  void Reject(std::string_view error, std::string_view message);
+  void OnClaimed(core::ClaimResult result, std::string name, std::string realm);
+  // The one mapping from a refused login to what the client gets: an error frame whose code is
+  // the rejection's name, then the close (4000 for a taken name, 1013 when the directory cannot
+  // decide, else 4001); counted.
+  void Refuse(core::LoginRejection rejection, std::string_view message);
+  // Answers a bad frame with an error frame whose code is its name; past the bad-frame budget,
+  // closes with 1008. Counted.
+  void Reject(core::BadFrame bad, std::string_view message);
 
   Connection& connection_;
   EdgeContext& state_;
   BadFrameBudget bad_frames_;
   std::string name_;  // empty until the login succeeds
   std::string realm_;
+  bool logging_in_ = false;  // a claim is in flight
+  bool closed_ = false;
 };
 
 }  // namespace sig::edge

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -139,6 +140,16 @@ class WsSession final : public core::Peer,
     });
   }
 
+  void RelayFailed(core::RelayFailure failure, std::string_view target) override {
+    if (context_.get_executor().running_in_this_thread()) {
+      if (!protocol_closed_) protocol_->OnRelayFailed(failure, target);
+      return;
+    }
+    net::post(context_, [self = this->shared_from_this(), failure, target = std::string(target)] {
+      self->RelayFailed(failure, target);
+    });
+  }
+
   core::PeerInfo Info() const override {
     core::PeerInfo info;
     info.remote_address = remote_address_;
@@ -158,6 +169,12 @@ class WsSession final : public core::Peer,
     StartClose(core::ToWire(code), reason, /*flush=*/true);
   }
   std::weak_ptr<core::Peer> AsPeer() override { return this->weak_from_this(); }
+  core::Peer& peer() override { return *this; }
+  void Dispatch(absl::AnyInvocable<void() &&> fn) override {
+    net::dispatch(context_, [self = this->shared_from_this(), fn = std::move(fn)]() mutable {
+      std::move(fn)();
+    });
+  }
 
  private:
   // Queues `frame` and writes what can go now. On overflow the peer is closed as a slow

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "testing/labels.h"
 #include "testing/bystander_test.h"
 #include "testing/eventually.h"
 
@@ -38,7 +39,7 @@ class HostileWsTest : public testing::BystanderTest {
 
   std::uint64_t Rejections(Protocol p, std::string_view reason) {
     return server_->state().stats.rejections(
-        core::ProtocolIndex(p), core::Stats::Lookup(core::Stats::kRejections, reason));
+        core::ProtocolIndex(p), testing::LabelIndex(core::Stats::kRejections, reason));
   }
 };
 
@@ -134,7 +135,7 @@ TEST_F(HostileWsTest, JsonNestedThousandsDeepGetsInvalidJsonAndTheConnectionStay
   EXPECT_EQ(Str(*error, "error"), "invalid_json");
   EXPECT_EQ(server_->state().stats.bad_frames(
                 core::ProtocolIndex(sig::v1::PROTOCOL_TD),
-                core::Stats::Lookup(core::Stats::kBadFrames, "invalid_json")),
+                testing::LabelIndex(core::Stats::kBadFrames, "invalid_json")),
             1u);
   // Still connected and relaying; b never saw the deep frame.
   ASSERT_TRUE(a->Send(R"({"type":"offer","target":"b","ok":true})").ok());

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "testing/labels.h"
 #include "testing/eventually.h"
 #include "testing/test_server.h"
 
@@ -67,8 +68,8 @@ TEST_F(PeerJsProtocolTest, IdsAndTokensThatAreNotPrintableUtf8AreRefused) {
   ExpectRefused("key=peerjs&id=carol&token=a%00", kInvalidToken);
   auto& stats = server_->state().stats;
   const std::size_t peerjs = core::ProtocolIndex(sig::v1::PROTOCOL_PEERJS);
-  EXPECT_EQ(stats.rejections(peerjs, core::Stats::Lookup(core::Stats::kRejections, "invalid_id")), 7u);
-  EXPECT_EQ(stats.rejections(peerjs, core::Stats::Lookup(core::Stats::kRejections, "invalid_token")),
+  EXPECT_EQ(stats.rejections(peerjs, testing::LabelIndex(core::Stats::kRejections, "invalid_id")), 7u);
+  EXPECT_EQ(stats.rejections(peerjs, testing::LabelIndex(core::Stats::kRejections, "invalid_token")),
             2u);
   // A precomposed é (NFC) is a fine id, and bob still relays.
   auto accented = OpenPeerJs("%C3%A9");
@@ -241,18 +242,18 @@ TEST_F(PeerJsProtocolTest, HeldMessagesPastTheBoundGetAnImmediateExpire) {
 // a sender's holds go when it leaves. And the bytes one sender may hold are bounded: past
 // them it gets EXPIRE at once.
 TEST_F(PeerJsProtocolTest, HoldsGoWithTheirSenderAndAreBoundedInBytes) {
-  const core::Router& router = server_->state().router;
+  const core::HoldStore& holds = server_->state().node.holds;
   for (int round = 0; round < 5; ++round) {
     auto sender = OpenPeerJs("sender" + std::to_string(round));
     ASSERT_TRUE(sender);
     for (int i = 0; i < 3; ++i) {
       ASSERT_TRUE(sender->Send(R"({"type":"CANDIDATE","dst":"ghost)" + std::to_string(i) + "\"}").ok());
     }
-    ASSERT_TRUE(testing::Eventually([&] { return router.held_frames() == 3; })) << round;
+    ASSERT_TRUE(testing::Eventually([&] { return holds.held_frames() == 3; })) << round;
     ASSERT_TRUE(sender->Close().ok());
-    ASSERT_TRUE(testing::Eventually([&] { return router.held_frames() == 0; })) << round;
+    ASSERT_TRUE(testing::Eventually([&] { return holds.held_frames() == 0; })) << round;
   }
-  EXPECT_EQ(router.held_bytes(), 0u);
+  EXPECT_EQ(holds.held_bytes(), 0u);
 }
 
 class PeerJsHoldBytesTest : public PeerJsProtocolTest {
@@ -272,12 +273,12 @@ TEST_F(PeerJsHoldBytesTest, HeldBytesPerSenderAreBoundedAtTheEdge) {
       std::string(R"({"type":"OFFER","src":"alice","dst":"g","payload":""})").size();
   const std::string fill(200 - relayed_overhead, 'p');
   ASSERT_TRUE(a->Send(head + fill + "\"}").ok());  // exactly 200 bytes held
-  ASSERT_TRUE(testing::Eventually([&] { return server_->state().router.held_bytes() == 200; }));
+  ASSERT_TRUE(testing::Eventually([&] { return server_->state().node.holds.held_bytes() == 200; }));
   ASSERT_TRUE(a->Send(R"({"type":"OFFER","dst":"h","payload":""})").ok());  // one more: over
   auto got = a->Read();
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got, R"({"type":"EXPIRE","src":"h","dst":"alice"})");
-  EXPECT_EQ(server_->state().router.held_frames(), 1u);
+  EXPECT_EQ(server_->state().node.holds.held_frames(), 1u);
 }
 
 // The liveness check runs every alive_timeout/8 of real time and reads the fake clock, so a

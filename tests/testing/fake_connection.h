@@ -23,6 +23,13 @@ class FakeConnection final : public edge::Connection, public core::Peer {
     closes.push_back(core::ToWire(code));
   }
   std::weak_ptr<core::Peer> AsPeer() override { return self; }
+  core::Peer& peer() override { return *this; }
+  // Runs at once: the tests' directory decides claims at once, on the test's thread.
+  void Dispatch(absl::AnyInvocable<void() &&> fn) override { std::move(fn)(); }
+  // Hands the failure to `protocol`, as WsSession does on its executor.
+  void RelayFailed(core::RelayFailure failure, std::string_view target) override {
+    if (protocol != nullptr) protocol->OnRelayFailed(failure, target);
+  }
   void Deliver(core::Frame frame) override { sent.push_back(frame->bytes); }
   void Close(std::uint16_t code, std::string_view) override { closes.push_back(code); }
   core::PeerInfo Info() const override { return {}; }
@@ -34,8 +41,9 @@ class FakeConnection final : public edge::Connection, public core::Peer {
     return std::string(boost::json::parse(sent.back()).at("error").as_string());
   }
 
-  // Set by the test to the shared_ptr that owns this object.
+  // Set by the test to the shared_ptr that owns this object, and to the protocol under test.
   std::weak_ptr<core::Peer> self;
+  edge::Protocol* protocol = nullptr;
   std::vector<std::string> sent;
   std::vector<std::uint16_t> closes;
 

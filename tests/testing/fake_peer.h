@@ -26,6 +26,15 @@ class FakePeer final : public core::Peer {
     core::MutexLock lock(&mu_);
     return closes_;
   }
+  // Recorded as "failure_name:target".
+  void RelayFailed(core::RelayFailure failure, std::string_view target) override {
+    core::MutexLock lock(&mu_);
+    failures_.push_back(std::string(core::Name(failure)) + ":" + std::string(target));
+  }
+  std::vector<std::string> Failures() const {
+    core::MutexLock lock(&mu_);
+    return failures_;
+  }
   core::PeerInfo Info() const override { return {}; }
   std::vector<std::string> Texts() const {
     core::MutexLock lock(&mu_);
@@ -42,6 +51,7 @@ class FakePeer final : public core::Peer {
   mutable core::Mutex mu_;
   std::vector<core::Frame> frames_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> closes_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> failures_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sig::testing

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/fake_clock.h"
+#include "testing/core_fixtures.h"
 #include "testing/fake_peer.h"
 
 namespace sig::admin {
@@ -38,13 +39,10 @@ class AdminServiceTest : public ::testing::Test {
   std::shared_ptr<testing::FakePeer> Join(std::string_view realm, std::string_view name,
                                          core::Protocol protocol = sig::v1::PROTOCOL_TD) {
     auto peer = std::make_shared<testing::FakePeer>();
-    core::Router::JoinRequest request;
+    core::ClaimRequest request = testing::Claim(realm, name, next_id_++, peer, nullptr);
     request.protocol = protocol;
-    request.realm = realm;
-    request.name = name;
-    request.conn_id = next_id_++;
-    request.peer = peer;
-    EXPECT_TRUE(node_.router.Join(std::move(request)).ok());
+    EXPECT_EQ(testing::JoinNow(node_.router, std::move(request)).outcome,
+              core::ClaimOutcome::kClaimed);
     peers_.push_back(peer);
     return peer;
   }

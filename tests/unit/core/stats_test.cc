@@ -92,14 +92,18 @@ TEST(StatsTest, AdminCallsCountByMethodAndCode) {
   EXPECT_EQ(s.admin_calls(0, 2), 1u);
 }
 
-TEST(StatsTest, ReasonsOutsideTheListAreOther) {
+TEST(StatsTest, OutcomesCountUnderTheirOwnNames) {
   Stats s;
-  s.CountBadFrame(sig::v1::PROTOCOL_TD, "invalid_json");
-  s.CountBadFrame(sig::v1::PROTOCOL_TD, "something new");
+  s.CountBadFrame(sig::v1::PROTOCOL_TD, BadFrame::kInvalidJson);
+  s.CountBadFrame(sig::v1::PROTOCOL_TD, BadFrame::kInvalidTarget);
   EXPECT_EQ(s.bad_frames(0, 0), 1u);
-  EXPECT_EQ(s.bad_frames(0, Stats::kBadFrames.size() - 1), 1u);
-  s.CountRejection(sig::v1::PROTOCOL_PEERJS, "id_taken");
-  EXPECT_EQ(s.rejections(1, Stats::Lookup(Stats::kRejections, "id_taken")), 1u);
+  EXPECT_EQ(Stats::kBadFrames[OutcomeIndex(BadFrame::kInvalidTarget)], "invalid_target");
+  EXPECT_EQ(s.bad_frames(0, OutcomeIndex(BadFrame::kInvalidTarget)), 1u);
+  s.CountRejection(sig::v1::PROTOCOL_PEERJS, LoginRejection::kIdTaken);
+  EXPECT_EQ(s.rejections(1, OutcomeIndex(LoginRejection::kIdTaken)), 1u);
+  EXPECT_EQ(Name(LoginRejection::kUnavailable), "unavailable");
+  s.CountRelayFailure(RelayFailure::kHoldLimit);
+  EXPECT_EQ(s.relay_failures(OutcomeIndex(RelayFailure::kHoldLimit)), 1u);
 }
 
 TEST(StatsTest, CloseCodesOutsideTheListShareOneBucket) {

@@ -50,9 +50,9 @@ TEST_F(AdmissionTest, ChoosesTheProtocolByPath) {
 
 TEST_F(AdmissionTest, RefusesWhileNotServing) {
   const UpgradeDecision draining = AdmitUpgrade(Upgrade("/"), Policy(Phase::kDraining));
-  EXPECT_EQ(draining.refusal, "draining");
+  EXPECT_EQ(draining.refusal, core::LoginRejection::kDraining);
   EXPECT_EQ(draining.status, http::status::service_unavailable);
-  EXPECT_EQ(AdmitUpgrade(Upgrade("/"), Policy(Phase::kStopping)).refusal, "shutting_down");
+  EXPECT_EQ(AdmitUpgrade(Upgrade("/"), Policy(Phase::kStopping)).refusal, core::LoginRejection::kShuttingDown);
 }
 
 TEST_F(AdmissionTest, RefusesAnOriginOutsideTheAllowList) {
@@ -63,7 +63,7 @@ TEST_F(AdmissionTest, RefusesAnOriginOutsideTheAllowList) {
   EXPECT_TRUE(AdmitUpgrade(request, Policy()).admitted());
   request.set(http::field::origin, "https://evil.example");
   const UpgradeDecision refused = AdmitUpgrade(request, Policy());
-  EXPECT_EQ(refused.refusal, "origin");
+  EXPECT_EQ(refused.refusal, core::LoginRejection::kOrigin);
   EXPECT_EQ(refused.status, http::status::forbidden);
 }
 
@@ -71,7 +71,7 @@ TEST_F(AdmissionTest, RefusesAMalformedHandshake) {
   HttpRequest request = Upgrade("/");
   request.set(http::field::sec_websocket_key, "short");
   const UpgradeDecision refused = AdmitUpgrade(request, Policy());
-  EXPECT_EQ(refused.refusal, "bad_handshake");
+  EXPECT_EQ(refused.refusal, core::LoginRejection::kBadHandshake);
   EXPECT_EQ(refused.status, http::status::bad_request);
 }
 
@@ -91,9 +91,9 @@ TEST_F(AdmissionTest, ChecksTheTokenOnlyWhenTheVerifierDoes) {
   by_header.set(http::field::authorization, "Bearer good");
   EXPECT_EQ(AdmitUpgrade(by_header, Policy()).identity.room, "lobby");
   const UpgradeDecision bad = AdmitUpgrade(Upgrade("/?token=bad"), Policy());
-  EXPECT_EQ(bad.refusal, "invalid_token");
+  EXPECT_EQ(bad.refusal, core::LoginRejection::kInvalidToken);
   EXPECT_EQ(bad.status, http::status::unauthorized);
-  EXPECT_EQ(AdmitUpgrade(Upgrade("/"), Policy()).refusal, "invalid_token");  // none at all
+  EXPECT_EQ(AdmitUpgrade(Upgrade("/"), Policy()).refusal, core::LoginRejection::kInvalidToken);  // none at all
 }
 
 }  // namespace

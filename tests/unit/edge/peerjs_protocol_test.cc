@@ -30,6 +30,7 @@ class PeerJsProtocolTest : public ::testing::Test {
     c.conn = std::make_shared<FakeConnection>(next_id_++);
     c.conn->self = c.conn;
     c.protocol = std::make_unique<PeerJsProtocol>(*c.conn, state_, "/peerjs/peerjs?" + query);
+    c.conn->protocol = c.protocol.get();
     c.protocol->OnOpen();
     return c;
   }
@@ -61,7 +62,7 @@ TEST_F(PeerJsProtocolTest, RefusalsSendTheReferencesFrameAndCloseWithoutACode) {
         << query;
     EXPECT_THAT(c.conn->closes, ElementsAre(kNoStatus)) << query;
   }
-  EXPECT_EQ(state_.router.peer_count(), 0u);
+  EXPECT_EQ(state_.node.directory->size(), 0u);
 }
 
 TEST_F(PeerJsProtocolTest, RelaySetsSrcAndHoldsForAnAbsentPeer) {
@@ -71,7 +72,7 @@ TEST_F(PeerJsProtocolTest, RelaySetsSrcAndHoldsForAnAbsentPeer) {
   EXPECT_THAT(b.conn->sent,
               ElementsAre(R"({"type":"OFFER","src":"a","dst":"b","payload":{"sdp":"x"}})"));
   a.protocol->OnText(R"({"type":"CANDIDATE","dst":"later","payload":1})");
-  EXPECT_EQ(state_.router.held_frames(), 1u);
+  EXPECT_EQ(state_.node.holds.held_frames(), 1u);
   // The fake takes the held frame as the router hands it over, during the join; the real
   // session posts it behind OPEN (integration: MessagesForAnAbsentPeerAreDeliveredRightAfterItsOpen).
   Client later = Open("key=peerjs&id=later&token=t");
@@ -96,10 +97,10 @@ TEST_F(PeerJsProtocolTest, OnlyHeartbeatKeepsAPeerAliveAtTheTimeoutsEdge) {
 TEST_F(PeerJsProtocolTest, CloseLeavesTheRouterAndDropsTheSendersHolds) {
   Client a = Opened("a");
   a.protocol->OnText(R"({"type":"OFFER","dst":"absent","payload":1})");
-  ASSERT_EQ(state_.router.held_frames(), 1u);
+  ASSERT_EQ(state_.node.holds.held_frames(), 1u);
   a.protocol->OnClose();
-  EXPECT_EQ(state_.router.peer_count(), 0u);
-  EXPECT_EQ(state_.router.held_frames(), 0u);
+  EXPECT_EQ(state_.node.directory->size(), 0u);
+  EXPECT_EQ(state_.node.holds.held_frames(), 0u);
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ TEST_F(TdCodecTest, BadLoginsCloseWithInvalidName) {
         R"({"type":"login","name":"a\nb"})", R"({"type":"login","name":"a\u0000"})"}) {
     TdCommand c = Decode(text, false);
     EXPECT_EQ(c.kind, Kind::kBadLogin) << text;
-    EXPECT_EQ(c.error, "invalid_name") << text;
+    EXPECT_EQ(core::Name(c.rejection), "invalid_name") << text;
   }
   const std::string name65(65, 'n');
   EXPECT_EQ(Decode(R"({"type":"login","name":")" + name65 + "\"}", false).kind, Kind::kBadLogin);
@@ -43,8 +43,9 @@ TEST_F(TdCodecTest, BadLoginsCloseWithInvalidName) {
   EXPECT_EQ(Decode(R"({"type":"login","name":")" + name64 + "\"}", false).kind, Kind::kLogin);
   TdCommand room = Decode(R"({"type":"login","name":"a","room":""})", false);
   EXPECT_EQ(room.kind, Kind::kBadLogin);
-  EXPECT_EQ(room.error, "invalid_room");
-  EXPECT_EQ(Decode(R"({"type":"login","name":"a","room":1})", false).error, "invalid_room");
+  EXPECT_EQ(core::Name(room.rejection), "invalid_room");
+  EXPECT_EQ(core::Name(Decode(R"({"type":"login","name":"a","room":1})", false).rejection),
+            "invalid_room");
 }
 
 TEST_F(TdCodecTest, EveryBadFrameHasItsOwnError) {
@@ -68,7 +69,7 @@ TEST_F(TdCodecTest, EveryBadFrameHasItsOwnError) {
   for (const Case& c : cases) {
     TdCommand cmd = Decode(c.text, c.logged_in);
     EXPECT_EQ(cmd.kind, Kind::kBadFrame) << c.text;
-    EXPECT_EQ(cmd.error, c.error) << c.text;
+    EXPECT_EQ(core::Name(cmd.bad_frame), c.error) << c.text;
     EXPECT_FALSE(cmd.message.empty()) << c.text;
   }
 }
@@ -76,7 +77,7 @@ TEST_F(TdCodecTest, EveryBadFrameHasItsOwnError) {
 TEST_F(TdCodecTest, DeepNestingIsInvalidJson) {
   const std::string deep = R"({"type":"x","a":)" + std::string(5000, '[') +
                            std::string(5000, ']') + "}";
-  EXPECT_EQ(Decode(deep).error, "invalid_json");
+  EXPECT_EQ(core::Name(Decode(deep).bad_frame), "invalid_json");
 }
 
 TEST_F(TdCodecTest, RoutingDecisions) {

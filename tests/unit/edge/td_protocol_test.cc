@@ -31,6 +31,7 @@ class TdProtocolTest : public ::testing::Test {
     c.conn = std::make_shared<FakeConnection>(next_id_++);
     c.conn->self = c.conn;
     c.protocol = std::make_unique<TdProtocol>(*c.conn, state_);
+    c.conn->protocol = c.protocol.get();
     return c;
   }
   Client LoggedIn(std::string_view name) {
@@ -105,7 +106,7 @@ TEST_F(TdProtocolTest, CloseLeavesAndAnnounces) {
   EXPECT_EQ(a.conn->sent.back(), R"({"type":"peer_connected","peer":"b"})");
   b.protocol->OnClose();
   EXPECT_EQ(a.conn->sent.back(), R"({"type":"peer_disconnected","peer":"b"})");
-  EXPECT_EQ(state_.router.peer_count(), 1u);
+  EXPECT_EQ(state_.node.directory->size(), 1u);
 }
 
 }  // namespace

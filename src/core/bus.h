@@ -1,0 +1,50 @@
+#pragma once
+
+#include "core/directory.h"
+#include "sig/v1/envelope.pb.h"
+
+namespace sig::core {
+
+// What other nodes send this one. Implemented by the Router; called on the bus's thread.
+class BusSink {
+ public:
+  virtual ~BusSink() = default;
+  // A ROUTE_DIRECT envelope for a peer connected to this node.
+  virtual void OnDirect(const sig::v1::Envelope& envelope) = 0;
+  // A ROUTE_BROADCAST envelope for this node's members of its realm.
+  virtual void OnRealm(const sig::v1::Envelope& envelope) = 0;
+  // A peer joined or left a realm on another node; this node tells its own members.
+  virtual void OnMembership(const MembershipChange& change) = 0;
+};
+
+// How frames and announcements reach the other nodes of a cluster. The in-memory LocalBus is a
+// node alone (there is nobody to reach); the Redis bus (src/bus) publishes on per-node and
+// per-realm channels. Thread-safe; nothing here blocks on the network.
+class Bus {
+ public:
+  virtual ~Bus() = default;
+
+  // Must be set, once, before the first frame arrives; it must outlive the bus's use.
+  virtual void SetSink(BusSink* sink) = 0;
+
+  // Hands a ROUTE_DIRECT envelope to `node`, whose peer holds envelope.to(). False when it cannot
+  // be sent (no such node, bus down): the relay failed.
+  virtual bool SendToNode(NodeId node, const sig::v1::Envelope& envelope) = 0;
+
+  // Hands a ROUTE_BROADCAST envelope to the other nodes with members in its realm.
+  virtual void PublishToRealm(const sig::v1::Envelope& envelope) = 0;
+
+  // Tells the other nodes with members in the realm that a local peer joined or left.
+  virtual void Announce(const MembershipChange& change) = 0;
+};
+
+// A node alone: no other node to reach, so nothing is ever sent or heard.
+class LocalBus final : public Bus {
+ public:
+  void SetSink(BusSink*) override {}
+  bool SendToNode(NodeId, const sig::v1::Envelope&) override { return false; }
+  void PublishToRealm(const sig::v1::Envelope&) override {}
+  void Announce(const MembershipChange&) override {}
+};
+
+}  // namespace sig::core

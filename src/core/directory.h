@@ -1,0 +1,143 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
+#include "core/peer.h"
+#include "core/peer_filter.h"
+#include "core/protocol.h"
+
+namespace sig::core {
+
+// A node of a cluster, as the directory and the bus name it. kNoNode: none (or this process,
+// when it runs alone).
+using NodeId = std::uint64_t;
+inline constexpr NodeId kNoNode = 0;
+
+// What a login asks of the directory: `name` in `realm` for connection `conn_id`.
+struct ClaimRequest {
+  Protocol protocol = sig::v1::PROTOCOL_TD;
+  std::string_view realm;
+  std::string_view name;
+  std::uint64_t conn_id = 0;
+  std::weak_ptr<Peer> peer;
+  // Announces the join and leave to the realm's other peers; may be null.
+  const NoticeEncoder* notices = nullptr;
+  // When not empty, a later claim of the same name with the same token takes the name over (a
+  // reconnect) instead of being refused as taken.
+  std::string_view token;
+  // The claim is refused (kRealmFull) when the realm already has this many members.
+  std::size_t max_members = std::numeric_limits<std::size_t>::max();
+  // Fill ClaimResult::names (O(realm) work, so only protocols that need it ask).
+  bool list_names = false;
+};
+
+// How a claim ended.
+enum class ClaimOutcome : std::uint8_t {
+  kClaimed,
+  kTaken,        // another connection holds the name, with another token
+  kRealmFull,    // max_members reached
+  kUnavailable,  // the directory cannot decide now (a cluster's bus is down)
+};
+
+struct ClaimResult {
+  ClaimOutcome outcome = ClaimOutcome::kClaimed;
+  std::vector<std::string> names;   // with list_names: every name in the realm, the new one too
+  std::shared_ptr<Peer> replaced;   // the previous holder, on a same-token takeover
+};
+
+// Called exactly once per claim, on any thread, possibly before Claim returns.
+using ClaimDone = absl::AnyInvocable<void(ClaimResult) &&>;
+
+// Who holds a name, as a relay needs to know it.
+struct Holder {
+  std::shared_ptr<Peer> peer;  // the holder, when it is connected to this node
+  NodeId node = kNoNode;       // otherwise the node it is connected to; kNoNode: nobody
+  std::uint64_t conn_id = 0;
+
+  bool found() const { return peer != nullptr || node != kNoNode; }
+};
+
+// A registered peer, as the admin plane lists it.
+struct PeerRecord {
+  Protocol protocol = sig::v1::PROTOCOL_TD;
+  std::string realm;
+  std::string name;
+  std::uint64_t conn_id = 0;
+  std::shared_ptr<Peer> peer;
+};
+
+// A claim or a release, as the directory reports it.
+struct MembershipChange {
+  enum class Kind : std::uint8_t { kJoined, kLeft };
+  Kind kind = Kind::kJoined;
+  Protocol protocol = sig::v1::PROTOCOL_TD;
+  std::string_view realm;
+  std::string_view name;
+  std::uint64_t conn_id = 0;
+  const NoticeEncoder* notices = nullptr;
+  // kJoined on a same-token takeover: the name changed hands, nobody joined or left.
+  bool takeover = false;
+};
+
+// Hears every membership change of a directory. Implemented by the Router.
+class MembershipSink {
+ public:
+  virtual ~MembershipSink() = default;
+  // Called in the order the changes happened in `change.realm`, never two at once for one realm,
+  // and before the claim's ClaimDone runs. `others` are the realm's other members on this node.
+  // Must not call back into the directory.
+  virtual void OnMembershipChange(const MembershipChange& change,
+                                  std::span<const std::shared_ptr<Peer>> others) = 0;
+};
+
+// Who holds which name in which realm: the one place names are made unique. The in-memory
+// LocalDirectory serves one process; a cluster's directory (src/bus) serves many nodes, which is
+// why a claim completes through a callback. Thread-safe.
+class Directory {
+ public:
+  virtual ~Directory() = default;
+
+  // Must be set, once, before the first claim; it must outlive the directory's use.
+  virtual void SetSink(MembershipSink* sink) = 0;
+
+  virtual void Claim(ClaimRequest request, ClaimDone done) = 0;
+
+  // Gives up `name` in `realm` if connection `conn_id` still holds it. Idempotent, so every
+  // close path may call it; a late release never undoes a newer claim.
+  virtual void Release(std::string_view realm, std::string_view name, std::uint64_t conn_id) = 0;
+
+  // Who holds `name` in `realm`. On the relay path: cheap, and never waits on another node.
+  virtual Holder Lookup(std::string_view realm, std::string_view name) const = 0;
+
+  // Calls `fn` for each member of `realm` connected to this node, under the realm's reader
+  // lock: `fn` must not call back into the directory.
+  virtual void ForEachLocalMember(
+      std::string_view realm, absl::FunctionRef<void(std::string_view name, Peer& peer)> fn) const = 0;
+
+  // Names in `realm`, in the order they joined.
+  virtual std::vector<std::string> Names(std::string_view realm) const = 0;
+
+  // Up to `limit` registered peers matching `filter` whose conn_id is above `after_conn_id`, in
+  // conn_id order. Connection ids only grow, so paging by the last id returned walks every peer
+  // present throughout the walk exactly once, whatever joins and leaves meanwhile.
+  virtual std::vector<PeerRecord> List(const PeerFilter& filter, std::uint64_t after_conn_id,
+                                       std::size_t limit) const = 0;
+
+  // The peer holding `name` in `realm`, if any.
+  virtual std::optional<PeerRecord> Find(std::string_view realm, std::string_view name) const = 0;
+
+  // Names registered across all realms.
+  virtual std::size_t size() const = 0;
+};
+
+}  // namespace sig::core
