@@ -12,6 +12,7 @@
 
 #include "admin/page_token.h"
 #include "core/close_code.h"
+#include "core/protocol.h"
 
 namespace sig::admin {
 namespace {
@@ -39,7 +40,7 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
 
 // A realm is "td/<room>" or "peerjs/<key>"; anything else cannot name a peer.
 bool IsRealm(std::string_view realm) {
-  return realm.starts_with("td/") || realm.starts_with("peerjs/");
+  return core::ProtocolOfRealm(realm).has_value();
 }
 
 absl::StatusOr<core::PeerFilter> FromProto(const v1::PeerFilter& in) {

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "sig/v1/envelope.pb.h"
@@ -28,5 +30,25 @@ constexpr std::size_t ProtocolIndex(Protocol p) {
 }
 
 constexpr std::string_view ProtocolName(Protocol p) { return kProtocolNames[ProtocolIndex(p)]; }
+
+// The prefix of every realm of each protocol, in kProtocols' order: a td room "lobby" is the
+// realm "td/lobby", a PeerJS key "k" the realm "peerjs/k". Names are unique per realm.
+inline constexpr std::array<std::string_view, kProtocols.size()> kRealmPrefixes = {"td/",
+                                                                                    "peerjs/"};
+
+// The realm of `p`'s namespace `space` (a td room, a PeerJS key).
+inline std::string RealmOf(Protocol p, std::string_view space) {
+  std::string realm(kRealmPrefixes[ProtocolIndex(p)]);
+  realm.append(space);
+  return realm;
+}
+
+// The protocol whose realm `realm` is, if any.
+inline std::optional<Protocol> ProtocolOfRealm(std::string_view realm) {
+  for (std::size_t i = 0; i < kProtocols.size(); ++i) {
+    if (realm.starts_with(kRealmPrefixes[i])) return kProtocols[i];
+  }
+  return std::nullopt;
+}
 
 }  // namespace sig::core

@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/protocol.h"
+
 namespace sig::edge {
 
 // PeerJS settings that are not limits (those are in core::Limits). README "PeerJS".
@@ -20,7 +22,9 @@ struct PeerJsOptions {
   // The WebSocket endpoint, "{prefix}/peerjs".
   std::string WebSocketPath() const { return path_prefix + "/peerjs"; }
   // The realm PeerJS peers of `key` live in.
-  static std::string Realm(std::string_view key) { return "peerjs/" + std::string(key); }
+  static std::string Realm(std::string_view key) {
+    return core::RealmOf(sig::v1::PROTOCOL_PEERJS, key);
+  }
 };
 
 }  // namespace sig::edge

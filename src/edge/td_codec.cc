@@ -2,6 +2,7 @@
 
 #include "core/strings.h"
 #include "core/name.h"
+#include "core/protocol.h"
 #include "edge/json_frame.h"
 
 namespace sig::edge {
@@ -170,6 +171,8 @@ core::Frame TdCodec::PeerLeft(std::string_view name) const {
   return core::MakeFrame(Notice("peer_disconnected", name), core::FrameType::kPeerDisconnected);
 }
 
-std::string TdCodec::Realm(std::string_view room) { return core::StrCat("td/", room); }
+std::string TdCodec::Realm(std::string_view room) {
+  return core::RealmOf(sig::v1::PROTOCOL_TD, room);
+}
 
 }  // namespace sig::edge
