@@ -4,6 +4,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -277,12 +278,16 @@ grpc::Status AdminService::GetStats(grpc::ServerContext* context, const v1::GetS
             response->mutable_peers_by_protocol());
     FillMap(core::kProtocolNames, [&](std::size_t p) { return s.logins(p); },
             response->mutable_logins_by_protocol());
-    FillMap(core::kFrameTypeNames,
-            [&](std::size_t t) { return sum([&](std::size_t p) { return s.frames_in(p, t); }); },
-            response->mutable_frames_received_by_type());
-    FillMap(core::kFrameTypeNames,
-            [&](std::size_t t) { return sum([&](std::size_t p) { return s.frames_out(p, t); }); },
-            response->mutable_frames_sent_by_type());
+    // Each protocol numbers its own types; a name two protocols share ("offer") sums.
+    auto& received = *response->mutable_frames_received_by_type();
+    auto& sent = *response->mutable_frames_sent_by_type();
+    for (std::size_t p = 0; p < core::kProtocols.size(); ++p) {
+      const std::span<const std::string_view> names = s.frame_type_names(p);
+      for (std::size_t t = 0; t < names.size(); ++t) {
+        received[std::string(names[t])] += s.frames_in(p, t);
+        sent[std::string(names[t])] += s.frames_out(p, t);
+      }
+    }
     FillMap(P::kRejections,
             [&](std::size_t r) { return sum([&](std::size_t p) { return s.rejections(p, r); }); },
             response->mutable_login_rejections_by_reason());

@@ -2,49 +2,49 @@
 
 #include <array>
 #include <cstdint>
+#include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
 namespace sig::core {
 
-// Message types of both protocols in both directions, for per-type counters. A fixed list, so
-// what clients write can never grow the number of metric series.
-enum class FrameType : std::uint8_t {
-  kLogin,
-  kPing,
-  kHeartbeat,
-  kOffer,
-  kAnswer,
-  kCandidate,
-  kLeave,
-  kExpire,
-  kStreamStarted,
-  kStreamStopped,
-  kStreamRestored,
-  kPageOpened,
-  kLoginSuccess,
-  kPong,
-  kError,
-  kPeerConnected,
-  kPeerDisconnected,
-  kOpen,
-  kIdTaken,
-  kOther,    // a type not in this list
-  kInvalid,  // a frame without a usable type
+// A message type, numbered by its protocol's FrameTypeTable (which lives with the protocol's
+// codec); the counters keep one slot per number, so what clients write can never grow the number
+// of metric series. Every table starts with these two.
+using FrameType = std::uint8_t;
+inline constexpr FrameType kOtherFrameType = 0;    // a type not in the table
+inline constexpr FrameType kInvalidFrameType = 1;  // a frame without a usable type
+inline constexpr std::size_t kMaxFrameTypes = 24;
+
+// One protocol's message types: their names (lower case: the `type` label of the frame
+// counters) and the case-insensitive classification of a type as a client wrote it.
+class FrameTypeTable {
+ public:
+  static constexpr std::size_t kLongestName = 24;
+
+  // names[kOtherFrameType] is "other", names[kInvalidFrameType] "invalid"; at most
+  // kMaxFrameTypes names of at most kLongestName characters. `names` must outlive the table.
+  constexpr explicit FrameTypeTable(std::span<const std::string_view> names) : names_(names) {
+    for (std::size_t i = kInvalidFrameType + 1; i < names.size(); ++i) {
+      const std::size_t n = names[i].size();
+      by_length_[n][count_[n]++] = static_cast<FrameType>(i);
+    }
+  }
+
+  // "OFFER" and "offer" are the same type. Empty is kInvalidFrameType; anything unlisted is
+  // kOtherFrameType, so a client cannot claim "invalid" by naming it.
+  FrameType Classify(std::string_view type) const;
+
+  std::span<const std::string_view> names() const { return names_; }
+
+ private:
+  std::span<const std::string_view> names_;
+  // Names grouped by length, so a type is compared to one or two candidates at most.
+  std::array<std::array<FrameType, kMaxFrameTypes>, kLongestName + 1> by_length_{};
+  std::array<std::uint8_t, kLongestName + 1> count_{};
 };
-inline constexpr std::array<std::string_view, 21> kFrameTypeNames = {
-    "login",          "ping",           "heartbeat",       "offer",         "answer",
-    "candidate",      "leave",          "expire",          "stream_started", "stream_stopped",
-    "stream_restored", "page_opened",   "login_success",   "pong",          "error",
-    "peer_connected", "peer_disconnected", "open",         "id-taken",      "other",
-    "invalid"};
-
-// The FrameType of a type as a client wrote it, case-insensitively ("OFFER" is kOffer). Empty is
-// kInvalid; anything unlisted is kOther, so a client cannot claim "invalid" by naming it.
-FrameType ClassifyFrameType(std::string_view type);
-
-inline std::size_t Index(FrameType type) { return static_cast<std::size_t>(type); }
 
 // Nanoseconds on this process's monotonic clock; only differences are meaningful.
 std::int64_t MonotonicNanos();
@@ -52,7 +52,7 @@ std::int64_t MonotonicNanos();
 // An encoded frame, immutable once made.
 struct EncodedFrame {
   std::string bytes;
-  FrameType type = FrameType::kOther;
+  FrameType type = kOtherFrameType;
   // MonotonicNanos() when the frame this one relays was read from its sender; 0 for frames the
   // server originates. The relay latency histogram measures from it.
   std::int64_t received_ns = 0;

@@ -8,15 +8,21 @@
 namespace sig::core {
 namespace {
 
+// The envelope's message type number; one out of range (from a node of another version) is
+// counted as "other".
+FrameType TypeOf(const sig::v1::Envelope& envelope) {
+  return envelope.frame_type() < kMaxFrameTypes ? static_cast<FrameType>(envelope.frame_type())
+                                                : kOtherFrameType;
+}
+
 // Moves the envelope's frame out; the envelope's frame is empty afterwards.
 Frame FrameOf(sig::v1::Envelope& envelope) {
-  return MakeFrame(std::move(*envelope.mutable_frame()), ClassifyFrameType(envelope.type()),
-                   envelope.received_ns());
+  return MakeFrame(std::move(*envelope.mutable_frame()), TypeOf(envelope), envelope.received_ns());
 }
 
 // A copy of the envelope's frame, for envelopes that arrive const from the bus.
 Frame FrameCopyOf(const sig::v1::Envelope& envelope) {
-  return MakeFrame(envelope.frame(), ClassifyFrameType(envelope.type()), envelope.received_ns());
+  return MakeFrame(envelope.frame(), TypeOf(envelope), envelope.received_ns());
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ Stats::Shard& Stats::ThreadShard() {
 
 void Stats::CountFrameIn(Protocol p, FrameType type, std::size_t bytes) {
   Shard& shard = ThreadShard();
-  Add(shard.frames_in[Index(p)][core::Index(type)]);
+  Add(shard.frames_in[Index(p)][type < kMaxFrameTypes ? type : kOtherFrameType]);
   Add(shard.bytes_in, bytes);
   std::size_t b = 0;
   while (b < kSizeBuckets.size() && static_cast<double>(bytes) > kSizeBuckets[b]) ++b;
@@ -20,7 +20,7 @@ void Stats::CountFrameIn(Protocol p, FrameType type, std::size_t bytes) {
 
 void Stats::CountFrameOut(Protocol p, FrameType type, std::size_t bytes) {
   Shard& shard = ThreadShard();
-  Add(shard.frames_out[Index(p)][core::Index(type)]);
+  Add(shard.frames_out[Index(p)][type < kMaxFrameTypes ? type : kOtherFrameType]);
   Add(shard.bytes_out, bytes);
 }
 

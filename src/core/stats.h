@@ -49,7 +49,7 @@ class Stats {
 
   void CountLogin(Protocol p) { Add(logins_[Index(p)]); }
   void CountRejection(Protocol p, LoginRejection r) { Add(rejections_[Index(p)][OutcomeIndex(r)]); }
-  // One frame read from a peer, classified by ClassifyFrameType, and its payload size.
+  // One frame read from a peer, numbered by its protocol's FrameTypeTable, and its payload size.
   void CountFrameIn(Protocol p, FrameType type, std::size_t bytes);
   // One frame written to a peer.
   void CountFrameOut(Protocol p, FrameType type, std::size_t bytes);
@@ -72,6 +72,14 @@ class Stats {
   void AddPeers(Protocol p, std::int64_t delta) {
     peers_[Index(p)].fetch_add(delta, std::memory_order_relaxed);
   }
+
+  // The names of protocol `p`'s message types (its FrameTypeTable's), for whoever reports the
+  // per-type counters: the core counts by number and knows no protocol's types. Set by the edge
+  // from its codecs before it serves.
+  void SetFrameTypeNames(Protocol p, std::span<const std::string_view> names) {
+    type_names_[Index(p)] = names;
+  }
+  std::span<const std::string_view> frame_type_names(std::size_t p) const { return type_names_[p]; }
 
   std::uint64_t logins(std::size_t p) const { return Load(logins_[p]); }
   std::uint64_t rejections(std::size_t p, std::size_t r) const { return Load(rejections_[p][r]); }
@@ -123,8 +131,8 @@ class Stats {
   // share, which stays correct.
   static constexpr std::size_t kShards = 16;
   struct alignas(64) Shard {
-    std::array<std::array<Counter, kFrameTypeNames.size()>, kProtocols.size()> frames_in{};
-    std::array<std::array<Counter, kFrameTypeNames.size()>, kProtocols.size()> frames_out{};
+    std::array<std::array<Counter, kMaxFrameTypes>, kProtocols.size()> frames_in{};
+    std::array<std::array<Counter, kMaxFrameTypes>, kProtocols.size()> frames_out{};
     std::array<Counter, kSizeBuckets.size() + 1> size_buckets{};
     std::array<Counter, kLatencyBuckets.size() + 1> latency_buckets{};
     Counter latency_sum_ns{0};
@@ -140,6 +148,7 @@ class Stats {
     return sum;
   }
 
+  std::array<std::span<const std::string_view>, kProtocols.size()> type_names_{};
   std::array<Counter, kProtocols.size()> logins_{};
   std::array<std::array<Counter, kRejections.size()>, kProtocols.size()> rejections_{};
   std::array<std::array<Counter, kGrpcCodes>, kAdminMethods.size()> admin_calls_{};

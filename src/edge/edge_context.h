@@ -71,7 +71,10 @@ struct EdgeContext {
         peerjs(std::move(p)),
         allowed_origins(std::move(origins)),
         td_codec(core_node.limits),
-        peerjs_codec(core_node.limits) {}
+        peerjs_codec(core_node.limits) {
+    core_node.stats.SetFrameTypeNames(sig::v1::PROTOCOL_TD, kTdTypeNames);
+    core_node.stats.SetFrameTypeNames(sig::v1::PROTOCOL_PEERJS, kPeerJsTypeNames);
+  }
 
   std::uint64_t NextConnectionId() { return next_id.fetch_add(1, std::memory_order_relaxed); }
 

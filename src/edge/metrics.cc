@@ -56,12 +56,18 @@ ClientMetric::Label L(std::string_view name, std::string_view value) {
   return {std::string(name), std::string(value)};
 }
 
-// One family with a protocol label and a second label from `names`.
-template <typename Get>
+// The same label values for every protocol.
+auto Every(std::span<const std::string_view> names) {
+  return [names](std::size_t) { return names; };
+}
+
+// One family with a protocol label and a second label from `names_of(protocol index)`.
+template <typename NamesOf, typename Get>
 MetricFamily ByProtocolAnd(std::string name, std::string help, std::string_view label,
-                           std::span<const std::string_view> names, Get get) {
+                           NamesOf names_of, Get get) {
   MetricFamily family = Family(std::move(name), std::move(help), MetricType::Counter);
   for (std::size_t p = 0; p < core::kProtocolNames.size(); ++p) {
+    const std::span<const std::string_view> names = names_of(p);
     for (std::size_t i = 0; i < names.size(); ++i) {
       Add(family, {L("protocol", core::kProtocolNames[p]), L(label, names[i])},
           static_cast<double>(get(p, i)));
@@ -125,6 +131,7 @@ void AddProcessMetrics(std::vector<MetricFamily>& out) {
 
 std::string RenderMetrics(const EdgeContext& state) {
   const core::Stats& s = state.stats;
+  const auto types = [&s](std::size_t p) { return s.frame_type_names(p); };
   std::vector<MetricFamily> families;
 
   MetricFamily build = Family("sig_build_info", "sigd build; the value is always 1.",
@@ -159,17 +166,17 @@ std::string RenderMetrics(const EdgeContext& state) {
 
   families.push_back(ByProtocolAnd(
       "sig_login_rejections_total", "Logins and PeerJS handshakes refused, by reason.", "reason",
-      core::Stats::kRejections, [&](std::size_t p, std::size_t i) { return s.rejections(p, i); }));
+      Every(core::Stats::kRejections),
+      [&](std::size_t p, std::size_t i) { return s.rejections(p, i); }));
   families.push_back(ByProtocolAnd(
       "sig_frames_received_total", "WebSocket messages read from peers, by message type.",
-      "type", core::kFrameTypeNames,
-      [&](std::size_t p, std::size_t i) { return s.frames_in(p, i); }));
+      "type", types, [&](std::size_t p, std::size_t i) { return s.frames_in(p, i); }));
   families.push_back(ByProtocolAnd(
       "sig_frames_sent_total", "WebSocket messages written to peers, by message type.", "type",
-      core::kFrameTypeNames, [&](std::size_t p, std::size_t i) { return s.frames_out(p, i); }));
+      types, [&](std::size_t p, std::size_t i) { return s.frames_out(p, i); }));
   families.push_back(ByProtocolAnd(
       "sig_bad_frames_total", "Messages rejected as malformed or out of place, by reason.",
-      "reason", core::Stats::kBadFrames,
+      "reason", Every(core::Stats::kBadFrames),
       [&](std::size_t p, std::size_t i) { return s.bad_frames(p, i); }));
 
   MetricFamily relay_failures = Family("sig_relay_failures_total",

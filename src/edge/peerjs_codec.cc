@@ -90,7 +90,7 @@ std::string PeerJsCodec::IdTaken() { return R"({"type":"ID-TAKEN","payload":{"ms
 core::Frame PeerJsCodec::Expired(std::string_view absent, std::string_view sender) const {
   return core::MakeFrame(core::StrCat(R"({"type":"EXPIRE","src":)", JsonFrame::Quote(absent),
                                       R"(,"dst":)", JsonFrame::Quote(sender), "}"),
-                         core::FrameType::kExpire);
+                         PeerJsType::kExpire);
 }
 
 }  // namespace sig::edge

@@ -1,14 +1,40 @@
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/frame.h"
 #include "core/limits.h"
 #include "core/outcome.h"
 #include "core/peer.h"
 
 namespace sig::edge {
+
+// PeerJS's message types, client and server, numbered for the frame counters. The labels are
+// lower case, as the wire's types are matched case-insensitively.
+struct PeerJsType {
+  enum : core::FrameType {
+    kOther = core::kOtherFrameType,
+    kInvalid = core::kInvalidFrameType,
+    kHeartbeat,
+    kOffer,
+    kAnswer,
+    kCandidate,
+    kLeave,
+    kExpire,
+    kOpen,
+    kIdTaken,
+    kError,
+    kCount,
+  };
+};
+inline constexpr std::array<std::string_view, PeerJsType::kCount> kPeerJsTypeNames = {
+    "other", "invalid", "heartbeat", "offer", "answer", "candidate",
+    "leave", "expire",  "open",      "id-taken", "error"};
+static_assert(kPeerJsTypeNames.size() <= core::kMaxFrameTypes);
+inline constexpr core::FrameTypeTable kPeerJsTypes{kPeerJsTypeNames};
 
 // What one PeerJS client frame asks for (docs: PeerJS protocol, section 5).
 struct PeerJsCommand {

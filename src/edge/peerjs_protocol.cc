@@ -25,7 +25,7 @@ PeerJsProtocol::PeerJsProtocol(Connection& connection, EdgeContext& state, std::
 void PeerJsProtocol::Refuse(core::LoginRejection rejection) {
   state_.stats.CountRejection(sig::v1::PROTOCOL_PEERJS, rejection);
   std::string frame;
-  core::FrameType type = core::FrameType::kError;
+  core::FrameType type = PeerJsType::kError;
   switch (rejection) {
     case core::LoginRejection::kMissingParams:
       frame = PeerJsCodec::Error("No id, token, or key supplied to websocket server");
@@ -41,7 +41,7 @@ void PeerJsProtocol::Refuse(core::LoginRejection rejection) {
       break;
     case core::LoginRejection::kIdTaken:
       frame = PeerJsCodec::IdTaken();
-      type = core::FrameType::kIdTaken;
+      type = PeerJsType::kIdTaken;
       break;
     case core::LoginRejection::kConcurrentLimit:
       frame = PeerJsCodec::Error("Server has reached its concurrent user limit");
@@ -105,7 +105,7 @@ void PeerJsProtocol::OnClaimed(core::ClaimResult result) {
   state_.stats.AddPeers(sig::v1::PROTOCOL_PEERJS, 1);
   last_heartbeat_ = state_.clock.Now();
   // OPEN goes out now; the router hands over the frames held for this id after it.
-  connection_.Send(core::MakeFrame(PeerJsCodec::Open(), core::FrameType::kOpen));
+  connection_.Send(core::MakeFrame(PeerJsCodec::Open(), PeerJsType::kOpen));
   if (result.replaced) {
     // Same id and token: a reconnect. The old socket is closed, not orphaned (reference quirk 2).
     result.replaced->Close(core::ToWire(core::CloseCode::kNormal), "replaced by a new connection");
@@ -115,8 +115,8 @@ void PeerJsProtocol::OnClaimed(core::ClaimResult result) {
 void PeerJsProtocol::OnText(std::string_view text) {
   if (!registered_) return;
   PeerJsCommand cmd = state_.peerjs_codec.Decode(text, id_);
-  state_.stats.CountFrameIn(sig::v1::PROTOCOL_PEERJS, core::ClassifyFrameType(cmd.type),
-                            text.size());
+  const core::FrameType type = kPeerJsTypes.Classify(cmd.type);
+  state_.stats.CountFrameIn(sig::v1::PROTOCOL_PEERJS, type, text.size());
   switch (cmd.kind) {
     case PeerJsCommand::Kind::kHeartbeat:
       last_heartbeat_ = state_.clock.Now();
@@ -131,7 +131,7 @@ void PeerJsProtocol::OnText(std::string_view text) {
       return;
     case PeerJsCommand::Kind::kRelay: {
       sig::v1::Envelope& envelope = core::ThreadEnvelope();
-      core::SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, realm_, id_, cmd.dst, cmd.type,
+      core::SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, realm_, id_, cmd.dst, cmd.type, type,
                         std::move(cmd.frame), core::MonotonicNanos());
       envelope.set_hold_if_absent(cmd.hold);
       state_.router.Route(envelope, connection_.peer(), &state_.peerjs_codec);

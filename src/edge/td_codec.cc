@@ -164,11 +164,11 @@ std::string TdCodec::TargetNotFound(std::string_view target) {
 }
 
 core::Frame TdCodec::PeerJoined(std::string_view name) const {
-  return core::MakeFrame(Notice("peer_connected", name), core::FrameType::kPeerConnected);
+  return core::MakeFrame(Notice("peer_connected", name), TdType::kPeerConnected);
 }
 
 core::Frame TdCodec::PeerLeft(std::string_view name) const {
-  return core::MakeFrame(Notice("peer_disconnected", name), core::FrameType::kPeerDisconnected);
+  return core::MakeFrame(Notice("peer_disconnected", name), TdType::kPeerDisconnected);
 }
 
 std::string TdCodec::Realm(std::string_view room) {

@@ -1,15 +1,47 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/frame.h"
 #include "core/limits.h"
 #include "core/outcome.h"
 #include "core/peer.h"
 
 namespace sig::edge {
+
+// td's message types, client and server, numbered for the frame counters.
+struct TdType {
+  enum : core::FrameType {
+    kOther = core::kOtherFrameType,
+    kInvalid = core::kInvalidFrameType,
+    kLogin,
+    kPing,
+    kOffer,
+    kAnswer,
+    kCandidate,
+    kStreamStarted,
+    kStreamStopped,
+    kStreamRestored,
+    kPageOpened,
+    kLoginSuccess,
+    kPong,
+    kError,
+    kPeerConnected,
+    kPeerDisconnected,
+    kCount,
+  };
+};
+inline constexpr std::array<std::string_view, TdType::kCount> kTdTypeNames = {
+    "other",           "invalid",        "login",          "ping",
+    "offer",           "answer",         "candidate",      "stream_started",
+    "stream_stopped",  "stream_restored", "page_opened",   "login_success",
+    "pong",            "error",          "peer_connected", "peer_disconnected"};
+static_assert(kTdTypeNames.size() <= core::kMaxFrameTypes);
+inline constexpr core::FrameTypeTable kTdTypes{kTdTypeNames};
 
 // What one td client frame asks for, after validation.
 struct TdCommand {

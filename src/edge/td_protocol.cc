@@ -31,8 +31,8 @@ TdProtocol::TdProtocol(Connection& connection, EdgeContext& state)
 void TdProtocol::OnText(std::string_view text) {
   // While the claim is in flight, frames are read as from a client not yet logged in.
   TdCommand cmd = state_.td_codec.Decode(text, name_);
-  state_.stats.CountFrameIn(sig::v1::PROTOCOL_TD, core::ClassifyFrameType(cmd.type),
-                            text.size());
+  const core::FrameType type = kTdTypes.Classify(cmd.type);
+  state_.stats.CountFrameIn(sig::v1::PROTOCOL_TD, type, text.size());
   switch (cmd.kind) {
     case TdCommand::Kind::kLogin:
       if (logging_in_) return Reject(core::BadFrame::kAlreadyLoggedIn, "already logged in");
@@ -40,18 +40,18 @@ void TdProtocol::OnText(std::string_view text) {
       return;
     case TdCommand::Kind::kPing:
       connection_.Send(core::MakeFrame(TdCodec::Pong(absl::ToUnixMillis(state_.clock.Now())),
-                                       core::FrameType::kPong));
+                                       TdType::kPong));
       return;
     case TdCommand::Kind::kRelay: {
       sig::v1::Envelope& envelope = core::ThreadEnvelope();
-      core::SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, realm_, name_, cmd.target, cmd.type,
+      core::SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, realm_, name_, cmd.target, cmd.type, type,
                         std::move(cmd.frame), core::MonotonicNanos());
       state_.router.Route(envelope, connection_.peer());
       return;
     }
     case TdCommand::Kind::kBroadcast: {
       sig::v1::Envelope& envelope = core::ThreadEnvelope();
-      core::SetEnvelope(envelope, sig::v1::ROUTE_BROADCAST, realm_, name_, {}, cmd.type,
+      core::SetEnvelope(envelope, sig::v1::ROUTE_BROADCAST, realm_, name_, {}, cmd.type, type,
                         std::move(cmd.frame), core::MonotonicNanos());
       state_.router.Route(envelope, connection_.peer());
       return;
@@ -104,27 +104,27 @@ void TdProtocol::OnClaimed(core::ClaimResult result, std::string name, std::stri
   name_ = std::move(name);
   realm_ = std::move(realm);
   connection_.Send(
-      core::MakeFrame(TdCodec::LoginSuccess(name_, result.names), core::FrameType::kLoginSuccess));
+      core::MakeFrame(TdCodec::LoginSuccess(name_, result.names), TdType::kLoginSuccess));
 }
 
 void TdProtocol::Refuse(core::LoginRejection rejection, std::string_view message) {
   state_.stats.CountRejection(sig::v1::PROTOCOL_TD, rejection);
   connection_.Send(
-      core::MakeFrame(TdCodec::Error(core::Name(rejection), message), core::FrameType::kError));
+      core::MakeFrame(TdCodec::Error(core::Name(rejection), message), TdType::kError));
   connection_.Disconnect(CloseFor(rejection), core::Name(rejection));
 }
 
 void TdProtocol::Reject(core::BadFrame bad, std::string_view message) {
   state_.stats.CountBadFrame(sig::v1::PROTOCOL_TD, bad);
   connection_.Send(
-      core::MakeFrame(TdCodec::Error(core::Name(bad), message), core::FrameType::kError));
+      core::MakeFrame(TdCodec::Error(core::Name(bad), message), TdType::kError));
   bad_frames_.Charge(connection_, core::Name(bad));
 }
 
 void TdProtocol::OnRelayFailed(core::RelayFailure failure, std::string_view target) {
   // A broadcast cannot fail, and td holds nothing: the one failure is an unknown target.
   state_.stats.CountRelayFailure(failure);
-  connection_.Send(core::MakeFrame(TdCodec::TargetNotFound(target), core::FrameType::kError));
+  connection_.Send(core::MakeFrame(TdCodec::TargetNotFound(target), TdType::kError));
 }
 
 void TdProtocol::OnClose() {

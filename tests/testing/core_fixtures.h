@@ -20,14 +20,14 @@ namespace sig::testing {
 class TextNotices final : public core::NoticeEncoder {
  public:
   core::Frame PeerJoined(std::string_view name) const override {
-    return core::MakeFrame("joined:" + std::string(name), core::FrameType::kPeerConnected);
+    return core::MakeFrame("joined:" + std::string(name), core::kOtherFrameType);
   }
   core::Frame PeerLeft(std::string_view name) const override {
-    return core::MakeFrame("left:" + std::string(name), core::FrameType::kPeerDisconnected);
+    return core::MakeFrame("left:" + std::string(name), core::kOtherFrameType);
   }
   core::Frame Expired(std::string_view absent, std::string_view sender) const override {
     return core::MakeFrame("expired:" + std::string(absent) + ">" + std::string(sender),
-                           core::FrameType::kExpire);
+                           core::kOtherFrameType);
   }
 };
 

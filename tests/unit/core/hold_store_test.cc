@@ -21,7 +21,7 @@ class HoldStoreTest : public ::testing::Test {
 
   // Holds `bytes` for `to` from `from` in realm "k"; the target is absent throughout.
   HoldStore::HoldOutcome Hold(std::string from, std::string to, std::string bytes) {
-    return store_.Hold("k", from, to, MakeFrame(std::move(bytes), FrameType::kOffer), &notices_,
+    return store_.Hold("k", from, to, MakeFrame(std::move(bytes), kOtherFrameType), &notices_,
                        [](const Frame&) { return false; });
   }
   std::vector<std::string> Take(std::string_view to) {
@@ -63,7 +63,7 @@ TEST_F(HoldStoreTest, TakeHandsOverInOrderAndEmpties) {
 
 TEST_F(HoldStoreTest, AFrameTheTargetCanTakeNowIsDeliveredNotHeld) {
   std::vector<std::string> delivered;
-  EXPECT_EQ(store_.Hold("k", "a", "t", MakeFrame("x", FrameType::kOffer), &notices_,
+  EXPECT_EQ(store_.Hold("k", "a", "t", MakeFrame("x", kOtherFrameType), &notices_,
                         [&](const Frame& frame) {
                           delivered.push_back(frame->bytes);
                           return true;

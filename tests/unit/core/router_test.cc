@@ -87,7 +87,7 @@ class DirectoryWithRemotes final : public Directory {
 };
 
 sig::v1::Envelope Direct(std::string realm, std::string from, std::string to, std::string frame) {
-  return MakeEnvelope(sig::v1::ROUTE_DIRECT, realm, from, to, "offer", std::move(frame));
+  return MakeEnvelope(sig::v1::ROUTE_DIRECT, realm, from, to, "offer", kOtherFrameType, std::move(frame));
 }
 
 sig::v1::Envelope Held(std::string from, std::string to, std::string frame) {
@@ -160,6 +160,18 @@ TEST_F(RouterTest, DirectRouteReachesOnlyTheTarget) {
   EXPECT_THAT(a->Failures(), IsEmpty());
 }
 
+// The edge numbers the type with its protocol's table; the core carries the number to the
+// recipient's frame, which is counted under it when written.
+TEST_F(RouterTest, ARelayedFrameKeepsTheTypeTheEdgeGaveIt) {
+  auto a = Join("td/", "a", 1);
+  auto b = Join("td/", "b", 2);
+  Route(MakeEnvelope(sig::v1::ROUTE_DIRECT, "td/", "a", "b", "answer", 5, "x"), *a);
+  ASSERT_EQ(b->Frames().size(), 1u);
+  EXPECT_EQ(b->Frames().back()->type, 5);
+  Route(MakeEnvelope(sig::v1::ROUTE_DIRECT, "td/", "a", "b", "answer", 200, "y"), *a);
+  EXPECT_EQ(b->Frames().back()->type, kOtherFrameType);  // out of any table's range
+}
+
 TEST_F(RouterTest, ADirectRouteThatMissesIsReportedToTheSender) {
   auto a = Join("td/", "a", 1);
   auto b = Join("td/room", "b", 2);
@@ -190,7 +202,7 @@ TEST_F(RouterTest, BroadcastSharesOneBufferSkipsTheSenderAndGoesToTheBus) {
   auto b = Join("td/", "b", 2);
   auto c = Join("td/", "c", 3);
   auto elsewhere = Join("td/other", "d", 4);
-  Route(MakeEnvelope(sig::v1::ROUTE_BROADCAST, "td/", "a", {}, "page_opened", "event"), *a);
+  Route(MakeEnvelope(sig::v1::ROUTE_BROADCAST, "td/", "a", {}, "page_opened", kOtherFrameType, "event"), *a);
   EXPECT_EQ(a->Texts().back(), "joined:c");
   ASSERT_EQ(b->Frames().back(), c->Frames().back());  // the same shared buffer
   EXPECT_EQ(b->Frames().back()->bytes, "event");
@@ -204,7 +216,7 @@ TEST_F(RouterTest, WhatOtherNodesSendReachesThisNodesPeers) {
   BusSink& sink = *bus_.sink_;
   sink.OnDirect(Direct("td/", "far", "a", "to a"));
   sink.OnDirect(Direct("td/", "far", "gone", "dropped"));  // left since: dropped
-  sink.OnRealm(MakeEnvelope(sig::v1::ROUTE_BROADCAST, "td/", "far", {}, "page_opened", "all"));
+  sink.OnRealm(MakeEnvelope(sig::v1::ROUTE_BROADCAST, "td/", "far", {}, "page_opened", kOtherFrameType, "all"));
   sink.OnMembership(MembershipChange{MembershipChange::Kind::kJoined, sig::v1::PROTOCOL_TD, "td/",
                                      "far", 9, &notices_});
   EXPECT_THAT(a->Texts(), ElementsAre("joined:b", "to a", "all", "joined:far"));
@@ -258,18 +270,18 @@ TEST_F(RouterTest, ARefilledEnvelopeRoutesLikeAFreshOne) {
   auto a = Join("peerjs/k", "a", 1);
   auto b = Join("peerjs/k", "b", 2);
   sig::v1::Envelope envelope;
-  SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, "peerjs/k", "a", "late", "OFFER", "held");
+  SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, "peerjs/k", "a", "late", "OFFER", kOtherFrameType, "held");
   envelope.set_hold_if_absent(true);
   router_.Route(envelope, *a, &notices_);
   EXPECT_EQ(holds_.held_frames(), 1u);
   EXPECT_TRUE(envelope.frame().empty());
 
-  SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, "peerjs/k", "a", "nobody", "OFFER", "x");
+  SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, "peerjs/k", "a", "nobody", "OFFER", kOtherFrameType, "x");
   router_.Route(envelope, *a, &notices_);
   EXPECT_THAT(a->Failures(), ElementsAre("target_not_found:nobody"));
   EXPECT_EQ(holds_.held_frames(), 1u);
 
-  SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, "peerjs/k", "a", "b", "ANSWER", "to b");
+  SetEnvelope(envelope, sig::v1::ROUTE_DIRECT, "peerjs/k", "a", "b", "ANSWER", kOtherFrameType, "to b");
   router_.Route(envelope, *a, &notices_);
   EXPECT_THAT(b->Texts(), ElementsAre("to b"));
   EXPECT_THAT(a->Texts(), ElementsAre("joined:b"));  // and nothing of its own frames

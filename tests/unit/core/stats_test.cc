@@ -1,6 +1,8 @@
 #include "core/stats.h"
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -10,34 +12,41 @@ namespace sig::core {
 namespace {
 
 
-TEST(FrameTypeTest, TypesMatchCaseInsensitivelyAndUnknownsAreOther) {
-  EXPECT_EQ(ClassifyFrameType("OFFER"), FrameType::kOffer);
-  EXPECT_EQ(ClassifyFrameType("offer"), FrameType::kOffer);
-  EXPECT_EQ(ClassifyFrameType("Id-Taken"), FrameType::kIdTaken);
-  EXPECT_EQ(ClassifyFrameType("my-custom-type"), FrameType::kOther);
-  EXPECT_EQ(ClassifyFrameType("offe"), FrameType::kOther);
+// A protocol's type table as a codec would define it.
+constexpr std::array<std::string_view, 6> kNames = {"other", "invalid", "offer", "answer",
+                                                    "id-taken", "peer_disconnected"};
+constexpr FrameTypeTable kTypes{kNames};
+constexpr FrameType kOffer = 2, kAnswer = 3, kIdTaken = 4, kPeerDisconnected = 5;
+
+TEST(FrameTypeTableTest, TypesMatchCaseInsensitivelyAndUnknownsAreOther) {
+  EXPECT_EQ(kTypes.Classify("OFFER"), kOffer);
+  EXPECT_EQ(kTypes.Classify("offer"), kOffer);
+  EXPECT_EQ(kTypes.Classify("Id-Taken"), kIdTaken);
+  EXPECT_EQ(kTypes.Classify("my-custom-type"), kOtherFrameType);
+  EXPECT_EQ(kTypes.Classify("offe"), kOtherFrameType);
   // A client cannot claim the "invalid" or "other" buckets by name.
-  EXPECT_EQ(ClassifyFrameType("invalid"), FrameType::kOther);
-  EXPECT_EQ(ClassifyFrameType(""), FrameType::kInvalid);
+  EXPECT_EQ(kTypes.Classify("invalid"), kOtherFrameType);
+  EXPECT_EQ(kTypes.Classify("other"), kOtherFrameType);
+  EXPECT_EQ(kTypes.Classify(""), kInvalidFrameType);
   // The longest name, in any case, and anything longer.
-  EXPECT_EQ(ClassifyFrameType("PEER_DISCONNECTED"), FrameType::kPeerDisconnected);
-  EXPECT_EQ(ClassifyFrameType("peer_disconnectedx"), FrameType::kOther);
-  EXPECT_EQ(ClassifyFrameType(std::string(4096, 'a')), FrameType::kOther);
-  for (std::size_t i = 0; i < Index(FrameType::kOther); ++i) {
-    EXPECT_EQ(Index(ClassifyFrameType(kFrameTypeNames[i])), i) << kFrameTypeNames[i];
+  EXPECT_EQ(kTypes.Classify("PEER_DISCONNECTED"), kPeerDisconnected);
+  EXPECT_EQ(kTypes.Classify("peer_disconnectedx"), kOtherFrameType);
+  EXPECT_EQ(kTypes.Classify(std::string(4096, 'a')), kOtherFrameType);
+  for (std::size_t i = kInvalidFrameType + 1; i < kNames.size(); ++i) {
+    EXPECT_EQ(kTypes.Classify(kNames[i]), i) << kNames[i];
   }
 }
 
 TEST(StatsTest, FramesCountByProtocolAndType) {
   Stats s;
-  s.CountFrameIn(sig::v1::PROTOCOL_PEERJS, FrameType::kOffer, 10);
-  s.CountFrameIn(sig::v1::PROTOCOL_TD, FrameType::kOffer, 10);
-  s.CountFrameIn(sig::v1::PROTOCOL_TD, FrameType::kOther, 10);
-  s.CountFrameOut(sig::v1::PROTOCOL_TD, FrameType::kPong, 7);
-  EXPECT_EQ(s.frames_in(1, Index(FrameType::kOffer)), 1u);
-  EXPECT_EQ(s.frames_in(0, Index(FrameType::kOffer)), 1u);
-  EXPECT_EQ(s.frames_in(0, Index(FrameType::kOther)), 1u);
-  EXPECT_EQ(s.frames_out(0, Index(FrameType::kPong)), 1u);
+  s.CountFrameIn(sig::v1::PROTOCOL_PEERJS, kOffer, 10);
+  s.CountFrameIn(sig::v1::PROTOCOL_TD, kOffer, 10);
+  s.CountFrameIn(sig::v1::PROTOCOL_TD, kOtherFrameType, 10);
+  s.CountFrameOut(sig::v1::PROTOCOL_TD, kAnswer, 7);
+  EXPECT_EQ(s.frames_in(1, kOffer), 1u);
+  EXPECT_EQ(s.frames_in(0, kOffer), 1u);
+  EXPECT_EQ(s.frames_in(0, kOtherFrameType), 1u);
+  EXPECT_EQ(s.frames_out(0, kAnswer), 1u);
   EXPECT_EQ(s.bytes_in(), 30u);
   EXPECT_EQ(s.bytes_out(), 7u);
 }
@@ -52,16 +61,16 @@ TEST(StatsTest, CountsFromManyThreadsAddUp) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&stats] {
       for (int i = 0; i < kFrames; ++i) {
-        stats.CountFrameIn(sig::v1::PROTOCOL_PEERJS, FrameType::kOffer, 100);
-        stats.CountFrameOut(sig::v1::PROTOCOL_TD, FrameType::kAnswer, 10);
+        stats.CountFrameIn(sig::v1::PROTOCOL_PEERJS, kOffer, 100);
+        stats.CountFrameOut(sig::v1::PROTOCOL_TD, kAnswer, 10);
         stats.ObserveRelayLatency(1000);
       }
     });
   }
   for (std::thread& t : threads) t.join();
   constexpr std::uint64_t kTotal = kThreads * kFrames;
-  EXPECT_EQ(stats.frames_in(1, Index(FrameType::kOffer)), kTotal);  // 1: PeerJS
-  EXPECT_EQ(stats.frames_out(0, Index(FrameType::kAnswer)), kTotal);
+  EXPECT_EQ(stats.frames_in(1, kOffer), kTotal);  // 1: PeerJS
+  EXPECT_EQ(stats.frames_out(0, kAnswer), kTotal);
   EXPECT_EQ(stats.bytes_in(), kTotal * 100);
   EXPECT_EQ(stats.bytes_out(), kTotal * 10);
   EXPECT_EQ(stats.size_bucket(1), kTotal);  // 100 bytes: the (64, 256] bucket
@@ -117,9 +126,9 @@ TEST(StatsTest, CloseCodesOutsideTheListShareOneBucket) {
 
 TEST(StatsTest, SizeBucketsAreInclusiveUpperBounds) {
   Stats s;
-  s.CountFrameIn(sig::v1::PROTOCOL_TD, FrameType::kPing, 64);
-  s.CountFrameIn(sig::v1::PROTOCOL_TD, FrameType::kPing, 65);
-  s.CountFrameIn(sig::v1::PROTOCOL_TD, FrameType::kPing, 1u << 20);
+  s.CountFrameIn(sig::v1::PROTOCOL_TD, kOffer, 64);
+  s.CountFrameIn(sig::v1::PROTOCOL_TD, kOffer, 65);
+  s.CountFrameIn(sig::v1::PROTOCOL_TD, kOffer, 1u << 20);
   EXPECT_EQ(s.size_bucket(0), 1u);
   EXPECT_EQ(s.size_bucket(1), 1u);
   EXPECT_EQ(s.size_bucket(Stats::kSizeBuckets.size()), 1u);

@@ -68,5 +68,13 @@ TEST_F(PeerJsCodecTest, ServerFramesMatchTheReferenceByteForByte) {
   EXPECT_EQ(codec_.PeerJoined("x"), nullptr);
 }
 
+TEST(PeerJsTypesTest, TheCodecNumbersItsOwnTypes) {
+  EXPECT_EQ(kPeerJsTypes.Classify("HEARTBEAT"), PeerJsType::kHeartbeat);
+  EXPECT_EQ(kPeerJsTypes.Classify("ID-TAKEN"), PeerJsType::kIdTaken);
+  EXPECT_EQ(kPeerJsTypes.Classify("page_opened"), PeerJsType::kOther);  // td's, not PeerJS's
+  EXPECT_EQ(kPeerJsTypes.Classify(""), PeerJsType::kInvalid);
+  EXPECT_EQ(kPeerJsTypeNames[PeerJsType::kOpen], "open");
+}
+
 }  // namespace
 }  // namespace sig::edge

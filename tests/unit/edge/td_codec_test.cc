@@ -135,5 +135,14 @@ TEST_F(TdCodecTest, Realms) {
   EXPECT_EQ(TdCodec::Realm("r"), "td/r");
 }
 
+TEST(TdTypesTest, TheCodecNumbersItsOwnTypes) {
+  EXPECT_EQ(kTdTypes.Classify("offer"), TdType::kOffer);
+  EXPECT_EQ(kTdTypes.Classify("OFFER"), TdType::kOffer);
+  EXPECT_EQ(kTdTypes.Classify("stream_restored"), TdType::kStreamRestored);
+  EXPECT_EQ(kTdTypes.Classify("HEARTBEAT"), TdType::kOther);  // PeerJS's, not td's
+  EXPECT_EQ(kTdTypes.Classify(""), TdType::kInvalid);
+  EXPECT_EQ(kTdTypeNames[TdType::kPeerDisconnected], "peer_disconnected");
+}
+
 }  // namespace
 }  // namespace sig::edge

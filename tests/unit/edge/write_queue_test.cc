@@ -7,7 +7,7 @@
 namespace sig::edge {
 namespace {
 
-core::Frame F(std::size_t n) { return core::MakeFrame(std::string(n, 'x'), core::FrameType::kOther); }
+core::Frame F(std::size_t n) { return core::MakeFrame(std::string(n, 'x'), core::kOtherFrameType); }
 
 TEST(WriteQueueTest, FirstPushStartsAWrite) {
   WriteQueue q(4, 100);
