@@ -6,11 +6,9 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/redis_server.h"
+#include "unit/bus/redis_test.h"
 
 namespace sig::bus {
 namespace {
@@ -35,50 +33,7 @@ TEST(RedisAddressTest, ParsesIpPortsAndUnixPaths) {
   }
 }
 
-class RedisConnectionTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto server = testing::RedisServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    redis_ = *std::move(server);
-  }
-
-  RedisConnection::Options Options() {
-    RedisConnection::Options options;
-    options.address = *RedisAddress::Parse(redis_->address());
-    return options;
-  }
-
-  // Runs the io_context until `done` holds or 10 s pass; false on the deadline.
-  bool RunUntil(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    io_.restart();
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      io_.run_one_for(std::chrono::milliseconds(20));
-    }
-    return true;
-  }
-
-  std::shared_ptr<RedisConnection> Connected(RedisConnection::Options options) {
-    auto connection = RedisConnection::Create(io_.get_executor(), std::move(options));
-    std::optional<absl::Status> status;
-    connection->Connect([&](absl::Status s) { status = std::move(s); });
-    EXPECT_TRUE(RunUntil([&] { return status.has_value(); }));
-    EXPECT_TRUE(status.has_value() && status->ok()) << (status ? status->ToString() : "");
-    return connection;
-  }
-
-  RedisConnection::Reply Run(RedisConnection& connection, std::vector<std::string> argv) {
-    std::optional<RedisConnection::Reply> reply;
-    connection.Command(std::move(argv), [&](RedisConnection::Reply r) { reply = std::move(r); });
-    EXPECT_TRUE(RunUntil([&] { return reply.has_value(); }));
-    return reply.value_or(absl::DeadlineExceededError("no reply"));
-  }
-
-  std::unique_ptr<testing::RedisServer> redis_;
-  boost::asio::io_context io_;
-};
+using RedisConnectionTest = testing::RedisTest;
 
 TEST_F(RedisConnectionTest, CommandsReturnEveryKindOfReply) {
   auto connection = Connected(Options());
@@ -191,7 +146,7 @@ TEST_F(RedisConnectionTest, ClosingFailsWhatIsInFlight) {
   connection->Close();  // idempotent
 }
 
-class RedisAuthTest : public RedisConnectionTest {
+class RedisAuthTest : public testing::RedisTest {
  protected:
   void SetUp() override {
     auto server = testing::RedisServer::Start({"--requirepass", "sesame"});

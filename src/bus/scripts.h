@@ -1,0 +1,45 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bus/redis_connection.h"
+
+namespace sig::bus {
+
+// A Lua script run by its SHA-1 (EVALSHA), and sent whole (EVAL, which also caches it) when
+// Redis answers NOSCRIPT: after a restart it has forgotten every script.
+class Script {
+ public:
+  explicit Script(std::string_view source);
+
+  void Run(RedisConnection& connection, const std::vector<std::string>& keys,
+           const std::vector<std::string>& args, RedisConnection::ReplyCallback done) const;
+
+  const std::string& sha1() const { return sha1_; }
+
+ private:
+  std::string source_;
+  std::string sha1_;  // lower-case hex, as Redis names scripts
+};
+
+// The scripts for everything that must not race (cluster-design.md 1.2). Owners are
+// "nid|conn|tokenhash"; announcements on a realm's channel are "J\t<nid>\t<conn>\t<name>" and
+// "L\t<nid>\t<conn>\t<name>" (names hold no TAB: they are refused at login).
+struct Scripts {
+  // Claims a name. KEYS: name key, members key, own node's names key. ARGV: own nid, conn,
+  // token hash (empty: none), "realm\tname", name, max members, "1" to list the realm's names,
+  // the realm's channel. Replies {"claimed", replaced owner or "", names...}, {"taken", owner},
+  // {"full"}, or {"fenced"} when the node's own lease is gone. An owner whose node's lease is
+  // gone is replaced, and its leave announced.
+  static const Script& Claim();
+  // Releases a name if (nid, conn) still owns it. KEYS: name key, members key, own node's names
+  // key. ARGV: nid, conn, "realm\tname", name, the realm's channel. Replies 1, or 0 if not owner.
+  static const Script& Release();
+  // Extends the node's lease if it is still this incarnation's. KEYS: node key. ARGV: token,
+  // lease in ms. Replies 1, or 0 when the lease was lost.
+  static const Script& RefreshLease();
+};
+
+}  // namespace sig::bus
