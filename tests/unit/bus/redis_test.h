@@ -31,9 +31,10 @@ class RedisTest : public ::testing::Test {
     return options;
   }
 
-  // Runs the io_context until `done` holds or 10 s pass; false on the deadline.
-  bool RunUntil(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  // Runs the io_context until `done` holds or `timeout` passes; false on the deadline.
+  bool RunUntil(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     io_.restart();
     while (!done()) {
       if (std::chrono::steady_clock::now() > deadline) return false;

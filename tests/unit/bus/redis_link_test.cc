@@ -1,0 +1,142 @@
+#include "bus/redis_link.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bus/keys.h"
+#include "bus/node_lease.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "unit/bus/redis_test.h"
+
+namespace sig::bus {
+namespace {
+
+class RedisLinkTest : public testing::RedisTest {
+ protected:
+  std::shared_ptr<RedisLink> Link() {
+    RedisLink::Options options;
+    options.address = Options().address;
+    options.backoff_max = absl::Milliseconds(200);
+    auto link = RedisLink::Create(io_.get_executor(), options);
+    link->OnUp([this] { ++ups; });
+    link->OnDown([this](absl::Status) { ++downs; });
+    link->OnMessage([this](std::string_view channel, std::string_view payload) {
+      messages.push_back(std::string(channel) + "=" + std::string(payload));
+    });
+    return link;
+  }
+
+  // Publishes on `channel` until one subscriber has it.
+  bool PublishUntilHeard(RedisConnection& publisher, const std::string& channel) {
+    return RunUntil([&] {
+      auto reply = Run(publisher, {"PUBLISH", channel, "hello"});
+      return reply.ok() && reply->integer == 1;
+    });
+  }
+
+  int ups = 0;
+  int downs = 0;
+  std::vector<std::string> messages;
+};
+
+TEST_F(RedisLinkTest, ComesBackAfterRedisRestartsAndSubscribesAgain) {
+  auto link = Link();
+  link->Subscribe("sig:node:1");
+  link->Start();
+  ASSERT_TRUE(RunUntil([&] { return link->up(); }));
+  EXPECT_EQ(ups, 1);
+  {
+    auto publisher = Connected(Options());
+    ASSERT_TRUE(PublishUntilHeard(*publisher, "sig:node:1"));
+  }
+  std::optional<RedisConnection::Reply> reply;
+  ASSERT_TRUE(redis_->Kill().ok());
+  ASSERT_TRUE(RunUntil([&] { return downs == 1; }));
+  EXPECT_FALSE(link->up());
+  link->Command({"PING"}, [&](RedisConnection::Reply r) { reply = std::move(r); });
+  ASSERT_TRUE(RunUntil([&] { return reply.has_value(); }));
+  EXPECT_EQ(reply->status().code(), absl::StatusCode::kUnavailable);
+
+  ASSERT_TRUE(redis_->Restart().ok());
+  ASSERT_TRUE(RunUntil([&] { return link->up(); }));
+  EXPECT_EQ(ups, 2);
+  EXPECT_EQ(link->reconnects(), 1u);
+  auto publisher = Connected(Options());
+  messages.clear();
+  ASSERT_TRUE(PublishUntilHeard(*publisher, "sig:node:1"));  // subscribed again
+  ASSERT_TRUE(RunUntil([&] { return !messages.empty(); }));
+  EXPECT_EQ(messages.front(), "sig:node:1=hello");
+  reply.reset();
+  link->Command({"PING"}, [&](RedisConnection::Reply r) { reply = std::move(r); });
+  ASSERT_TRUE(RunUntil([&] { return reply.has_value(); }));
+  EXPECT_EQ((*reply)->str, "PONG");
+  link->Stop();
+}
+
+TEST_F(RedisLinkTest, KeepsTryingWhileRedisIsAway) {
+  ASSERT_TRUE(redis_->Kill().ok());
+  auto link = Link();
+  link->Start();
+  // Nothing to reach: no up, and attempts continue (a wait of io time, bounded by RunUntil).
+  EXPECT_FALSE(RunUntil([&] { return link->up(); }, std::chrono::milliseconds(500)));
+  ASSERT_TRUE(redis_->Restart().ok());
+  ASSERT_TRUE(RunUntil([&] { return link->up(); }));
+  EXPECT_EQ(ups, 1);
+  link->Stop();
+}
+
+class NodeLeaseTest : public RedisLinkTest {
+ protected:
+  static constexpr absl::Duration kLease = absl::Milliseconds(600);
+};
+
+TEST_F(NodeLeaseTest, IsTakenRefreshedAndGivenBackAtStop) {
+  auto link = Link();
+  link->Start();
+  ASSERT_TRUE(RunUntil([&] { return link->up(); }));
+  auto lease = NodeLease::Create(io_.get_executor(), link, 42, kLease);
+  int held = 0;
+  lease->OnHeld([&] { ++held; });
+  lease->Start();
+  ASSERT_TRUE(RunUntil([&] { return lease->held(); }));
+  EXPECT_EQ(held, 1);
+  auto redis = Connected(Options());
+  EXPECT_EQ(Run(*redis, {"GET", NodeKey(42)})->str, lease->token());
+  // Three leases' worth of time later it is still there: refreshed, not re-taken.
+  const auto until = std::chrono::steady_clock::now() + 3 * absl::ToChronoMilliseconds(kLease);
+  RunUntil([&] { return std::chrono::steady_clock::now() > until; });
+  EXPECT_EQ(Run(*redis, {"GET", NodeKey(42)})->str, lease->token());
+  EXPECT_TRUE(lease->held());
+  EXPECT_EQ(held, 1);
+  lease->Stop();
+  ASSERT_TRUE(RunUntil([&] { return Run(*redis, {"EXISTS", NodeKey(42)})->integer == 0; }));
+  link->Stop();
+}
+
+TEST_F(NodeLeaseTest, ANodeCutOffFencesItselfAndTakesTheLeaseAgainLater) {
+  auto link = Link();
+  link->Start();
+  ASSERT_TRUE(RunUntil([&] { return link->up(); }));
+  auto lease = NodeLease::Create(io_.get_executor(), link, 7, kLease);
+  int held = 0;
+  int fenced = 0;
+  lease->OnHeld([&] { ++held; });
+  lease->OnFenced([&] { ++fenced; });
+  lease->Start();
+  ASSERT_TRUE(RunUntil([&] { return lease->held(); }));
+  ASSERT_TRUE(redis_->Kill().ok());
+  ASSERT_TRUE(RunUntil([&] { return fenced == 1; }));
+  EXPECT_FALSE(lease->held());
+  ASSERT_TRUE(redis_->Restart().ok());  // empty: no persistence
+  ASSERT_TRUE(RunUntil([&] { return held == 2; }));
+  auto redis = Connected(Options());
+  EXPECT_EQ(Run(*redis, {"GET", NodeKey(7)})->str, lease->token());
+  EXPECT_EQ(fenced, 1);
+  lease->Stop();
+  link->Stop();
+}
+
+}  // namespace
+}  // namespace sig::bus
