@@ -90,18 +90,28 @@ TEST_F(RedisLinkTest, KeepsTryingWhileRedisIsAway) {
 class NodeLeaseTest : public RedisLinkTest {
  protected:
   static constexpr absl::Duration kLease = absl::Milliseconds(600);
+
+  // A lease for `node` over a link that is up, counting its handlers' calls, started.
+  std::shared_ptr<NodeLease> Started(std::uint64_t node) {
+    link = Link();
+    link->Start();
+    EXPECT_TRUE(RunUntil([&] { return link->up(); }));
+    auto lease = NodeLease::Create(io_.get_executor(), link, node, kLease);
+    lease->OnHeld([this] { ++held; });
+    lease->OnFenced([this] { ++fenced; });
+    lease->Start();
+    EXPECT_TRUE(RunUntil([&] { return lease->held(); }));
+    return lease;
+  }
+
+  std::shared_ptr<RedisLink> link;
+  int held = 0;
+  int fenced = 0;
 };
 
 TEST_F(NodeLeaseTest, IsTakenRefreshedAndGivenBackAtStop) {
-  auto link = Link();
-  link->Start();
-  ASSERT_TRUE(RunUntil([&] { return link->up(); }));
-  auto lease = NodeLease::Create(io_.get_executor(), link, 42, kLease);
-  int held = 0;
-  lease->OnHeld([&] { ++held; });
-  lease->Start();
-  ASSERT_TRUE(RunUntil([&] { return lease->held(); }));
-  EXPECT_EQ(held, 1);
+  auto lease = Started(42);
+  ASSERT_EQ(held, 1);
   auto redis = Connected(Options());
   EXPECT_EQ(Run(*redis, {"GET", NodeKey(42)})->str, lease->token());
   // Three leases' worth of time later it is still there: refreshed, not re-taken.
@@ -116,16 +126,8 @@ TEST_F(NodeLeaseTest, IsTakenRefreshedAndGivenBackAtStop) {
 }
 
 TEST_F(NodeLeaseTest, ANodeCutOffFencesItselfAndTakesTheLeaseAgainLater) {
-  auto link = Link();
-  link->Start();
-  ASSERT_TRUE(RunUntil([&] { return link->up(); }));
-  auto lease = NodeLease::Create(io_.get_executor(), link, 7, kLease);
-  int held = 0;
-  int fenced = 0;
-  lease->OnHeld([&] { ++held; });
-  lease->OnFenced([&] { ++fenced; });
-  lease->Start();
-  ASSERT_TRUE(RunUntil([&] { return lease->held(); }));
+  auto lease = Started(7);
+  ASSERT_EQ(held, 1);
   ASSERT_TRUE(redis_->Kill().ok());
   ASSERT_TRUE(RunUntil([&] { return fenced == 1; }));
   EXPECT_FALSE(lease->held());
