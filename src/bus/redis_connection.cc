@@ -199,7 +199,7 @@ void RedisConnection::Subscribe(const std::vector<std::string>& channels) {
     lengths.push_back(channel.size());
   }
   ++in_hiredis_;
-  redisAsyncCommandArgv(context_, &RedisConnection::OnSubscribed, this,
+  redisAsyncCommandArgv(context_, &RedisConnection::OnSubscription, this,
                         static_cast<int>(args.size()), args.data(), lengths.data());
   --in_hiredis_;
 }
@@ -360,18 +360,21 @@ void RedisConnection::OnReply(redisAsyncContext* context, void* reply, void* pri
   }
 }
 
-void RedisConnection::OnSubscribed(redisAsyncContext* context, void* reply, void* privdata) {
+void RedisConnection::OnSubscription(redisAsyncContext* context, void* reply, void* privdata) {
   auto* self = static_cast<RedisConnection*>(privdata);
   if (reply == nullptr || self == nullptr || context->ev.data == nullptr) return;
   const auto* r = static_cast<const redisReply*>(reply);
   if (r->type != REDIS_REPLY_ARRAY || r->elements != 3) return;
   const redisReply* kind = r->element[0];
-  if (kind->type != REDIS_REPLY_STRING || std::string_view(kind->str, kind->len) != "message") {
-    return;  // the subscription's confirmation
+  if (kind->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING) return;
+  const std::string_view what(kind->str, kind->len);
+  const std::string_view channel(r->element[1]->str, r->element[1]->len);
+  if (what == "subscribe") {
+    if (self->on_subscribed_) self->on_subscribed_(channel);
+    return;
   }
-  if (self->on_message_) {
-    self->on_message_(std::string_view(r->element[1]->str, r->element[1]->len),
-                      std::string_view(r->element[2]->str, r->element[2]->len));
+  if (what == "message" && self->on_message_) {
+    self->on_message_(channel, std::string_view(r->element[2]->str, r->element[2]->len));
   }
 }
 

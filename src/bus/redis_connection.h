@@ -90,6 +90,10 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   void Subscribe(const std::vector<std::string>& channels);
 
   void OnMessage(MessageHandler handler) { on_message_ = std::move(handler); }
+  // Redis confirmed a subscription: from then on, whatever is published there arrives.
+  void OnSubscribed(std::function<void(std::string_view channel)> handler) {
+    on_subscribed_ = std::move(handler);
+  }
   void OnDown(DownHandler handler) { on_down_ = std::move(handler); }
 
   // Closes the connection; commands in flight fail with Unavailable. Idempotent.
@@ -113,7 +117,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   static void OnConnected(const redisAsyncContext* context, int status);
   static void OnDisconnected(const redisAsyncContext* context, int status);
   static void OnReply(redisAsyncContext* context, void* reply, void* privdata);
-  static void OnSubscribed(redisAsyncContext* context, void* reply, void* privdata);
+  static void OnSubscription(redisAsyncContext* context, void* reply, void* privdata);
 
   enum class Direction : std::size_t { kRead, kWrite };
   // Waits for the socket to be ready in `direction` while hiredis wants it, then lets hiredis
@@ -141,6 +145,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   int in_hiredis_ = 0;  // inside a call into hiredis: the context must not be freed now
   absl::Status down_reason_;
   MessageHandler on_message_;
+  std::function<void(std::string_view channel)> on_subscribed_;
   DownHandler on_down_;
 };
 

@@ -55,6 +55,17 @@ void RedisLink::Connect() {
                                                    std::string_view payload) {
     if (auto self = weak.lock(); self && self->on_message_) self->on_message_(channel, payload);
   });
+  subscriber_->OnSubscribed([weak = weak_from_this(), generation](std::string_view channel) {
+    auto self = weak.lock();
+    if (!self || generation != self->generation_) return;
+    const std::string name(channel);
+    self->confirmed_.insert(name);
+    auto it = self->waiting_.find(name);
+    if (it == self->waiting_.end()) return;
+    std::vector<std::function<void()>> waiting = std::move(it->second);
+    self->waiting_.erase(it);
+    for (auto& confirmed : waiting) confirmed();
+  });
   for (const auto& connection : {commands_, subscriber_}) {
     connection->OnDown([weak = weak_from_this(), generation](absl::Status status) {
       if (auto self = weak.lock()) self->Reset(generation, std::move(status));
@@ -89,6 +100,7 @@ void RedisLink::Reset(std::uint64_t generation, absl::Status status) {
   ++generation_;  // the other connection's callbacks now belong to a dead attempt
   const bool was_up = up_;
   up_ = false;
+  confirmed_.clear();
   if (commands_) commands_->Close();
   if (subscriber_) subscriber_->Close();
   commands_.reset();
@@ -129,7 +141,14 @@ void RedisLink::RunScript(const Script& script, const std::vector<std::string>& 
   script.Run(*commands_, keys, args, std::move(done));
 }
 
-void RedisLink::Subscribe(const std::string& channel) {
+void RedisLink::Subscribe(const std::string& channel, std::function<void()> confirmed) {
+  if (confirmed) {
+    if (up_ && confirmed_.contains(channel)) {
+      net::post(executor_, std::move(confirmed));
+    } else {
+      waiting_[channel].push_back(std::move(confirmed));
+    }
+  }
   if (!channels_.insert(channel).second) return;
   if (up_) subscriber_->Subscribe({channel});
 }

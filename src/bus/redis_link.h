@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <set>
@@ -62,9 +63,11 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   void RunScript(const Script& script, const std::vector<std::string>& keys,
                  const std::vector<std::string>& args, RedisConnection::ReplyCallback done);
 
-  // Subscribes to `channel`, now if up and again after every reconnect. Channels are never
-  // unsubscribed: hiredis 0.14.1's unsubscribe bookkeeping is unreliable (cluster-design.md 3.5).
-  void Subscribe(const std::string& channel);
+  // Subscribes to `channel`, now if up and again after every reconnect, and runs `confirmed`
+  // (if given) once Redis has confirmed it, so that what is published there from then on
+  // arrives. Channels are never unsubscribed: hiredis 0.14.1's unsubscribe bookkeeping is
+  // unreliable (cluster-design.md 3.5).
+  void Subscribe(const std::string& channel, std::function<void()> confirmed = nullptr);
 
  private:
   RedisLink(boost::asio::any_io_executor executor, Options options);
@@ -92,6 +95,8 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   absl::Duration backoff_;
   std::uint64_t reconnects_ = 0;
   std::set<std::string> channels_;
+  std::set<std::string> confirmed_;  // of channels_, those Redis confirmed since the link came up
+  std::map<std::string, std::vector<std::function<void()>>> waiting_;  // for confirmation
   UpHandler on_up_;
   DownHandler on_down_;
   RedisConnection::MessageHandler on_message_;

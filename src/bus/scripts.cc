@@ -46,7 +46,7 @@ if replaced == '' then
 end
 local reply = {'claimed', replaced}
 if ARGV[7] == '1' then
-  for _, name in ipairs(redis.call('HKEYS', KEYS[2])) do reply[#reply + 1] = name end
+  for _, field in ipairs(redis.call('HGETALL', KEYS[2])) do reply[#reply + 1] = field end
 end
 return reply
 )lua";

@@ -29,8 +29,9 @@ class Script {
 // "L\t<nid>\t<conn>\t<name>" (names hold no TAB: they are refused at login).
 struct Scripts {
   // Claims a name. KEYS: name key, members key, own node's names key. ARGV: own nid, conn,
-  // token hash (empty: none), "realm\tname", name, max members, "1" to list the realm's names,
-  // the realm's channel. Replies {"claimed", replaced owner or "", names...}, {"taken", owner},
+  // token hash (empty: none), "realm\tname", name, max members, "1" to list the realm's members,
+  // the realm's channel. Replies {"claimed", replaced owner or "", [name, owner]...},
+  // {"taken", owner},
   // {"full"}, or {"fenced"} when the node's own lease is gone. An owner whose node's lease is
   // gone is replaced, and its leave announced.
   static const Script& Claim();

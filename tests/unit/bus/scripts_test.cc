@@ -97,22 +97,22 @@ class ScriptsTest : public testing::RedisTest {
 };
 
 TEST_F(ScriptsTest, AClaimIsUniqueUntilReleasedByItsOwner) {
-  EXPECT_THAT(Claim(1, 10, "a"), ElementsAre("claimed", "", "a"));
+  EXPECT_THAT(Claim(1, 10, "a"), ElementsAre("claimed", "", "a", "1|10|"));
   EXPECT_THAT(Claim(2, 20, "a"), ElementsAre("taken", "1|10|"));
   EXPECT_EQ(Release(2, 20, "a"), 0);  // not the owner
   EXPECT_EQ(Release(1, 11, "a"), 0);  // the owner's node, another connection
   EXPECT_EQ(Release(1, 10, "a"), 1);
   EXPECT_EQ(Release(1, 10, "a"), 0);  // idempotent
-  EXPECT_THAT(Claim(2, 20, "a"), ElementsAre("claimed", "", "a"));
-  EXPECT_THAT(Claim(1, 12, "b"), ElementsAre("claimed", "", "a", "b"));
+  EXPECT_THAT(Claim(2, 20, "a"), ElementsAre("claimed", "", "a", "2|20|"));
+  EXPECT_THAT(Claim(1, 12, "b"), ElementsAre("claimed", "", "a", "2|20|", "b", "1|12|"));
   EXPECT_THAT(Events(4), ElementsAre("J\t1\t10\ta", "L\t1\t10\ta", "J\t2\t20\ta", "J\t1\t12\tb"));
   EXPECT_THAT(Run(*redis, {"SMEMBERS", NodeNamesKey(2)})->elements.size(), 1u);
 }
 
 TEST_F(ScriptsTest, TheSameTokenTakesANameOverAcrossNodesSilently) {
-  EXPECT_THAT(Claim(1, 10, "p", "h1"), ElementsAre("claimed", "", "p"));
+  EXPECT_THAT(Claim(1, 10, "p", "h1"), ElementsAre("claimed", "", "p", "1|10|h1"));
   EXPECT_THAT(Claim(2, 20, "p", "other"), ElementsAre("taken", "1|10|h1"));
-  EXPECT_THAT(Claim(2, 21, "p", "h1"), ElementsAre("claimed", "1|10|h1", "p"));
+  EXPECT_THAT(Claim(2, 21, "p", "h1"), ElementsAre("claimed", "1|10|h1", "p", "2|21|h1"));
   EXPECT_EQ(Release(1, 10, "p"), 0);  // the old connection's late release changes nothing
   EXPECT_THAT(Events(1), ElementsAre("J\t1\t10\tp"));  // no leave, no second join
   EXPECT_EQ(Run(*redis, {"SCARD", NodeNamesKey(1)})->integer, 0);
@@ -120,15 +120,15 @@ TEST_F(ScriptsTest, TheSameTokenTakesANameOverAcrossNodesSilently) {
 }
 
 TEST_F(ScriptsTest, ANameOfANodeWhoseLeaseIsGoneIsFreeAndItsLeaveAnnounced) {
-  EXPECT_THAT(Claim(3, 30, "z"), ElementsAre("claimed", "", "z"));
+  EXPECT_THAT(Claim(3, 30, "z"), ElementsAre("claimed", "", "z", "3|30|"));
   ASSERT_EQ(Run(*redis, {"DEL", NodeKey(3)})->integer, 1);  // node 3 died; its lease ran out
-  EXPECT_THAT(Claim(1, 10, "z"), ElementsAre("claimed", "", "z"));
+  EXPECT_THAT(Claim(1, 10, "z"), ElementsAre("claimed", "", "z", "1|10|"));
   EXPECT_THAT(Events(3), ElementsAre("J\t3\t30\tz", "L\t3\t30\tz", "J\t1\t10\tz"));
   EXPECT_EQ(Run(*redis, {"SCARD", NodeNamesKey(3)})->integer, 0);
 }
 
 TEST_F(ScriptsTest, AFullRealmAndAFencedNodeAreRefused) {
-  EXPECT_THAT(Claim(1, 10, "a", "", 1), ElementsAre("claimed", "", "a"));
+  EXPECT_THAT(Claim(1, 10, "a", "", 1), ElementsAre("claimed", "", "a", "1|10|"));
   EXPECT_THAT(Claim(2, 20, "b", "", 1), ElementsAre("full"));
   EXPECT_THAT(Claim(9, 90, "c"), ElementsAre("fenced"));  // node 9 holds no lease
   EXPECT_THAT(Events(1), ElementsAre("J\t1\t10\ta"));
@@ -147,9 +147,9 @@ TEST_F(ScriptsTest, ALeaseIsRefreshedOnlyByItsIncarnation) {
 }
 
 TEST_F(ScriptsTest, ScriptsSurviveRedisForgettingThem) {
-  EXPECT_THAT(Claim(1, 10, "a"), ElementsAre("claimed", "", "a"));
+  EXPECT_THAT(Claim(1, 10, "a"), ElementsAre("claimed", "", "a", "1|10|"));
   ASSERT_EQ(Run(*redis, {"SCRIPT", "FLUSH"})->str, "OK");
-  EXPECT_THAT(Claim(1, 11, "b"), ElementsAre("claimed", "", "a", "b"));
+  EXPECT_THAT(Claim(1, 11, "b"), ElementsAre("claimed", "", "a", "1|10|", "b", "1|11|"));
 }
 
 }  // namespace
