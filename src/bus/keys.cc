@@ -30,6 +30,25 @@ std::string EncodeKeyPart(std::string_view part) {
   return out;
 }
 
+std::string RealmOfChannel(std::string_view channel) {
+  constexpr std::string_view kPrefix = "sig:{";
+  constexpr std::string_view kSuffix = "}:ch";
+  if (!channel.starts_with(kPrefix) || !channel.ends_with(kSuffix)) return {};
+  const std::string_view encoded =
+      channel.substr(kPrefix.size(), channel.size() - kPrefix.size() - kSuffix.size());
+  std::string realm;
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] == '%' && i + 2 < encoded.size()) {
+      const auto hex = [](char c) { return c <= '9' ? c - '0' : c - 'A' + 10; };
+      realm.push_back(static_cast<char>(hex(encoded[i + 1]) * 16 + hex(encoded[i + 2])));
+      i += 2;
+    } else {
+      realm.push_back(encoded[i]);
+    }
+  }
+  return realm;
+}
+
 std::string NodeKey(std::uint64_t node) { return absl::StrCat("sig:node:", node); }
 
 std::string NodeNamesKey(std::uint64_t node) { return absl::StrCat("sig:node:", node, ":names"); }

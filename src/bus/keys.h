@@ -10,6 +10,8 @@ namespace sig::bus {
 // percent-encoded in them (`{`, `}`, `|`, `%`, and bytes below 0x21 or at 0x7f), so what users
 // choose can never break a hash tag or a separator.
 std::string EncodeKeyPart(std::string_view part);
+// The realm whose channel is `channel`; empty if it is not a realm's channel.
+std::string RealmOfChannel(std::string_view channel);
 
 // sig:node:<nid>: the node's lease (its incarnation token, PX the lease); also the channel of
 // frames for that node.

@@ -9,13 +9,13 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/frame.h"
 #include "core/mutex.h"
 #include "core/peer.h"
+#include "core/string_map.h"
 
 namespace sig::core {
 
@@ -71,13 +71,6 @@ class HoldStore {
 
  private:
   static constexpr std::size_t kShards = 16;
-
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  template <typename V>
-  using StringMap = absl::flat_hash_map<std::string, V, StringHash, std::equal_to<>>;
 
   struct HeldFrame {
     std::string from;

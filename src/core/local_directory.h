@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "core/directory.h"
 #include "core/mutex.h"
+#include "core/string_map.h"
 
 namespace sig::core {
 
@@ -48,10 +49,6 @@ class LocalDirectory final : public Directory {
  private:
   static constexpr std::size_t kShards = 64;
 
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   struct Member {
     Protocol protocol;
     std::uint64_t conn_id;
@@ -63,12 +60,12 @@ class LocalDirectory final : public Directory {
   struct Realm {
     Mutex mu;
     bool dead ABSL_GUARDED_BY(mu) = false;  // unlinked from the realm map; retry the lookup
-    absl::flat_hash_map<std::string, Member, StringHash, std::equal_to<>> members
+    StringMap<Member> members
         ABSL_GUARDED_BY(mu);
   };
   struct RealmShard {
     mutable Mutex mu;
-    absl::flat_hash_map<std::string, std::shared_ptr<Realm>, StringHash, std::equal_to<>> realms
+    StringMap<std::shared_ptr<Realm>> realms
         ABSL_GUARDED_BY(mu);
   };
 

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "admin/admin_server.h"
+#include "bus/cluster.h"
 #include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -115,6 +117,14 @@ ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(30),
           "How long a Drain without a grace period leaves peers connected before 1012");
 ABSL_FLAG(absl::Duration, shutdown_grace, kDefaults.shutdown_grace,
           "On SIGTERM/SIGINT, how long to wait for connections to close before exiting");
+
+ABSL_FLAG(std::string, redis_addr, "",
+          "Redis of the cluster this node joins, IP:port or a unix socket path (empty: a node "
+          "alone, no Redis)");
+ABSL_FLAG(std::string, redis_password, "", "Password for Redis's AUTH, when it asks for one");
+ABSL_FLAG(absl::Duration, bus_lease, absl::Seconds(10),
+          "The node's lease in Redis: a node killed frees its names within it; a node cut off "
+          "from Redis stops serving before it runs out");
 
 ABSL_FLAG(bool, check_config, false,
           "Check the configuration, print every setting as name=value (secrets redacted) and "
@@ -228,8 +238,21 @@ int main(int argc, char** argv) {
 
       !Positive("expire_timeout", absl::GetFlag(FLAGS_expire_timeout)) ||
       !Positive("alive_timeout", absl::GetFlag(FLAGS_alive_timeout)) ||
-      !Positive("rate_limit_grace", absl::GetFlag(FLAGS_rate_limit_grace))) {
+      !Positive("rate_limit_grace", absl::GetFlag(FLAGS_rate_limit_grace)) ||
+      !Positive("bus_lease", absl::GetFlag(FLAGS_bus_lease))) {
     return 2;
+  }
+  std::optional<sig::bus::Cluster::Options> cluster_options;
+  if (const std::string redis = absl::GetFlag(FLAGS_redis_addr); !redis.empty()) {
+    absl::StatusOr<sig::bus::RedisAddress> address = sig::bus::RedisAddress::Parse(redis);
+    if (!address.ok()) {
+      std::fprintf(stderr, "sigd: --redis_addr: %s\n", std::string(address.status().message()).c_str());
+      return 2;
+    }
+    cluster_options.emplace();
+    cluster_options->address = *std::move(address);
+    cluster_options->password = absl::GetFlag(FLAGS_redis_password);
+    cluster_options->lease = absl::GetFlag(FLAGS_bus_lease);
   }
   if (absl::GetFlag(FLAGS_tls_cert).empty() != absl::GetFlag(FLAGS_tls_key).empty()) {
     std::fprintf(stderr, "sigd: --tls_cert and --tls_key go together\n");
@@ -296,8 +319,17 @@ int main(int argc, char** argv) {
   options.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  // With Redis, this process is a node of a cluster: names are claimed in Redis and frames for
+  // peers on other nodes go through it. Stopped (below) before the Node goes.
+  std::optional<sig::bus::Cluster> cluster;
+  if (cluster_options) cluster.emplace(*cluster_options);
   // The core is main's: the edge serves peers with it and the admin plane reports on it.
-  sig::core::Node node(limits, clock);
+  sig::core::Node node(limits, clock, cluster ? cluster->TakeDirectory() : nullptr,
+                       cluster ? cluster->TakeBus() : nullptr);
+  if (cluster) {
+    cluster->Start();
+    sig::core::LogInfo("cluster node ", cluster->node(), " on Redis ", absl::GetFlag(FLAGS_redis_addr));
+  }
   sig::edge::Server server(options, node);
   if (absl::Status s = server.Start(); !s.ok()) {
     sig::core::LogError("sigd: ", s.message());
@@ -332,6 +364,7 @@ int main(int argc, char** argv) {
     admin.Shutdown(absl::Seconds(1));
   });
   signals_context.run();
+  if (cluster) cluster->Stop();
   sig::core::LogInfo("sigd stopped");
   return 0;
 }

@@ -22,6 +22,8 @@ TEST(KeysTest, RealmsAndNamesCannotBreakTagsOrSeparators) {
   EXPECT_EQ(MembersKey("peerjs/k"), "sig:{peerjs/k}:m");
   EXPECT_EQ(RealmChannel("td/"), "sig:{td/}:ch");
   EXPECT_EQ(NodeKey(7), "sig:node:7");
+  EXPECT_EQ(RealmOfChannel(RealmChannel("td/a{b} c%")), "td/a{b} c%");
+  EXPECT_EQ(RealmOfChannel("sig:node:7"), "");
   EXPECT_EQ(NodeNamesKey(7), "sig:node:7:names");
 }
 

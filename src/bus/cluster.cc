@@ -1,0 +1,90 @@
+#include "bus/cluster.h"
+
+#include <random>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+
+#include "bus/keys.h"
+#include "bus/node_lease.h"
+#include "bus/redis_bus.h"
+#include "bus/redis_directory.h"
+#include "bus/redis_link.h"
+
+namespace sig::bus {
+namespace {
+
+// A random id for this process's life: a restarted process never mistakes its earlier life's
+// names for its own.
+core::NodeId NewNodeId() {
+  std::random_device device;
+  std::uniform_int_distribution<core::NodeId> id(1, (core::NodeId{1} << 62));
+  return id(device);
+}
+
+}  // namespace
+
+Cluster::Cluster(Options options)
+    : options_(std::move(options)),
+      node_(NewNodeId()),
+      work_(io_.get_executor()) {
+  RedisLink::Options link_options;
+  link_options.address = options_.address;
+  link_options.password = options_.password;
+  link_ = RedisLink::Create(io_.get_executor(), link_options);
+  lease_ = NodeLease::Create(io_.get_executor(), link_, node_, options_.lease);
+  directory_owned_ = std::make_unique<RedisDirectory>(io_.get_executor(), link_, node_);
+  bus_owned_ = std::make_unique<RedisBus>(io_.get_executor(), link_, node_);
+  directory_ = directory_owned_.get();
+  bus_ = bus_owned_.get();
+
+  const std::string own_channel = NodeKey(node_);
+  link_->OnMessage([this, own_channel](std::string_view channel, std::string_view payload) {
+    if (channel == own_channel) {
+      bus_->OnNodeMessage(payload);
+      return;
+    }
+    const std::string realm = RealmOfChannel(channel);
+    if (realm.empty()) return;
+    if (payload.starts_with("B\t")) {
+      bus_->OnRealmBroadcast(payload);
+    } else {
+      directory_->OnRealmMessage(realm, payload);
+    }
+  });
+  link_->OnUp([this] { bus_->SetUp(true); });
+  link_->OnDown([this](absl::Status) { bus_->SetUp(false); });
+  lease_->OnHeld([this] { directory_->SetLeaseHeld(true); });
+  lease_->OnFenced([this] { directory_->SetLeaseHeld(false); });
+  link_->Subscribe(own_channel);
+}
+
+Cluster::~Cluster() { Stop(); }
+
+std::unique_ptr<core::Directory> Cluster::TakeDirectory() { return std::move(directory_owned_); }
+std::unique_ptr<core::Bus> Cluster::TakeBus() { return std::move(bus_owned_); }
+
+void Cluster::Start() {
+  boost::asio::post(io_, [this] {
+    link_->Start();
+    lease_->Start();
+  });
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void Cluster::Stop() {
+  if (!thread_.joinable()) return;
+  boost::asio::post(io_, [this] {
+    lease_->Stop();  // sends the owner-checked DEL of the lease
+    // Give the DEL a moment to leave before the link closes; then let the thread finish.
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(100));
+    timer->async_wait([this, timer](boost::system::error_code) {
+      link_->Stop();
+      work_.reset();
+      io_.stop();
+    });
+  });
+  thread_.join();
+}
+
+}  // namespace sig::bus

@@ -1,0 +1,317 @@
+#include "bus/redis_directory.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "bus/keys.h"
+#include "bus/redis_link.h"
+#include "bus/scripts.h"
+#include "core/strings.h"
+
+namespace sig::bus {
+namespace {
+
+namespace net = boost::asio;
+
+// Tokens are never stored: the owner value carries a digest of the token, enough to recognise
+// the same token on a takeover.
+std::string TokenDigest(std::string_view token) {
+  if (token.empty()) return {};
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
+  constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char byte : digest) {
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 0xf]);
+  }
+  return out;
+}
+
+// "nid|conn|digest" -> (nid, conn).
+bool ParseOwner(std::string_view owner, core::NodeId* node, std::uint64_t* conn) {
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(absl::string_view(owner.data(), owner.size()), '|');
+  return parts.size() >= 2 && absl::SimpleAtoi(parts[0], node) && absl::SimpleAtoi(parts[1], conn);
+}
+
+}  // namespace
+
+// A claim in flight: the request's views copied, and its callback.
+struct RedisDirectory::ClaimState {
+  core::Protocol protocol;
+  std::string realm;
+  std::string name;
+  std::uint64_t conn_id;
+  std::weak_ptr<core::Peer> peer;
+  const core::NoticeEncoder* notices;
+  std::string token_digest;
+  std::size_t max_members;
+  bool list_names;
+  core::ClaimDone done;
+};
+
+RedisDirectory::RedisDirectory(net::any_io_executor executor, std::shared_ptr<RedisLink> link,
+                               core::NodeId node)
+    : executor_(std::move(executor)),
+      link_(std::move(link)),
+      node_(node),
+      node_id_(std::to_string(node)) {}
+
+void RedisDirectory::Claim(core::ClaimRequest request, core::ClaimDone done) {
+  auto state = std::make_shared<ClaimState>(ClaimState{
+      request.protocol, std::string(request.realm), std::string(request.name), request.conn_id,
+      std::move(request.peer), request.notices, TokenDigest(request.token), request.max_members,
+      request.list_names, std::move(done)});
+  net::post(executor_, [this, state]() mutable {
+    if (!link_->up() || !lease_held_.load(std::memory_order_relaxed)) {
+      std::move(state->done)(core::ClaimResult{core::ClaimOutcome::kUnavailable, {}, nullptr});
+      return;
+    }
+    // Subscribed first, so every change after the claim's snapshot reaches this node.
+    link_->Subscribe(RealmChannel(state->realm), [this, state] { RunClaim(state); });
+  });
+}
+
+void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
+  const std::string entry = core::StrCat(state->realm, "\t", state->name);
+  const std::size_t max_members =
+      std::min<std::size_t>(state->max_members, std::size_t{1} << 40);
+  link_->RunScript(
+      Scripts::Claim(), {NameKey(state->realm, state->name), MembersKey(state->realm), NodeNamesKey(node_)},
+      {node_id_, std::to_string(state->conn_id), state->token_digest, entry, state->name,
+       std::to_string(max_members), "1", RealmChannel(state->realm)},
+      [this, state](RedisConnection::Reply reply) {
+        core::ClaimResult result;
+        const bool well_formed = reply.ok() && reply->type == RedisReply::Type::kArray &&
+                                 !reply->elements.empty();
+        const std::string verdict = well_formed ? reply->elements[0].str : "";
+        if (verdict == "taken") {
+          result.outcome = core::ClaimOutcome::kTaken;
+        } else if (verdict == "full") {
+          result.outcome = core::ClaimOutcome::kRealmFull;
+        } else if (verdict != "claimed" || reply->elements.size() < 2) {
+          result.outcome = core::ClaimOutcome::kUnavailable;  // fenced, Redis away, or garbled
+        }
+        if (result.outcome != core::ClaimOutcome::kClaimed) {
+          std::move(state->done)(std::move(result));
+          return;
+        }
+        {
+          core::MutexLock lock(&mu_);
+          Realm& realm = realms_[state->realm];
+          realm.protocol = state->protocol;
+          realm.notices = state->notices;
+          // Reconcile with the snapshot: members this node had not heard of yet joined, those
+          // gone from it left; their events, still on their way, then change nothing.
+          absl::flat_hash_map<std::string, std::pair<core::NodeId, std::uint64_t>> snapshot;
+          for (std::size_t i = 2; i + 1 < reply->elements.size(); i += 2) {
+            core::NodeId node = 0;
+            std::uint64_t conn = 0;
+            if (!ParseOwner(reply->elements[i + 1].str, &node, &conn)) continue;
+            snapshot[reply->elements[i].str] = {node, conn};
+            result.names.push_back(reply->elements[i].str);
+          }
+          std::vector<std::string> gone;
+          for (const auto& [name, member] : realm.members) {
+            if (!member.local() && !snapshot.contains(name)) gone.push_back(name);
+          }
+          for (const std::string& name : gone) RemoveMember(realm, state->realm, name);
+          for (const auto& [name, owner] : snapshot) {
+            if (owner.first == node_ || name == state->name) continue;
+            AddRemote(realm, state->realm, name, owner.first, owner.second, /*report=*/true);
+          }
+          if (auto it = realm.members.find(state->name); it != realm.members.end()) {
+            if (it->second.local()) {
+              result.replaced = it->second.peer.lock();  // a takeover on this node
+              --realm.local_members;
+              local_count_.fetch_sub(1, std::memory_order_relaxed);
+            }
+            realm.members.erase(it);
+          }
+          realm.members[state->name] =
+              Member{state->protocol, core::kNoNode, state->conn_id, state->peer,
+                     join_seq_.fetch_add(1, std::memory_order_relaxed)};
+          ++realm.local_members;
+          local_count_.fetch_add(1, std::memory_order_relaxed);
+          Report(realm, core::MembershipChange{core::MembershipChange::Kind::kJoined,
+                                               state->protocol, state->realm, state->name,
+                                               state->conn_id, state->notices,
+                                               result.replaced != nullptr});
+        }
+        if (!state->list_names) result.names.clear();
+        std::move(state->done)(std::move(result));
+      });
+}
+
+void RedisDirectory::Release(std::string_view realm_name, std::string_view name,
+                             std::uint64_t conn_id) {
+  {
+    core::MutexLock lock(&mu_);
+    auto realm = realms_.find(realm_name);
+    if (realm == realms_.end()) return;
+    auto it = realm->second.members.find(name);
+    if (it == realm->second.members.end() || !it->second.local() ||
+        it->second.conn_id != conn_id) {
+      return;
+    }
+    RemoveMember(realm->second, realm_name, name);
+    // A realm without members here is no longer followed: its cache would go stale.
+    if (realm->second.local_members == 0) realms_.erase(realm);
+  }
+  net::post(executor_, [this, realm = std::string(realm_name), name = std::string(name), conn_id] {
+    link_->RunScript(Scripts::Release(), {NameKey(realm, name), MembersKey(realm), NodeNamesKey(node_)},
+                     {node_id_, std::to_string(conn_id), core::StrCat(realm, "\t", name), name,
+                      RealmChannel(realm)},
+                     [](RedisConnection::Reply) {});
+  });
+}
+
+void RedisDirectory::OnRealmMessage(std::string_view realm_name, std::string_view payload) {
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(absl::string_view(payload.data(), payload.size()), absl::MaxSplits('\t', 3));
+  core::NodeId node = 0;
+  std::uint64_t conn = 0;
+  if (parts.size() != 4 || !absl::SimpleAtoi(parts[1], &node) ||
+      !absl::SimpleAtoi(parts[2], &conn) || node == node_) {
+    return;  // not a membership message, or this node's own (applied when it happened)
+  }
+  const std::string_view name(parts[3].data(), parts[3].size());
+  core::MutexLock lock(&mu_);
+  auto realm = realms_.find(realm_name);
+  if (realm == realms_.end()) return;  // nobody here to tell
+  if (parts[0] == "J") {
+    AddRemote(realm->second, realm_name, name, node, conn, /*report=*/true);
+  } else if (parts[0] == "L") {
+    auto it = realm->second.members.find(name);
+    if (it != realm->second.members.end() && it->second.node == node &&
+        it->second.conn_id == conn) {
+      RemoveMember(realm->second, realm_name, name);
+    }
+  }
+}
+
+void RedisDirectory::AddRemote(Realm& realm, std::string_view realm_name, std::string_view name,
+                               core::NodeId node, std::uint64_t conn, bool report) {
+  auto it = realm.members.find(name);
+  if (it != realm.members.end()) {
+    if (it->second.node == node && it->second.conn_id == conn) return;  // known already
+    if (it->second.local()) return;  // this node's member; a takeover from elsewhere is not yet
+    realm.members.erase(it);
+  }
+  realm.members[std::string(name)] =
+      Member{realm.protocol, node, conn, {}, join_seq_.fetch_add(1, std::memory_order_relaxed)};
+  if (report) {
+    Report(realm, core::MembershipChange{core::MembershipChange::Kind::kJoined, realm.protocol,
+                                         realm_name, name, conn, realm.notices, false});
+  }
+}
+
+void RedisDirectory::RemoveMember(Realm& realm, std::string_view realm_name,
+                                  std::string_view name) {
+  auto it = realm.members.find(name);
+  if (it == realm.members.end()) return;
+  const Member member = it->second;
+  realm.members.erase(it);
+  if (member.local()) {
+    --realm.local_members;
+    local_count_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  Report(realm, core::MembershipChange{core::MembershipChange::Kind::kLeft, member.protocol,
+                                       realm_name, name, member.conn_id, realm.notices, false});
+}
+
+void RedisDirectory::Report(const Realm& realm, core::MembershipChange change) const {
+  if (sink_ == nullptr) return;
+  std::vector<std::shared_ptr<core::Peer>> others;
+  for (const auto& [name, member] : realm.members) {
+    if (!member.local() || name == change.name) continue;
+    if (auto peer = member.peer.lock()) others.push_back(std::move(peer));
+  }
+  sink_->OnMembershipChange(change, others);
+}
+
+core::Holder RedisDirectory::Lookup(std::string_view realm_name, std::string_view name) const {
+  core::MutexLock lock(&mu_);
+  auto realm = realms_.find(realm_name);
+  if (realm == realms_.end()) return {};
+  auto it = realm->second.members.find(name);
+  if (it == realm->second.members.end()) return {};
+  if (it->second.local()) return core::Holder{it->second.peer.lock(), core::kNoNode, it->second.conn_id};
+  return core::Holder{nullptr, it->second.node, it->second.conn_id};
+}
+
+void RedisDirectory::ForEachLocalMember(
+    std::string_view realm_name,
+    absl::FunctionRef<void(std::string_view name, core::Peer& peer)> fn) const {
+  core::MutexLock lock(&mu_);
+  auto realm = realms_.find(realm_name);
+  if (realm == realms_.end()) return;
+  for (const auto& [name, member] : realm->second.members) {
+    if (!member.local()) continue;
+    if (auto peer = member.peer.lock()) fn(name, *peer);
+  }
+}
+
+std::vector<std::string> RedisDirectory::Names(std::string_view realm_name) const {
+  std::vector<std::pair<std::uint64_t, std::string>> ordered;
+  {
+    core::MutexLock lock(&mu_);
+    auto realm = realms_.find(realm_name);
+    if (realm == realms_.end()) return {};
+    for (const auto& [name, member] : realm->second.members) {
+      ordered.emplace_back(member.join_seq, name);
+    }
+  }
+  std::sort(ordered.begin(), ordered.end());
+  std::vector<std::string> names;
+  for (auto& [seq, name] : ordered) names.push_back(std::move(name));
+  return names;
+}
+
+std::vector<core::PeerRecord> RedisDirectory::List(const core::PeerFilter& filter,
+                                                   std::uint64_t after_conn_id,
+                                                   std::size_t limit) const {
+  std::vector<core::PeerRecord> all;
+  {
+    core::MutexLock lock(&mu_);
+    for (const auto& [realm_name, realm] : realms_) {
+      for (const auto& [name, member] : realm.members) {
+        if (!member.local() || member.conn_id <= after_conn_id ||
+            !filter.Matches(member.protocol, realm_name, name)) {
+          continue;
+        }
+        if (auto peer = member.peer.lock()) {
+          all.push_back(core::PeerRecord{member.protocol, realm_name, name, member.conn_id,
+                                         std::move(peer)});
+        }
+      }
+    }
+  }
+  std::sort(all.begin(), all.end(),
+            [](const core::PeerRecord& a, const core::PeerRecord& b) { return a.conn_id < b.conn_id; });
+  if (all.size() > limit) all.resize(limit);
+  return all;
+}
+
+std::optional<core::PeerRecord> RedisDirectory::Find(std::string_view realm_name,
+                                                     std::string_view name) const {
+  core::MutexLock lock(&mu_);
+  auto realm = realms_.find(realm_name);
+  if (realm == realms_.end()) return std::nullopt;
+  auto it = realm->second.members.find(name);
+  if (it == realm->second.members.end() || !it->second.local()) return std::nullopt;
+  auto peer = it->second.peer.lock();
+  if (peer == nullptr) return std::nullopt;
+  return core::PeerRecord{it->second.protocol, std::string(realm_name), std::string(name),
+                          it->second.conn_id, std::move(peer)};
+}
+
+}  // namespace sig::bus

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "absl/base/thread_annotations.h"
+#include "core/directory.h"
+#include "core/mutex.h"
+#include "core/string_map.h"
+
+namespace sig::bus {
+
+class RedisLink;
+
+// The directory of a cluster node (cluster-design.md 1.2, 1.3): names are claimed and released
+// by the Lua scripts in Redis, so a name is unique per realm across nodes; each node keeps a
+// cache of the realms it has local members in (members and their owners), kept current from the
+// realm's channel, from which relays are routed without a Redis read.
+//
+// Claims run on the bus's executor: subscribe to the realm's channel (confirmed), then the claim
+// script, whose reply carries the realm's members; the cache is reconciled with them, so that a
+// member's join or leave reaches this node's members exactly once whichever comes first, the
+// snapshot or the event. Lookups and releases run on the caller's thread, under the cache's
+// mutex; the sink hears every change under it, so never two at once.
+//
+// Not yet: a takeover across nodes (the old node closing its socket), PeerJS relays to peers on
+// other nodes (the route-or-enqueue script), resync after Redis restarts, reaping dead nodes.
+class RedisDirectory final : public core::Directory {
+ public:
+  RedisDirectory(boost::asio::any_io_executor executor, std::shared_ptr<RedisLink> link,
+                 core::NodeId node);
+  RedisDirectory(const RedisDirectory&) = delete;
+  RedisDirectory& operator=(const RedisDirectory&) = delete;
+
+  void SetSink(core::MembershipSink* sink) override { sink_ = sink; }
+  void Claim(core::ClaimRequest request, core::ClaimDone done) override;
+  void Release(std::string_view realm, std::string_view name, std::uint64_t conn_id) override;
+  core::Holder Lookup(std::string_view realm, std::string_view name) const override;
+  void ForEachLocalMember(
+      std::string_view realm,
+      absl::FunctionRef<void(std::string_view name, core::Peer& peer)> fn) const override;
+  std::vector<std::string> Names(std::string_view realm) const override;
+  std::vector<core::PeerRecord> List(const core::PeerFilter& filter, std::uint64_t after_conn_id,
+                                     std::size_t limit) const override;
+  std::optional<core::PeerRecord> Find(std::string_view realm,
+                                       std::string_view name) const override;
+  std::size_t size() const override { return local_count_.load(std::memory_order_relaxed); }
+
+  // A message on `realm`'s channel: "J\t<nid>\t<conn>\t<name>" or "L\t...". On the executor.
+  void OnRealmMessage(std::string_view realm, std::string_view payload);
+
+  // Claims are refused (ClaimOutcome::kUnavailable) while the node holds no lease.
+  void SetLeaseHeld(bool held) { lease_held_.store(held, std::memory_order_relaxed); }
+
+ private:
+  struct Member {
+    core::Protocol protocol = sig::v1::PROTOCOL_TD;
+    core::NodeId node = core::kNoNode;
+    std::uint64_t conn_id = 0;
+    std::weak_ptr<core::Peer> peer;  // set for this node's members
+    std::uint64_t join_seq = 0;
+    bool local() const { return node == core::kNoNode; }  // this node's
+  };
+  struct Realm {
+    core::Protocol protocol = sig::v1::PROTOCOL_TD;
+    const core::NoticeEncoder* notices = nullptr;  // of the realm's protocol
+    std::size_t local_members = 0;
+    core::StringMap<Member> members;
+  };
+  struct ClaimState;
+
+  void RunClaim(std::shared_ptr<ClaimState> state);
+  // Applies a member seen in Redis or on the channel; reports it if `report`.
+  void AddRemote(Realm& realm, std::string_view realm_name, std::string_view name,
+                 core::NodeId node, std::uint64_t conn, bool report) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RemoveMember(Realm& realm, std::string_view realm_name, std::string_view name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Report(const Realm& realm, core::MembershipChange change) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  boost::asio::any_io_executor executor_;
+  std::shared_ptr<RedisLink> link_;
+  const core::NodeId node_;
+  const std::string node_id_;  // node_ in decimal, as the scripts write it
+  core::MembershipSink* sink_ = nullptr;
+  std::atomic<bool> lease_held_{false};
+  std::atomic<std::size_t> local_count_{0};
+  std::atomic<std::uint64_t> join_seq_{0};
+  mutable core::Mutex mu_;
+  core::StringMap<Realm> realms_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sig::bus

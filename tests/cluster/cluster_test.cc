@@ -1,0 +1,161 @@
+// Several sigd processes on one throw-away redis-server: peers on different nodes must not be
+// able to tell (issue "Scale-out"). Real processes, real sockets, loopback only.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/redis_server.h"
+#include "testing/sigd_process.h"
+#include "testing/ws_client.h"
+
+namespace sig {
+namespace {
+
+std::string Str(const boost::json::value& v, std::string_view key) {
+  const auto* field = v.as_object().if_contains(key);
+  return field != nullptr && field->is_string() ? std::string(field->as_string()) : std::string();
+}
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto redis = testing::RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = *std::move(redis);
+    for (int i = 0; i < 2; ++i) {
+      auto node = testing::SigdProcess::Start(
+          SIGD_BINARY, {"--redis_addr=" + redis_->address(), "--bus_lease=2s"});
+      ASSERT_TRUE(node.ok()) << node.status();
+      nodes_.push_back(std::make_unique<testing::SigdProcess>(*std::move(node)));
+    }
+  }
+
+  // A td client logged in as `name` in `room` on node `node`. A node refuses logins (1013,
+  // "unavailable") until it holds its lease in Redis, so the first login is retried until then.
+  // `success`, when given, gets the login_success.
+  std::unique_ptr<testing::WsClient> LoggedIn(int node, std::string_view name,
+                                              std::string_view room = "r",
+                                              boost::json::value* success = nullptr) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    for (;;) {
+      auto client = testing::WsClient::Connect(nodes_[static_cast<std::size_t>(node)]->port());
+      EXPECT_TRUE(client.ok()) << client.status();
+      if (!client.ok()) return nullptr;
+      auto reply = (*client)->Login(name, room);
+      if (reply.ok()) {
+        if (success != nullptr) *success = *std::move(reply);
+        return *std::move(client);
+      }
+      const bool not_ready = absl::StrContains(reply.status().message(), "unavailable");
+      if (!not_ready || absl::Now() > deadline) {
+        ADD_FAILURE() << name << ": " << reply.status();
+        return nullptr;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  }
+
+  // alice on node 0 and bob on node 1, in room "r"; alice has heard that bob joined.
+  void AliceAndBob() {
+    alice_ = LoggedIn(0, "alice");
+    ASSERT_NE(alice_, nullptr);
+    bob_ = LoggedIn(1, "bob");
+    ASSERT_NE(bob_, nullptr);
+    auto joined = alice_->ReadType("peer_connected");
+    ASSERT_TRUE(joined.ok()) << joined.status();
+    EXPECT_EQ(Str(*joined, "peer"), "bob");
+  }
+
+  std::unique_ptr<testing::RedisServer> redis_;
+  std::vector<std::unique_ptr<testing::SigdProcess>> nodes_;
+  std::unique_ptr<testing::WsClient> alice_;
+  std::unique_ptr<testing::WsClient> bob_;
+};
+
+TEST_F(ClusterTest, NamesAreUniqueAcrossNodesAndRoomsSpanThem) {
+  ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+
+  // alice is taken on the other node too.
+  auto thief = testing::WsClient::Connect(nodes_[1]->port());
+  ASSERT_TRUE(thief.ok());
+  ASSERT_TRUE((*thief)->Send(R"({"type":"login","name":"alice","room":"r"})").ok());
+  auto refused = (*thief)->ReadJson();
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(Str(*refused, "error"), "name_taken");
+  auto code = (*thief)->WaitClose();
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 4000);
+}
+
+TEST_F(ClusterTest, TheNewcomersListHoldsMembersOfEveryNode) {
+  auto alice = LoggedIn(0, "alice");
+  ASSERT_NE(alice, nullptr);
+  auto carol = LoggedIn(0, "carol");
+  ASSERT_NE(carol, nullptr);
+  boost::json::value success;
+  auto bob = LoggedIn(1, "bob", "r", &success);
+  ASSERT_NE(bob, nullptr);
+  std::vector<std::string> clients;
+  for (const auto& c : success.as_object().at("clients").as_array()) {
+    clients.emplace_back(c.as_string());
+  }
+  EXPECT_THAT(clients, ::testing::UnorderedElementsAre("alice", "carol", "bob"));
+}
+
+TEST_F(ClusterTest, RelaysAndBroadcastsCrossNodes) {
+  ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+  auto& alice = alice_;
+  auto& bob = bob_;
+
+  ASSERT_TRUE(bob->Send(R"({"type":"offer","target":"alice","sdp":"v=0"})").ok());
+  auto offer = alice->ReadType("offer");
+  ASSERT_TRUE(offer.ok()) << offer.status();
+  EXPECT_EQ(Str(*offer, "from"), "bob");
+  EXPECT_EQ(Str(*offer, "sdp"), "v=0");
+
+  // In order per (sender, target).
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(alice->Send(absl::StrCat(R"({"type":"candidate","target":"bob","n":)", i, "}")).ok());
+  }
+  for (int i = 0; i < 20; ++i) {
+    auto candidate = bob->ReadType("candidate");
+    ASSERT_TRUE(candidate.ok()) << i << ": " << candidate.status();
+    EXPECT_EQ(candidate->as_object().at("n").as_int64(), i);
+  }
+
+  ASSERT_TRUE(alice->Send(R"({"type":"page_opened","page":"/x"})").ok());
+  auto opened = bob->ReadType("page_opened");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(Str(*opened, "from"), "alice");
+
+  ASSERT_TRUE(alice->Send(R"({"type":"offer","target":"nobody"})").ok());
+  auto missing = alice->ReadType("error");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(Str(*missing, "error"), "target_not_found");
+}
+
+TEST_F(ClusterTest, ALeaveReachesTheOtherNodeAndFreesTheName) {
+  ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+  auto& alice = alice_;
+  auto& bob = bob_;
+  ASSERT_TRUE(bob->Close().ok());
+  auto left = alice->ReadType("peer_disconnected");
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(Str(*left, "peer"), "bob");
+  // The name is free cluster-wide: bob comes back on the other node.
+  auto again = LoggedIn(0, "bob");
+  ASSERT_NE(again, nullptr);
+  auto rejoined = alice->ReadType("peer_connected");
+  ASSERT_TRUE(rejoined.ok());
+  EXPECT_EQ(Str(*rejoined, "peer"), "bob");
+}
+
+}  // namespace
+}  // namespace sig
