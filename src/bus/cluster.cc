@@ -5,11 +5,14 @@
 
 #include <boost/asio/post.hpp>
 
+#include "absl/time/clock.h"
+
 #include "bus/keys.h"
 #include "bus/node_lease.h"
 #include "bus/redis_bus.h"
 #include "bus/redis_directory.h"
 #include "bus/redis_link.h"
+#include "bus/scripts.h"
 
 namespace sig::bus {
 namespace {
@@ -27,7 +30,8 @@ core::NodeId NewNodeId() {
 Cluster::Cluster(Options options)
     : options_(std::move(options)),
       node_(NewNodeId()),
-      work_(io_.get_executor()) {
+      work_(io_.get_executor()),
+      sweep_timer_(io_) {
   RedisLink::Options link_options;
   link_options.address = options_.address;
   link_options.password = options_.password;
@@ -54,12 +58,43 @@ Cluster::Cluster(Options options)
   });
   link_->OnUp([this] { bus_->SetUp(true); });
   link_->OnDown([this](absl::Status) { bus_->SetUp(false); });
-  lease_->OnHeld([this] { directory_->SetLeaseHeld(true); });
+  lease_->OnHeld([this] {
+    directory_->SetLeaseHeld(true);
+    // Listed, so that survivors reap this node's names if it dies.
+    link_->Command({"HSET", std::string(kNodesKey), std::to_string(node_),
+                    std::to_string(absl::ToUnixMillis(absl::Now()))},
+                   [](RedisConnection::Reply) {});
+  });
   lease_->OnFenced([this] { directory_->SetLeaseHeld(false); });
   link_->Subscribe(own_channel);
 }
 
 Cluster::~Cluster() { Stop(); }
+
+void Cluster::Sweep() {
+  if (link_->up()) {
+    link_->Command({"HKEYS", std::string(kNodesKey)}, [this](RedisConnection::Reply reply) {
+      if (!reply.ok() || reply->type != RedisReply::Type::kArray) return;
+      const std::string self = std::to_string(node_);
+      for (const RedisReply& node : reply->elements) {
+        if (node.str != self) Reap(node.str);
+      }
+    });
+  }
+  sweep_timer_.expires_after(std::chrono::seconds(1));
+  sweep_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) Sweep();
+  });
+}
+
+void Cluster::Reap(std::string node) {
+  constexpr int kChunk = 500;
+  link_->RunScript(Scripts::Reap(), {}, {node, std::to_string(kChunk)},
+                   [this, node](RedisConnection::Reply reply) mutable {
+                     // A full chunk: more may be left; the rest goes on at once.
+                     if (reply.ok() && reply->integer == kChunk) Reap(std::move(node));
+                   });
+}
 
 std::unique_ptr<core::Directory> Cluster::TakeDirectory() { return std::move(directory_owned_); }
 std::unique_ptr<core::Bus> Cluster::TakeBus() { return std::move(bus_owned_); }
@@ -68,6 +103,7 @@ void Cluster::Start() {
   boost::asio::post(io_, [this] {
     link_->Start();
     lease_->Start();
+    Sweep();
   });
   thread_ = std::thread([this] { io_.run(); });
 }
@@ -78,6 +114,7 @@ void Cluster::Stop() {
     lease_->Stop();  // sends the owner-checked DEL of the lease
     // Give the DEL a moment to leave before the link closes; then let the thread finish.
     auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(100));
+    sweep_timer_.cancel();
     timer->async_wait([this, timer](boost::system::error_code) {
       link_->Stop();
       work_.reset();

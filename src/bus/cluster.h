@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "absl/time/time.h"
 #include "bus/redis_connection.h"
@@ -46,6 +47,10 @@ class Cluster {
   core::NodeId node() const { return node_; }
 
  private:
+  // Every second: frees the names of nodes whose lease is gone (Scripts::Reap), in chunks.
+  void Sweep();
+  void Reap(std::string node);
+
   const Options options_;
   const core::NodeId node_;
   boost::asio::io_context io_;
@@ -56,6 +61,7 @@ class Cluster {
   std::unique_ptr<RedisBus> bus_owned_;
   RedisDirectory* directory_;
   RedisBus* bus_;
+  boost::asio::steady_timer sweep_timer_;
   std::thread thread_;
 };
 

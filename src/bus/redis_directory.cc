@@ -81,12 +81,11 @@ void RedisDirectory::Claim(core::ClaimRequest request, core::ClaimDone done) {
 }
 
 void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
-  const std::string entry = core::StrCat(state->realm, "\t", state->name);
   const std::size_t max_members =
       std::min<std::size_t>(state->max_members, std::size_t{1} << 40);
   link_->RunScript(
       Scripts::Claim(), {NameKey(state->realm, state->name), MembersKey(state->realm), NodeNamesKey(node_)},
-      {node_id_, std::to_string(state->conn_id), state->token_digest, entry, state->name,
+      {node_id_, std::to_string(state->conn_id), state->token_digest, state->name,
        std::to_string(max_members), "1", RealmChannel(state->realm)},
       [this, state](RedisConnection::Reply reply) {
         core::ClaimResult result;
@@ -168,8 +167,7 @@ void RedisDirectory::Release(std::string_view realm_name, std::string_view name,
   }
   net::post(executor_, [this, realm = std::string(realm_name), name = std::string(name), conn_id] {
     link_->RunScript(Scripts::Release(), {NameKey(realm, name), MembersKey(realm), NodeNamesKey(node_)},
-                     {node_id_, std::to_string(conn_id), core::StrCat(realm, "\t", name), name,
-                      RealmChannel(realm)},
+                     {node_id_, std::to_string(conn_id), name, RealmChannel(realm)},
                      [](RedisConnection::Reply) {});
   });
 }

@@ -22,6 +22,7 @@ std::string Sha1Hex(std::string_view text) {
 
 constexpr std::string_view kClaim = R"lua(
 if redis.call('EXISTS', 'sig:node:' .. ARGV[1]) == 0 then return {'fenced'} end
+local entry = KEYS[1] .. '\t' .. KEYS[2] .. '\t' .. ARGV[7] .. '\t' .. ARGV[4]
 local owner = redis.call('GET', KEYS[1])
 local replaced = ''
 if owner then
@@ -29,23 +30,23 @@ if owner then
   if redis.call('EXISTS', 'sig:node:' .. nid) == 1 then
     if ARGV[3] == '' or token ~= ARGV[3] then return {'taken', owner} end
     replaced = owner
-    if nid ~= ARGV[1] then redis.call('SREM', 'sig:node:' .. nid .. ':names', ARGV[4]) end
+    if nid ~= ARGV[1] then redis.call('SREM', 'sig:node:' .. nid .. ':names', entry) end
   else
-    redis.call('SREM', 'sig:node:' .. nid .. ':names', ARGV[4])
-    redis.call('HDEL', KEYS[2], ARGV[5])
-    redis.call('PUBLISH', ARGV[8], 'L\t' .. nid .. '\t' .. conn .. '\t' .. ARGV[5])
+    redis.call('SREM', 'sig:node:' .. nid .. ':names', entry)
+    redis.call('HDEL', KEYS[2], ARGV[4])
+    redis.call('PUBLISH', ARGV[7], 'L\t' .. nid .. '\t' .. conn .. '\t' .. ARGV[4])
   end
 end
-if replaced == '' and redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[6]) then return {'full'} end
+if replaced == '' and redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[5]) then return {'full'} end
 local value = ARGV[1] .. '|' .. ARGV[2] .. '|' .. ARGV[3]
 redis.call('SET', KEYS[1], value)
-redis.call('HSET', KEYS[2], ARGV[5], value)
-redis.call('SADD', KEYS[3], ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[4], value)
+redis.call('SADD', KEYS[3], entry)
 if replaced == '' then
-  redis.call('PUBLISH', ARGV[8], 'J\t' .. ARGV[1] .. '\t' .. ARGV[2] .. '\t' .. ARGV[5])
+  redis.call('PUBLISH', ARGV[7], 'J\t' .. ARGV[1] .. '\t' .. ARGV[2] .. '\t' .. ARGV[4])
 end
 local reply = {'claimed', replaced}
-if ARGV[7] == '1' then
+if ARGV[6] == '1' then
   for _, field in ipairs(redis.call('HGETALL', KEYS[2])) do reply[#reply + 1] = field end
 end
 return reply
@@ -57,9 +58,9 @@ if not owner or string.sub(owner, 1, #ARGV[1] + #ARGV[2] + 2) ~= ARGV[1] .. '|' 
   return 0
 end
 redis.call('DEL', KEYS[1])
-redis.call('HDEL', KEYS[2], ARGV[4])
-redis.call('SREM', KEYS[3], ARGV[3])
-redis.call('PUBLISH', ARGV[5], 'L\t' .. ARGV[1] .. '\t' .. ARGV[2] .. '\t' .. ARGV[4])
+redis.call('HDEL', KEYS[2], ARGV[3])
+redis.call('SREM', KEYS[3], KEYS[1] .. '\t' .. KEYS[2] .. '\t' .. ARGV[4] .. '\t' .. ARGV[3])
+redis.call('PUBLISH', ARGV[4], 'L\t' .. ARGV[1] .. '\t' .. ARGV[2] .. '\t' .. ARGV[3])
 return 1
 )lua";
 
@@ -68,6 +69,28 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
+)lua";
+
+constexpr std::string_view kReap = R"lua(
+local nid = ARGV[1]
+if redis.call('EXISTS', 'sig:node:' .. nid) == 1 then return -1 end
+local set = 'sig:node:' .. nid .. ':names'
+local entries = redis.call('SPOP', set, tonumber(ARGV[2]))
+for _, entry in ipairs(entries) do
+  local name_key, members_key, channel, name =
+      string.match(entry, '^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$')
+  if name_key then
+    local owner = redis.call('GET', name_key)
+    if owner and string.sub(owner, 1, #nid + 1) == nid .. '|' then
+      local conn = string.match(owner, '^%d+|(%d+)|')
+      redis.call('DEL', name_key)
+      redis.call('HDEL', members_key, name)
+      redis.call('PUBLISH', channel, 'L\t' .. nid .. '\t' .. conn .. '\t' .. name)
+    end
+  end
+end
+if redis.call('SCARD', set) == 0 then redis.call('HDEL', 'sig:nodes', nid) end
+return #entries
 )lua";
 
 }  // namespace
@@ -106,6 +129,11 @@ const Script& Scripts::Claim() {
 
 const Script& Scripts::Release() {
   static const Script script(kRelease);
+  return script;
+}
+
+const Script& Scripts::Reap() {
+  static const Script script(kReap);
   return script;
 }
 

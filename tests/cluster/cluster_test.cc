@@ -1,5 +1,7 @@
 // Several sigd processes on one throw-away redis-server: peers on different nodes must not be
 // able to tell (issue "Scale-out"). Real processes, real sockets, loopback only.
+#include <signal.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -155,6 +157,24 @@ TEST_F(ClusterTest, ALeaveReachesTheOtherNodeAndFreesTheName) {
   auto rejoined = alice->ReadType("peer_connected");
   ASSERT_TRUE(rejoined.ok());
   EXPECT_EQ(Str(*rejoined, "peer"), "bob");
+}
+
+// A node killed with SIGKILL: once its lease (2 s here) runs out, a survivor reaps its names,
+// so its peers' room-mates hear of each leave once, and the names are free again.
+TEST_F(ClusterTest, ANodeKilledFreesItsNamesAndItsPeersLeaveOnce) {
+  ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+  nodes_[1]->Signal(SIGKILL);
+  ASSERT_TRUE(nodes_[1]->Wait(absl::Seconds(5)).ok());
+  auto left = alice_->ReadType("peer_disconnected", absl::Seconds(15));
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(Str(*left, "peer"), "bob");
+  auto again = LoggedIn(0, "bob");
+  ASSERT_NE(again, nullptr);
+  // Nothing else reached alice in between: one leave, then the new bob's join.
+  auto next = alice_->ReadJson();
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(Str(*next, "type"), "peer_connected");
+  EXPECT_EQ(Str(*next, "peer"), "bob");
 }
 
 }  // namespace

@@ -60,9 +60,8 @@ class ScriptsTest : public testing::RedisTest {
                                  int max_members = 100) {
     auto n = static_cast<std::uint64_t>(node);
     auto reply = RunScript(Scripts::Claim(), {NameKey(kRealm, name), MembersKey(kRealm), NodeNamesKey(n)},
-                           {std::to_string(node), std::to_string(conn), token,
-                            std::string(kRealm) + "\t" + name, name, std::to_string(max_members),
-                            "1", RealmChannel(kRealm)});
+                           {std::to_string(node), std::to_string(conn), token, name,
+                            std::to_string(max_members), "1", RealmChannel(kRealm)});
     std::vector<std::string> out;
     if (!reply.ok()) return {reply.status().ToString()};
     if (reply->type != RedisReply::Type::kArray) return {"not an array: " + reply->str};
@@ -73,8 +72,7 @@ class ScriptsTest : public testing::RedisTest {
   std::int64_t Release(int node, int conn, std::string name) {
     auto n = static_cast<std::uint64_t>(node);
     auto reply = RunScript(Scripts::Release(), {NameKey(kRealm, name), MembersKey(kRealm), NodeNamesKey(n)},
-                           {std::to_string(node), std::to_string(conn),
-                            std::string(kRealm) + "\t" + name, name, RealmChannel(kRealm)});
+                           {std::to_string(node), std::to_string(conn), name, RealmChannel(kRealm)});
     return reply.ok() ? reply->integer : -1;
   }
 
@@ -127,6 +125,30 @@ TEST_F(ScriptsTest, ANameOfANodeWhoseLeaseIsGoneIsFreeAndItsLeaveAnnounced) {
   EXPECT_THAT(Claim(1, 10, "z"), ElementsAre("claimed", "", "z", "1|10|"));
   EXPECT_THAT(Events(3), ElementsAre("J\t3\t30\tz", "L\t3\t30\tz", "J\t1\t10\tz"));
   EXPECT_EQ(Run(*redis, {"SCARD", NodeNamesKey(3)})->integer, 0);
+}
+
+TEST_F(ScriptsTest, ADeadNodesNamesAreReapedOnceEach) {
+  ASSERT_EQ(Run(*redis, {"HSET", std::string(kNodesKey), "3", "info"})->integer, 1);
+  EXPECT_THAT(Claim(3, 30, "x"), ElementsAre("claimed", "", "x", "3|30|"));
+  EXPECT_THAT(Claim(3, 31, "y"), ElementsAre("claimed", "", "x", "3|30|", "y", "3|31|"));
+  EXPECT_THAT(Claim(3, 32, "z"), ::testing::SizeIs(8));
+  auto reap = [&](std::int64_t chunk) {
+    auto reply = RunScript(Scripts::Reap(), {}, {"3", std::to_string(chunk)});
+    return reply.ok() ? reply->integer : -2;
+  };
+  EXPECT_EQ(reap(500), -1);  // alive: nothing is touched
+  ASSERT_EQ(Run(*redis, {"DEL", NodeKey(3)})->integer, 1);
+  // z is claimed by a live node before the reaper comes: the claim announced z's leave.
+  EXPECT_THAT(Claim(1, 10, "z"), ::testing::SizeIs(8));
+  EXPECT_EQ(reap(1), 1);
+  EXPECT_EQ(reap(500), 1);
+  EXPECT_EQ(reap(500), 0);
+  std::vector<std::string> got = Events(7);
+  EXPECT_THAT(std::vector<std::string>(got.begin() + 3, got.end()),
+              UnorderedElementsAre("L\t3\t32\tz", "J\t1\t10\tz", "L\t3\t30\tx",
+                                   "L\t3\t31\ty"));
+  EXPECT_EQ(Run(*redis, {"HEXISTS", std::string(kNodesKey), "3"})->integer, 0);
+  EXPECT_EQ(Run(*redis, {"HLEN", MembersKey(kRealm)})->integer, 1);  // z, now node 1's
 }
 
 TEST_F(ScriptsTest, AFullRealmAndAFencedNodeAreRefused) {
