@@ -60,12 +60,16 @@ Cluster::Cluster(Options options)
   link_->OnDown([this](absl::Status) { bus_->SetUp(false); });
   lease_->OnHeld([this] {
     directory_->SetLeaseHeld(true);
+    directory_->Reclaim();  // nothing at the first take; after Redis lost the lease, every name
     // Listed, so that survivors reap this node's names if it dies.
     link_->Command({"HSET", std::string(kNodesKey), std::to_string(node_),
                     std::to_string(absl::ToUnixMillis(absl::Now()))},
                    [](RedisConnection::Reply) {});
   });
-  lease_->OnFenced([this] { directory_->SetLeaseHeld(false); });
+  lease_->OnFenced([this] {
+    directory_->SetLeaseHeld(false);
+    directory_->CloseAllFenced();
+  });
   link_->Subscribe(own_channel);
 }
 

@@ -61,11 +61,20 @@ void NodeLease::Tick() {
   if (held_) {
     link_->RunScript(Scripts::RefreshLease(), {key_}, {token_, ms},
                      [self, sent](RedisConnection::Reply reply) {
-                       if (reply.ok() && reply->type == RedisReply::Type::kInteger &&
-                           reply->integer == 1) {
-                         self->Renewed(sent);
+                       if (!reply.ok() || reply->type != RedisReply::Type::kInteger) {
+                         return;  // no answer: the fence timer decides
                        }
-                       // Anything else: the fence timer decides.
+                       if (reply->integer == 1) {
+                         self->Renewed(sent);
+                         return;
+                       }
+                       // Redis answers but the lease is gone before its time: Redis lost it (a
+                       // restart without persistence). Take it again at once; the directory
+                       // then claims its names again (OnHeld).
+                       // The fence timer keeps running: if the lease cannot be taken again in
+                       // time, the node still stops before its names could be served twice.
+                       self->held_ = false;
+                       self->Tick();
                      });
   } else {
     // Taken afresh: after a fence, or at start. SET NX, so a lease of another incarnation of
@@ -86,7 +95,7 @@ void NodeLease::Tick() {
 }
 
 void NodeLease::Renewed(Clock::time_point sent) {
-  if (stopped_ || !held_ || sent <= last_renewed_send_) return;
+  if (stopped_ || !held_ || sent <= last_renewed_send_) return;  // an older answer
   last_renewed_send_ = sent;
   ArmFence();
 }
@@ -94,7 +103,7 @@ void NodeLease::Renewed(Clock::time_point sent) {
 void NodeLease::ArmFence() {
   fence_timer_.expires_at(last_renewed_send_ + absl::ToChronoNanoseconds(lease_ - lease_ / 5));
   fence_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec || self->stopped_ || !self->held_) return;
+    if (ec || self->stopped_) return;  // aborted: renewed since, or stopped
     self->held_ = false;
     if (self->on_fenced_) self->on_fenced_();
   });

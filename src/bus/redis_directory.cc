@@ -13,6 +13,7 @@
 #include "bus/keys.h"
 #include "bus/redis_link.h"
 #include "bus/scripts.h"
+#include "core/close_code.h"
 #include "core/strings.h"
 
 namespace sig::bus {
@@ -108,25 +109,7 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
           Realm& realm = realms_[state->realm];
           realm.protocol = state->protocol;
           realm.notices = state->notices;
-          // Reconcile with the snapshot: members this node had not heard of yet joined, those
-          // gone from it left; their events, still on their way, then change nothing.
-          absl::flat_hash_map<std::string, std::pair<core::NodeId, std::uint64_t>> snapshot;
-          for (std::size_t i = 2; i + 1 < reply->elements.size(); i += 2) {
-            core::NodeId node = 0;
-            std::uint64_t conn = 0;
-            if (!ParseOwner(reply->elements[i + 1].str, &node, &conn)) continue;
-            snapshot[reply->elements[i].str] = {node, conn};
-            result.names.push_back(reply->elements[i].str);
-          }
-          std::vector<std::string> gone;
-          for (const auto& [name, member] : realm.members) {
-            if (!member.local() && !snapshot.contains(name)) gone.push_back(name);
-          }
-          for (const std::string& name : gone) RemoveMember(realm, state->realm, name);
-          for (const auto& [name, owner] : snapshot) {
-            if (owner.first == node_ || name == state->name) continue;
-            AddRemote(realm, state->realm, name, owner.first, owner.second, /*report=*/true);
-          }
+          Reconcile(realm, state->realm, state->name, reply->elements, 2, &result.names);
           if (auto it = realm.members.find(state->name); it != realm.members.end()) {
             if (it->second.local()) {
               result.replaced = it->second.peer.lock();  // a takeover on this node
@@ -137,7 +120,7 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
           }
           realm.members[state->name] =
               Member{state->protocol, core::kNoNode, state->conn_id, state->peer,
-                     join_seq_.fetch_add(1, std::memory_order_relaxed)};
+                     join_seq_.fetch_add(1, std::memory_order_relaxed), state->token_digest};
           ++realm.local_members;
           local_count_.fetch_add(1, std::memory_order_relaxed);
           Report(realm, core::MembershipChange{core::MembershipChange::Kind::kJoined,
@@ -148,6 +131,99 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
         if (!state->list_names) result.names.clear();
         std::move(state->done)(std::move(result));
       });
+}
+
+void RedisDirectory::Reconcile(Realm& realm, std::string_view realm_name,
+                               std::string_view claimed, const std::vector<RedisReply>& members,
+                               std::size_t first, std::vector<std::string>* names) {
+  // Members this node had not heard of yet joined, those gone from the snapshot left; their
+  // events, still on their way, then change nothing.
+  absl::flat_hash_map<std::string, std::pair<core::NodeId, std::uint64_t>> snapshot;
+  for (std::size_t i = first; i + 1 < members.size(); i += 2) {
+    core::NodeId node = 0;
+    std::uint64_t conn = 0;
+    if (!ParseOwner(members[i + 1].str, &node, &conn)) continue;
+    snapshot[members[i].str] = {node, conn};
+    names->push_back(members[i].str);
+  }
+  std::vector<std::string> gone;
+  for (const auto& [name, member] : realm.members) {
+    if (!member.local() && !snapshot.contains(name)) gone.push_back(name);
+  }
+  for (const std::string& name : gone) RemoveMember(realm, realm_name, name);
+  for (const auto& [name, owner] : snapshot) {
+    if (owner.first == node_ || name == claimed) continue;
+    AddRemote(realm, realm_name, name, owner.first, owner.second, /*report=*/true);
+  }
+}
+
+void RedisDirectory::Reclaim() {
+  struct Held {
+    std::string realm;
+    std::string name;
+    std::uint64_t conn_id;
+    std::string token_digest;
+  };
+  std::vector<Held> held;
+  {
+    core::MutexLock lock(&mu_);
+    for (const auto& [realm_name, realm] : realms_) {
+      for (const auto& [name, member] : realm.members) {
+        if (member.local()) held.push_back({realm_name, name, member.conn_id, member.token_digest});
+      }
+    }
+  }
+  for (Held& h : held) {
+    link_->RunScript(
+        Scripts::Claim(), {NameKey(h.realm, h.name), MembersKey(h.realm), NodeNamesKey(node_)},
+        {node_id_, std::to_string(h.conn_id), h.token_digest, h.name,
+         std::to_string(std::size_t{1} << 40), "1", RealmChannel(h.realm)},
+        [this, h](RedisConnection::Reply reply) {
+          if (!reply.ok() || reply->type != RedisReply::Type::kArray || reply->elements.empty()) {
+            return;  // Redis away again: the lease decides
+          }
+          const std::string& verdict = reply->elements[0].str;
+          std::shared_ptr<core::Peer> loser;
+          {
+            core::MutexLock lock(&mu_);
+            auto realm = realms_.find(h.realm);
+            if (realm == realms_.end()) return;
+            auto it = realm->second.members.find(h.name);
+            if (it == realm->second.members.end() || !it->second.local() ||
+                it->second.conn_id != h.conn_id) {
+              return;  // gone meanwhile
+            }
+            if (verdict == "claimed") {
+              std::vector<std::string> names;
+              Reconcile(realm->second, h.realm, h.name, reply->elements, 2, &names);
+              return;
+            }
+            if (verdict != "taken" && verdict != "full") return;
+            loser = it->second.peer.lock();
+            RemoveMember(realm->second, h.realm, h.name);
+            if (realm->second.local_members == 0) realms_.erase(realm);
+          }
+          if (loser) loser->Close(core::ToWire(core::CloseCode::kNameTaken), "name_taken");
+        });
+  }
+}
+
+void RedisDirectory::CloseAllFenced() {
+  std::vector<std::shared_ptr<core::Peer>> peers;
+  {
+    core::MutexLock lock(&mu_);
+    for (const auto& [realm_name, realm] : realms_) {
+      for (const auto& [name, member] : realm.members) {
+        if (!member.local()) continue;
+        if (auto peer = member.peer.lock()) peers.push_back(std::move(peer));
+      }
+    }
+    realms_.clear();
+    local_count_.store(0, std::memory_order_relaxed);
+  }
+  for (const auto& peer : peers) {
+    peer->Close(core::ToWire(core::CloseCode::kServiceRestart), "cluster node fenced");
+  }
 }
 
 void RedisDirectory::Release(std::string_view realm_name, std::string_view name,
@@ -205,7 +281,7 @@ void RedisDirectory::AddRemote(Realm& realm, std::string_view realm_name, std::s
     realm.members.erase(it);
   }
   realm.members[std::string(name)] =
-      Member{realm.protocol, node, conn, {}, join_seq_.fetch_add(1, std::memory_order_relaxed)};
+      Member{realm.protocol, node, conn, {}, join_seq_.fetch_add(1, std::memory_order_relaxed), {}};
   if (report) {
     Report(realm, core::MembershipChange{core::MembershipChange::Kind::kJoined, realm.protocol,
                                          realm_name, name, conn, realm.notices, false});

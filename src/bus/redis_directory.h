@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "absl/base/thread_annotations.h"
+#include "bus/redis_connection.h"
 #include "core/directory.h"
 #include "core/mutex.h"
 #include "core/string_map.h"
@@ -58,6 +59,15 @@ class RedisDirectory final : public core::Directory {
   // Claims are refused (ClaimOutcome::kUnavailable) while the node holds no lease.
   void SetLeaseHeld(bool held) { lease_held_.store(held, std::memory_order_relaxed); }
 
+  // The lease was taken again after Redis lost it (a restart without persistence): every name
+  // held here is claimed again and each realm's cache reconciled; a name someone else took in
+  // between goes to them, and its holder here is closed with 4000. On the executor.
+  void Reclaim();
+
+  // The node is fenced (its lease may run out): every local peer is closed with 1012 and
+  // forgotten, before another node can be given its name.
+  void CloseAllFenced();
+
  private:
   struct Member {
     core::Protocol protocol = sig::v1::PROTOCOL_TD;
@@ -65,6 +75,7 @@ class RedisDirectory final : public core::Directory {
     std::uint64_t conn_id = 0;
     std::weak_ptr<core::Peer> peer;  // set for this node's members
     std::uint64_t join_seq = 0;
+    std::string token_digest;  // this node's members: to claim the name again
     bool local() const { return node == core::kNoNode; }  // this node's
   };
   struct Realm {
@@ -76,6 +87,12 @@ class RedisDirectory final : public core::Directory {
   struct ClaimState;
 
   void RunClaim(std::shared_ptr<ClaimState> state);
+  // Makes the cache of `realm` agree with a claim's snapshot (`members`: name, owner, name,
+  // owner...): remote members not in it left, those new in it joined; reported to local
+  // members. Fills `names` with the snapshot's names.
+  void Reconcile(Realm& realm, std::string_view realm_name, std::string_view claimed,
+                 const std::vector<RedisReply>& members, std::size_t first,
+                 std::vector<std::string>* names) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Applies a member seen in Redis or on the channel; reports it if `report`.
   void AddRemote(Realm& realm, std::string_view realm_name, std::string_view name,
                  core::NodeId node, std::uint64_t conn, bool report) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -75,6 +75,21 @@ class ClusterTest : public ::testing::Test {
     EXPECT_EQ(Str(*joined, "peer"), "bob");
   }
 
+  // A login as `name` on node `node` is answered with `error` and closed with `code`.
+  void ExpectRefused(int node, std::string_view name, std::string_view error,
+                     std::uint16_t code) {
+    auto client = testing::WsClient::Connect(nodes_[static_cast<std::size_t>(node)]->port());
+    ASSERT_TRUE(client.ok());
+    ASSERT_TRUE((*client)->Send(absl::StrCat(R"({"type":"login","room":"r","name":")",
+                                             std::string(name), "\"}")).ok());
+    auto reply = (*client)->ReadJson();
+    ASSERT_TRUE(reply.ok());
+    EXPECT_EQ(Str(*reply, "error"), error);
+    auto closed = (*client)->WaitClose();
+    ASSERT_TRUE(closed.ok());
+    EXPECT_EQ(*closed, code);
+  }
+
   std::unique_ptr<testing::RedisServer> redis_;
   std::vector<std::unique_ptr<testing::SigdProcess>> nodes_;
   std::unique_ptr<testing::WsClient> alice_;
@@ -85,15 +100,7 @@ TEST_F(ClusterTest, NamesAreUniqueAcrossNodesAndRoomsSpanThem) {
   ASSERT_NO_FATAL_FAILURE(AliceAndBob());
 
   // alice is taken on the other node too.
-  auto thief = testing::WsClient::Connect(nodes_[1]->port());
-  ASSERT_TRUE(thief.ok());
-  ASSERT_TRUE((*thief)->Send(R"({"type":"login","name":"alice","room":"r"})").ok());
-  auto refused = (*thief)->ReadJson();
-  ASSERT_TRUE(refused.ok());
-  EXPECT_EQ(Str(*refused, "error"), "name_taken");
-  auto code = (*thief)->WaitClose();
-  ASSERT_TRUE(code.ok());
-  EXPECT_EQ(*code, 4000);
+  ExpectRefused(1, "alice", "name_taken", 4000);
 }
 
 TEST_F(ClusterTest, TheNewcomersListHoldsMembersOfEveryNode) {
@@ -175,6 +182,69 @@ TEST_F(ClusterTest, ANodeKilledFreesItsNamesAndItsPeersLeaveOnce) {
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_EQ(Str(*next, "type"), "peer_connected");
   EXPECT_EQ(Str(*next, "peer"), "bob");
+}
+
+// The next message that is not a keep-alive, failing the test on a peer_disconnected: a Redis
+// restart must not make peers seem to leave.
+absl::StatusOr<boost::json::value> NextOf(testing::WsClient& client, std::string_view type) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    auto message = client.ReadJson(deadline - absl::Now());
+    if (!message.ok()) return message.status();
+    const std::string got = Str(*message, "type");
+    if (got == "peer_disconnected") return absl::InternalError("a spurious peer_disconnected");
+    if (got == type) return message;
+  }
+  return absl::DeadlineExceededError(std::string(type));
+}
+
+// Redis restarted without persistence, briefly (well within the lease): nobody is
+// disconnected; the nodes take their leases and claim their names again, and relays resume.
+TEST_F(ClusterTest, ARedisRestartDisconnectsNobody) {
+  ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+  ASSERT_TRUE(redis_->Restart().ok());
+  // Relays work again once both nodes are back (bob's frames may be lost while they are not).
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  bool delivered = false;
+  while (!delivered && absl::Now() < deadline) {
+    ASSERT_TRUE(bob_->Send(R"({"type":"offer","target":"alice"})").ok());
+    auto offer = alice_->ReadJson(absl::Milliseconds(200));
+    if (offer.ok()) {
+      ASSERT_NE(Str(*offer, "type"), "peer_disconnected");
+      delivered = Str(*offer, "type") == "offer";
+    }
+  }
+  ASSERT_TRUE(delivered);
+  // alice's name was claimed again: another node refuses it.
+  bool refused = false;
+  while (!refused && absl::Now() < deadline) {
+    auto thief = testing::WsClient::Connect(nodes_[1]->port());
+    ASSERT_TRUE(thief.ok());
+    ASSERT_TRUE((*thief)->Send(R"({"type":"login","name":"alice","room":"r"})").ok());
+    auto reply = (*thief)->ReadJson();
+    ASSERT_TRUE(reply.ok());
+    ASSERT_NE(Str(*reply, "type"), "login_success") << "alice was free after the restart";
+    refused = Str(*reply, "error") == "name_taken";
+  }
+  EXPECT_TRUE(refused);
+  // And both are still there for each other.
+  ASSERT_TRUE(alice_->Send(R"({"type":"answer","target":"bob"})").ok());
+  EXPECT_TRUE(NextOf(*bob_, "answer").ok());
+}
+
+// Redis gone for longer than the lease: each node fences itself before its lease can run out,
+// closing its peers with 1012, so no name is ever served by two nodes.
+TEST_F(ClusterTest, ANodeCutOffFromRedisClosesItsPeers) {
+  ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+  ASSERT_TRUE(redis_->Kill().ok());
+  auto alice_code = alice_->WaitClose(absl::Seconds(10));
+  ASSERT_TRUE(alice_code.ok()) << alice_code.status();
+  EXPECT_EQ(*alice_code, 1012);
+  auto bob_code = bob_->WaitClose(absl::Seconds(10));
+  ASSERT_TRUE(bob_code.ok()) << bob_code.status();
+  EXPECT_EQ(*bob_code, 1012);
+  // New logins are refused while the node has no lease.
+  ExpectRefused(0, "carol", "unavailable", 1013);
 }
 
 }  // namespace
