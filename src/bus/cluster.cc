@@ -59,14 +59,17 @@ Cluster::Cluster(Options options)
   link_->OnUp([this] { bus_->SetUp(true); });
   link_->OnDown([this](absl::Status) { bus_->SetUp(false); });
   lease_->OnHeld([this] {
+    bus_->SetFenced(false);
     directory_->SetLeaseHeld(true);
-    directory_->Reclaim();  // nothing at the first take; after Redis lost the lease, every name
+    // Nothing at the first take; after Redis lost the lease, every name held here.
+    directory_->Reclaim(options_.lease);
     // Listed, so that survivors reap this node's names if it dies.
     link_->Command({"HSET", std::string(kNodesKey), std::to_string(node_),
                     std::to_string(absl::ToUnixMillis(absl::Now()))},
                    [](RedisConnection::Reply) {});
   });
   lease_->OnFenced([this] {
+    bus_->SetFenced(true);
     directory_->SetLeaseHeld(false);
     directory_->CloseAllFenced();
   });

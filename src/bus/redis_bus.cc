@@ -16,6 +16,11 @@ RedisBus::RedisBus(boost::asio::any_io_executor executor, std::shared_ptr<RedisL
       node_(node),
       origin_("B\t" + std::to_string(node) + "\t") {}
 
+core::Bus::State RedisBus::state() const {
+  if (fenced_.load(std::memory_order_relaxed)) return State::kFenced;
+  return up_.load(std::memory_order_relaxed) ? State::kUp : State::kDown;
+}
+
 void RedisBus::Publish(std::string channel, std::string payload) {
   boost::asio::post(executor_, [link = link_, channel = std::move(channel),
                                 payload = std::move(payload)]() mutable {

@@ -35,8 +35,11 @@ class RedisBus final : public core::Bus {
   void OnNodeMessage(std::string_view payload);
   void OnRealmBroadcast(std::string_view payload);
 
-  // Whether Redis is reachable; set by the cluster from the link's state.
+  State state() const override;
+
+  // Whether Redis is reachable, and whether the node is fenced; set by the cluster.
   void SetUp(bool up) { up_.store(up, std::memory_order_relaxed); }
+  void SetFenced(bool fenced) { fenced_.store(fenced, std::memory_order_relaxed); }
 
  private:
   void Publish(std::string channel, std::string payload);
@@ -47,6 +50,7 @@ class RedisBus final : public core::Bus {
   const std::string origin_;  // "B\t<nid>\t"
   core::BusSink* sink_ = nullptr;
   std::atomic<bool> up_{false};
+  std::atomic<bool> fenced_{false};
 };
 
 }  // namespace sig::bus

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -109,7 +110,8 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
           Realm& realm = realms_[state->realm];
           realm.protocol = state->protocol;
           realm.notices = state->notices;
-          Reconcile(realm, state->realm, state->name, reply->elements, 2, &result.names);
+          Reconcile(realm, state->realm, state->name, reply->elements, 2, /*remove_absent=*/true,
+                    &result.names);
           if (auto it = realm.members.find(state->name); it != realm.members.end()) {
             if (it->second.local()) {
               result.replaced = it->second.peer.lock();  // a takeover on this node
@@ -135,7 +137,8 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
 
 void RedisDirectory::Reconcile(Realm& realm, std::string_view realm_name,
                                std::string_view claimed, const std::vector<RedisReply>& members,
-                               std::size_t first, std::vector<std::string>* names) {
+                               std::size_t first, bool remove_absent,
+                               std::vector<std::string>* names) {
   // Members this node had not heard of yet joined, those gone from the snapshot left; their
   // events, still on their way, then change nothing.
   absl::flat_hash_map<std::string, std::pair<core::NodeId, std::uint64_t>> snapshot;
@@ -148,7 +151,7 @@ void RedisDirectory::Reconcile(Realm& realm, std::string_view realm_name,
   }
   std::vector<std::string> gone;
   for (const auto& [name, member] : realm.members) {
-    if (!member.local() && !snapshot.contains(name)) gone.push_back(name);
+    if (remove_absent && !member.local() && !snapshot.contains(name)) gone.push_back(name);
   }
   for (const std::string& name : gone) RemoveMember(realm, realm_name, name);
   for (const auto& [name, owner] : snapshot) {
@@ -157,7 +160,31 @@ void RedisDirectory::Reconcile(Realm& realm, std::string_view realm_name,
   }
 }
 
-void RedisDirectory::Reclaim() {
+void RedisDirectory::Resync() {
+  std::vector<std::string> followed;
+  {
+    core::MutexLock lock(&mu_);
+    for (const auto& [realm_name, realm] : realms_) followed.push_back(realm_name);
+  }
+  for (std::string& realm_name : followed) {
+    link_->Command({"HGETALL", MembersKey(realm_name)},
+                   [this, realm_name](RedisConnection::Reply reply) {
+                     if (!reply.ok() || reply->type != RedisReply::Type::kArray) return;
+                     core::MutexLock lock(&mu_);
+                     auto realm = realms_.find(realm_name);
+                     if (realm == realms_.end()) return;
+                     std::vector<std::string> names;
+                     Reconcile(realm->second, realm_name, {}, reply->elements, 0,
+                               /*remove_absent=*/true, &names);
+                   });
+  }
+}
+
+void RedisDirectory::Reclaim(absl::Duration settle) {
+  auto timer = std::make_shared<net::steady_timer>(executor_, absl::ToChronoNanoseconds(settle));
+  timer->async_wait([this, timer](boost::system::error_code ec) {
+    if (!ec) Resync();
+  });
   struct Held {
     std::string realm;
     std::string name;
@@ -195,7 +222,8 @@ void RedisDirectory::Reclaim() {
             }
             if (verdict == "claimed") {
               std::vector<std::string> names;
-              Reconcile(realm->second, h.realm, h.name, reply->elements, 2, &names);
+              Reconcile(realm->second, h.realm, h.name, reply->elements, 2,
+                        /*remove_absent=*/false, &names);
               return;
             }
             if (verdict != "taken" && verdict != "full") return;

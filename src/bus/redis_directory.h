@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/time/time.h"
 #include "bus/redis_connection.h"
 #include "core/directory.h"
 #include "core/mutex.h"
@@ -60,9 +61,12 @@ class RedisDirectory final : public core::Directory {
   void SetLeaseHeld(bool held) { lease_held_.store(held, std::memory_order_relaxed); }
 
   // The lease was taken again after Redis lost it (a restart without persistence): every name
-  // held here is claimed again and each realm's cache reconciled; a name someone else took in
-  // between goes to them, and its holder here is closed with 4000. On the executor.
-  void Reclaim();
+  // held here is claimed again; a name someone else took in between goes to them, and its
+  // holder here is closed with 4000. Other nodes claim theirs again at their own pace, so the
+  // claims' snapshots only add members; `settle` later (every live node has claimed again by
+  // then) each realm is read whole and members still missing are announced as gone: nobody
+  // hears a leave and a join for a peer that never left. On the executor.
+  void Reclaim(absl::Duration settle);
 
   // The node is fenced (its lease may run out): every local peer is closed with 1012 and
   // forgotten, before another node can be given its name.
@@ -90,9 +94,12 @@ class RedisDirectory final : public core::Directory {
   // Makes the cache of `realm` agree with a claim's snapshot (`members`: name, owner, name,
   // owner...): remote members not in it left, those new in it joined; reported to local
   // members. Fills `names` with the snapshot's names.
+  // With `remove_absent` false, members missing from the snapshot are kept.
   void Reconcile(Realm& realm, std::string_view realm_name, std::string_view claimed,
-                 const std::vector<RedisReply>& members, std::size_t first,
+                 const std::vector<RedisReply>& members, std::size_t first, bool remove_absent,
                  std::vector<std::string>* names) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads every followed realm's members and reconciles the cache with them.
+  void Resync();
   // Applies a member seen in Redis or on the channel; reports it if `report`.
   void AddRemote(Realm& realm, std::string_view realm_name, std::string_view name,
                  core::NodeId node, std::uint64_t conn, bool report) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

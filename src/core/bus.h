@@ -1,5 +1,10 @@
 #pragma once
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
 #include "core/directory.h"
 #include "sig/v1/envelope.pb.h"
 
@@ -22,7 +27,20 @@ class BusSink {
 // per-realm channels. Thread-safe; nothing here blocks on the network.
 class Bus {
  public:
+  // How the bus stands: a node alone has none (kDisabled); a cluster node's is up, down (Redis
+  // unreachable: no logins, no relays to other nodes) or fenced (its lease may have run out: its
+  // peers were closed, no logins until it holds its lease again).
+  enum class State : std::uint8_t { kDisabled, kUp, kDown, kFenced };
+  static constexpr std::array<std::string_view, 4> kStateNames = {"disabled", "up", "down",
+                                                                   "fenced"};
+  static constexpr std::string_view Name(State s) { return kStateNames[static_cast<std::size_t>(s)]; }
+  // Whether logins can be taken: a node alone, or a cluster node whose bus is up.
+  static constexpr bool Accepting(State s) { return s == State::kDisabled || s == State::kUp; }
+
   virtual ~Bus() = default;
+
+  // Any thread.
+  virtual State state() const = 0;
 
   // Must be set, once, before the first frame arrives; it must outlive the bus's use.
   virtual void SetSink(BusSink* sink) = 0;
@@ -41,6 +59,7 @@ class Bus {
 // A node alone: no other node to reach, so nothing is ever sent or heard.
 class LocalBus final : public Bus {
  public:
+  State state() const override { return State::kDisabled; }
   void SetSink(BusSink*) override {}
   bool SendToNode(NodeId, const sig::v1::Envelope&) override { return false; }
   void PublishToRealm(const sig::v1::Envelope&) override {}

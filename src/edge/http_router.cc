@@ -40,21 +40,31 @@ constexpr std::string_view kPeerJsAppJson =
     R"({"name":"PeerJS Server","description":"A server side element to broker connections )"
     R"(between PeerJS clients.","website":"https://peerjs.com/"})";
 
-// GET /health body: the seed's shape, plus registered peers by protocol. `status` is "healthy"
-// while serving, else the lifecycle phase ("draining", "stopping").
+// Whether this node takes peers: serving, and (a cluster node) its bus up.
+bool Ready(const EdgeContext& state) {
+  return state.lifecycle.serving() && core::Bus::Accepting(state.node.bus->state());
+}
+
+// GET /health body: the seed's shape, plus registered peers by protocol and the bus's state.
+// `status` is "healthy" while ready, else the lifecycle phase ("draining", "stopping") or, for a
+// cluster node whose bus is not up, "bus_down" or "bus_fenced".
 std::string HealthBody(const EdgeContext& state) {
   const absl::Time now = state.clock.Now();
   const core::Lifecycle::Phase phase = state.lifecycle.phase();
-  const std::string_view status =
-      phase == core::Lifecycle::Phase::kServing ? "healthy" : core::Lifecycle::Name(phase);
+  const core::Bus::State bus = state.node.bus->state();
+  const std::string status =
+      phase != core::Lifecycle::Phase::kServing ? std::string(core::Lifecycle::Name(phase))
+      : core::Bus::Accepting(bus)               ? std::string("healthy")
+                                                : core::StrCat("bus_", core::Bus::Name(bus));
   std::string peers;
   for (std::size_t p = 0; p < core::kProtocolNames.size(); ++p) {
     peers += core::StrCat(p == 0 ? "" : ",", "\"", core::kProtocolNames[p], "\":", state.stats.peers(p));
   }
   return absl::StrFormat(
-      R"({"status":"%s","clientCount":%d,"uptime":%.3f,"timestamp":"%s","peers":{%s}})",
-      std::string(status), state.node.directory->size(), absl::ToDoubleSeconds(now - state.node.started_at),
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()), peers);
+      R"({"status":"%s","clientCount":%d,"uptime":%.3f,"timestamp":"%s","peers":{%s},"bus":"%s"})",
+      status, state.node.directory->size(), absl::ToDoubleSeconds(now - state.node.started_at),
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()), peers,
+      std::string(core::Bus::Name(bus)));
 }
 
 }  // namespace
@@ -83,9 +93,8 @@ HttpResponse HttpRouter::RouteGet(const HttpRequest& request, std::string_view p
                         kJson, request);
   }
   if (path == "/health" || path == "/") {
-    // 503 once not serving, so load balancers and readiness probes stop sending peers here.
-    return MakeResponse(state_.lifecycle.serving() ? http::status::ok
-                                                   : http::status::service_unavailable,
+    // 503 once not ready, so load balancers and readiness probes stop sending peers here.
+    return MakeResponse(Ready(state_) ? http::status::ok : http::status::service_unavailable,
                         HealthBody(state_), kJson, request);
   }
   if (path == "/metrics") {

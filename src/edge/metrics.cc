@@ -144,6 +144,18 @@ std::string RenderMetrics(const EdgeContext& state) {
   AddSingle(families, "sig_draining", "1 while the server drains or stops, else 0.",
             MetricType::Gauge, state.lifecycle.serving() ? 0 : 1);
 
+  MetricFamily bus = Family(
+      "sig_bus_state",
+      "The cluster bus's state, one series per state, 1 for the current one (disabled: a node "
+      "alone).",
+      MetricType::Gauge);
+  const core::Bus::State bus_state = state.node.bus->state();
+  for (std::size_t i = 0; i < core::Bus::kStateNames.size(); ++i) {
+    Add(bus, {L("state", core::Bus::kStateNames[i])},
+        core::Bus::Name(bus_state) == core::Bus::kStateNames[i] ? 1 : 0);
+  }
+  families.push_back(std::move(bus));
+
   MetricFamily peers = Family("sig_peers", "Registered peers (logged-in td, opened PeerJS).",
                               MetricType::Gauge);
   for (std::size_t p = 0; p < core::kProtocolNames.size(); ++p) {

@@ -98,6 +98,10 @@ class ClusterTest : public ::testing::Test {
 
 TEST_F(ClusterTest, NamesAreUniqueAcrossNodesAndRoomsSpanThem) {
   ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+  auto health = testing::HttpGet(nodes_[1]->port(), "/health");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  EXPECT_THAT(health->body, ::testing::HasSubstr(R"("bus":"up")"));
 
   // alice is taken on the other node too.
   ExpectRefused(1, "alice", "name_taken", 4000);
@@ -243,8 +247,16 @@ TEST_F(ClusterTest, ANodeCutOffFromRedisClosesItsPeers) {
   auto bob_code = bob_->WaitClose(absl::Seconds(10));
   ASSERT_TRUE(bob_code.ok()) << bob_code.status();
   EXPECT_EQ(*bob_code, 1012);
-  // New logins are refused while the node has no lease.
+  // New logins are refused while the node has no lease, and its readiness says why.
   ExpectRefused(0, "carol", "unavailable", 1013);
+  auto health = testing::HttpGet(nodes_[0]->port(), "/health");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 503);
+  EXPECT_THAT(health->body, ::testing::HasSubstr(R"("status":"bus_fenced")"));
+  EXPECT_THAT(health->body, ::testing::HasSubstr(R"("bus":"fenced")"));
+  auto metrics = testing::HttpGet(nodes_[0]->port(), "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_THAT(metrics->body, ::testing::HasSubstr(R"(sig_bus_state{state="fenced"} 1)"));
 }
 
 }  // namespace

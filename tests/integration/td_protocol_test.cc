@@ -258,6 +258,7 @@ TEST_F(TdProtocolTest, HealthReportsClientsUptimeAndTimestamp) {
   EXPECT_EQ(v.at("clientCount").as_int64(), 2);
   EXPECT_DOUBLE_EQ(v.at("uptime").to_number<double>(), 1.5);
   EXPECT_EQ(v.at("timestamp").as_string(), "2023-11-14T22:13:21.500Z");
+  EXPECT_EQ(v.at("bus").as_string(), "disabled");  // a node alone
   auto missing = testing::HttpGet(server_->port(), "/nope");
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->status, 404);

@@ -26,6 +26,7 @@ using ::testing::IsEmpty;
 // A bus that records what routing hands it, and refuses sends when told to.
 class FakeBus final : public Bus {
  public:
+  State state() const override { return accept_sends ? State::kUp : State::kDown; }
   void SetSink(BusSink* sink) override { sink_ = sink; }
   bool SendToNode(NodeId node, const sig::v1::Envelope& envelope) override {
     sent.push_back(std::to_string(node) + ":" + envelope.to() + ":" + envelope.frame());
