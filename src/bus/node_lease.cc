@@ -27,7 +27,6 @@ std::shared_ptr<NodeLease> NodeLease::Create(boost::asio::any_io_executor execut
 NodeLease::NodeLease(boost::asio::any_io_executor executor, std::shared_ptr<RedisLink> link,
                      std::uint64_t node, absl::Duration lease)
     : link_(std::move(link)),
-      node_(node),
       key_(NodeKey(node)),
       lease_(lease),
       token_(RandomToken()),

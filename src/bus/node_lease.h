@@ -57,7 +57,6 @@ class NodeLease : public std::enable_shared_from_this<NodeLease> {
   void ArmFence();
 
   std::shared_ptr<RedisLink> link_;
-  const std::uint64_t node_;
   const std::string key_;
   const absl::Duration lease_;
   const std::string token_;

@@ -13,7 +13,6 @@ RedisBus::RedisBus(boost::asio::any_io_executor executor, std::shared_ptr<RedisL
                    core::NodeId node)
     : executor_(std::move(executor)),
       link_(std::move(link)),
-      node_(node),
       origin_("B\t" + std::to_string(node) + "\t") {}
 
 core::Bus::State RedisBus::state() const {

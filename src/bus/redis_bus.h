@@ -46,7 +46,6 @@ class RedisBus final : public core::Bus {
 
   boost::asio::any_io_executor executor_;
   std::shared_ptr<RedisLink> link_;
-  const core::NodeId node_;
   const std::string origin_;  // "B\t<nid>\t"
   core::BusSink* sink_ = nullptr;
   std::atomic<bool> up_{false};
