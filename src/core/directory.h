@@ -12,6 +12,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
 #include "core/peer.h"
 #include "core/peer_filter.h"
 #include "core/protocol.h"
@@ -98,6 +99,9 @@ class MembershipSink {
   // Must not call back into the directory.
   virtual void OnMembershipChange(const MembershipChange& change,
                                   std::span<const std::shared_ptr<Peer>> others) = 0;
+  // `name` in `realm` was claimed on another node `node` (a cluster's directory only). Called
+  // after the directory's locks are released, any thread, so the sink may look names up.
+  virtual void OnClaimedElsewhere(std::string_view realm, std::string_view name, NodeId node) = 0;
 };
 
 // Who holds which name in which realm: the one place names are made unique. The in-memory
@@ -124,8 +128,16 @@ class Directory {
   virtual void ForEachLocalMember(
       std::string_view realm, absl::FunctionRef<void(std::string_view name, Peer& peer)> fn) const = 0;
 
-  // Names in `realm`, in the order they joined.
+  // Names in `realm` that this node knows of, in the order they joined.
   virtual std::vector<std::string> Names(std::string_view realm) const = 0;
+
+  // Every name in `realm`, wherever its holder is connected, for a listing such as PeerJS's
+  // {prefix}/{key}/peers; an error when it cannot be known now. `done` runs once, on any thread.
+  // Alone, a node knows every name: Names.
+  using NamesDone = absl::AnyInvocable<void(absl::StatusOr<std::vector<std::string>>) &&>;
+  virtual void ListNames(std::string_view realm, NamesDone done) const {
+    std::move(done)(Names(realm));
+  }
 
   // Up to `limit` registered peers matching `filter` whose conn_id is above `after_conn_id`, in
   // conn_id order. Connection ids only grow, so paging by the last id returned walks every peer

@@ -56,24 +56,22 @@ HoldStore::HoldOutcome HoldStore::Hold(std::string_view realm_name, std::string_
   return HoldOutcome::kHeld;
 }
 
-std::vector<Frame> HoldStore::Take(std::string_view realm_name, std::string_view to) {
-  std::vector<Frame> frames;
+void HoldStore::Take(std::string_view realm_name, std::string_view to,
+                     absl::FunctionRef<void(std::string_view from, const Frame& frame)> each) {
   Shard& shard = ShardFor(realm_name);
   MutexLock lock(&shard.mu);
   auto realm_it = shard.realms.find(realm_name);
-  if (realm_it == shard.realms.end()) return frames;
+  if (realm_it == shard.realms.end()) return;
   RealmHolds& realm = realm_it->second;
   auto hold = realm.holds.find(to);
-  if (hold == realm.holds.end()) return frames;
-  frames.reserve(hold->second.frames.size());
-  for (const HeldFrame& held : hold->second.frames) frames.push_back(held.frame);
+  if (hold == realm.holds.end()) return;
+  for (const HeldFrame& held : hold->second.frames) each(held.from, held.frame);
   Release(realm, hold->second);
   realm.holds.erase(hold);
   if (realm.holds.empty()) {
     shard.realms.erase(realm_it);
     ShrinkIfSparse(shard.realms);
   }
-  return frames;
 }
 
 void HoldStore::DropFrom(std::string_view realm_name, std::string_view sender) {

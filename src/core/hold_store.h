@@ -52,8 +52,11 @@ class HoldStore {
   HoldOutcome Hold(std::string_view realm, std::string_view from, std::string_view to, Frame frame,
                    const NoticeEncoder* notices, absl::FunctionRef<bool(const Frame&)> deliver_now);
 
-  // The frames held for `to` in `realm`, in the order they came, no longer held.
-  std::vector<Frame> Take(std::string_view realm, std::string_view to);
+  // Hands each frame held for `to` in `realm` to `each` with its sender, in the order they
+  // came, and holds them no longer. `each` runs under the lock Hold takes (it must not call back
+  // into the store), so frames a Take hands on keep their order against a later Take's.
+  void Take(std::string_view realm, std::string_view to,
+            absl::FunctionRef<void(std::string_view from, const Frame& frame)> each);
 
   // Drops every frame `sender` holds in `realm`: nobody would answer them.
   void DropFrom(std::string_view realm, std::string_view sender);

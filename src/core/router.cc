@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/envelope.h"
+
 namespace sig::core {
 namespace {
 
@@ -20,9 +22,10 @@ Frame FrameOf(sig::v1::Envelope& envelope) {
   return MakeFrame(std::move(*envelope.mutable_frame()), TypeOf(envelope), envelope.received_ns());
 }
 
-// A copy of the envelope's frame, for envelopes that arrive const from the bus.
+// A copy of the envelope's frame, for envelopes that arrive const from the bus. Its receive time
+// was read on another process's clock, so the relay latency of this node does not measure it.
 Frame FrameCopyOf(const sig::v1::Envelope& envelope) {
-  return MakeFrame(envelope.frame(), TypeOf(envelope), envelope.received_ns());
+  return MakeFrame(envelope.frame(), TypeOf(envelope));
 }
 
 }  // namespace
@@ -45,11 +48,10 @@ void Router::Join(ClaimRequest request, ClaimDone done) {
     std::move(done)(std::move(result));
     if (!claimed) return;
     // After `done`, so a PeerJS OPEN goes out before the frames held for the new holder.
-    std::vector<Frame> held = holds_.Take(realm, name);
-    if (held.empty()) return;
-    if (auto joined = peer.lock()) {
-      for (Frame& frame : held) joined->Deliver(std::move(frame));
-    }
+    std::shared_ptr<Peer> joined = peer.lock();
+    holds_.Take(realm, name, [&](std::string_view, const Frame& frame) {
+      if (joined) joined->Deliver(frame);
+    });
   });
 }
 
@@ -80,6 +82,11 @@ void Router::Route(sig::v1::Envelope& envelope, Peer& sender, const NoticeEncode
         return;
       }
       if (holder.node != kNoNode) {
+        // Frames this node held for the name before it heard of the claim go first: taken
+        // under the hold store's lock, which OnClaimedElsewhere's hand-over takes too.
+        if (envelope.hold_if_absent()) {
+          HandOverHeld(envelope.realm(), envelope.to(), holder.node);
+        }
         if (!bus_.SendToNode(holder.node, envelope)) {
           sender.RelayFailed(RelayFailure::kTargetNotFound, envelope.to());
         }
@@ -92,11 +99,19 @@ void Router::Route(sig::v1::Envelope& envelope, Peer& sender, const NoticeEncode
       const HoldStore::HoldOutcome outcome = holds_.Hold(
           envelope.realm(), envelope.from(), envelope.to(), FrameOf(envelope), notices,
           [&](const Frame& frame) {
-            // The target may have been claimed since the lookup; its claim's Take waits for
-            // this lock, so delivering here keeps the frame from being stranded.
+            // The target may have been claimed since the lookup, here or on another node; the
+            // claim's Take (or hand-over) waits for this lock, so sending here keeps the frame
+            // from being stranded.
             Holder now = directory_.Lookup(envelope.realm(), envelope.to());
-            if (now.peer == nullptr) return false;
-            now.peer->Deliver(frame);
+            if (now.peer != nullptr) {
+              now.peer->Deliver(frame);
+              return true;
+            }
+            if (now.node == kNoNode) return false;
+            if (!bus_.SendToNode(now.node, HeldEnvelope(envelope.realm(), envelope.from(),
+                                                         envelope.to(), frame))) {
+              sender.RelayFailed(RelayFailure::kTargetNotFound, envelope.to());
+            }
             return true;
           });
       if (outcome == HoldStore::HoldOutcome::kOverLimit) {
@@ -112,6 +127,27 @@ void Router::Route(sig::v1::Envelope& envelope, Peer& sender, const NoticeEncode
     default:
       return;  // the edge never sends an envelope without a route
   }
+}
+
+void Router::OnClaimedElsewhere(std::string_view realm, std::string_view name, NodeId node) {
+  HandOverHeld(realm, name, node);
+}
+
+void Router::HandOverHeld(std::string_view realm, std::string_view name, NodeId node) {
+  holds_.Take(realm, name, [&](std::string_view from, const Frame& frame) {
+    // A frame the bus cannot take now is lost, as any frame in flight when the bus goes
+    // (at-most-once, cluster-design.md 1.3); its sender still hears nothing back, as it would
+    // not from a peer that got it.
+    bus_.SendToNode(node, HeldEnvelope(realm, from, name, frame));
+  });
+}
+
+sig::v1::Envelope Router::HeldEnvelope(std::string_view realm, std::string_view from,
+                                       std::string_view to, const Frame& frame) {
+  sig::v1::Envelope envelope =
+      MakeEnvelope(sig::v1::ROUTE_DIRECT, realm, from, to, {}, frame->type, frame->bytes);
+  envelope.set_hold_if_absent(true);
+  return envelope;
 }
 
 void Router::Fanout(std::string_view realm, std::string_view except, const Frame& frame) const {
@@ -131,10 +167,24 @@ void Router::ExpireHeld(absl::Time now, absl::Duration timeout) {
 }
 
 void Router::OnDirect(const sig::v1::Envelope& envelope) {
-  // The sender's node found the target here; it may have left since, and then the frame is
-  // dropped (at-most-once, cluster-design.md 1.3).
   Holder holder = directory_.Lookup(envelope.realm(), envelope.to());
-  if (holder.peer != nullptr) holder.peer->Deliver(FrameCopyOf(envelope));
+  if (holder.peer != nullptr) {
+    holder.peer->Deliver(FrameCopyOf(envelope));
+    return;
+  }
+  // The sender's node found the target here. It may have left since: the frame is dropped
+  // (at-most-once, cluster-design.md 1.3). Or its claim is not complete here yet: the claim's
+  // announcement can reach the sender's node, and its frames come back, before the claim's own
+  // reply reaches this one. So a PeerJS frame waits here, as for any absent id: the claim's Take
+  // delivers it after OPEN, or it expires (without an EXPIRE: the sender is not here to tell).
+  if (!envelope.hold_if_absent()) return;
+  holds_.Hold(envelope.realm(), envelope.from(), envelope.to(), FrameCopyOf(envelope),
+              /*notices=*/nullptr, [&](const Frame& frame) {
+                Holder now = directory_.Lookup(envelope.realm(), envelope.to());
+                if (now.peer == nullptr) return false;
+                now.peer->Deliver(frame);
+                return true;
+              });
 }
 
 void Router::OnRealm(const sig::v1::Envelope& envelope) {

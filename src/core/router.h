@@ -55,6 +55,8 @@ class Router final : public MembershipSink, public BusSink {
   // MembershipSink: a claim or release decided by the directory.
   void OnMembershipChange(const MembershipChange& change,
                           std::span<const std::shared_ptr<Peer>> others) override;
+  // The frames held here for `name` go to the node that claimed it, in order.
+  void OnClaimedElsewhere(std::string_view realm, std::string_view name, NodeId node) override;
 
   // BusSink: what other nodes send this one.
   void OnDirect(const sig::v1::Envelope& envelope) override;
@@ -65,6 +67,11 @@ class Router final : public MembershipSink, public BusSink {
   // Delivers `frame` to every local member of `realm` but `except`.
   void Fanout(std::string_view realm, std::string_view except, const Frame& frame) const;
   void Publish(const MembershipChange& change) const;
+  // Sends the frames held for `name` to `node`, whose peer holds it now, in the order they came.
+  void HandOverHeld(std::string_view realm, std::string_view name, NodeId node);
+  // A held frame as a ROUTE_DIRECT envelope for the bus.
+  static sig::v1::Envelope HeldEnvelope(std::string_view realm, std::string_view from,
+                                        std::string_view to, const Frame& frame);
 
   const Clock& clock_;
   Directory& directory_;

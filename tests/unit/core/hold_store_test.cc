@@ -26,7 +26,7 @@ class HoldStoreTest : public ::testing::Test {
   }
   std::vector<std::string> Take(std::string_view to) {
     std::vector<std::string> out;
-    for (const Frame& frame : store_.Take("k", to)) out.push_back(frame->bytes);
+    store_.Take("k", to, [&](std::string_view, const Frame& frame) { out.push_back(frame->bytes); });
     return out;
   }
   // What Expire would tell, as "absent>sender".

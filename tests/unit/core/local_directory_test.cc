@@ -31,6 +31,7 @@ class RecordingSink final : public MembershipSink {
     if (change.takeover) kind = "taken over:";
     changes_.push_back(kind + std::string(change.name) + "/" + std::to_string(others.size()));
   }
+  void OnClaimedElsewhere(std::string_view, std::string_view, NodeId) override {}
   std::vector<std::string> Changes() const {
     MutexLock lock(&mu_);
     return changes_;

@@ -237,6 +237,42 @@ TEST_F(RouterTest, HeldFramesAreDeliveredInOrderWhenTheTargetJoins) {
   EXPECT_THAT(a->Texts(), IsEmpty());
 }
 
+// A name claimed on another node: what this node held for it goes there, in order, once; and a
+// relay that finds the remote holder before the claim's notice arrives sends the held frames
+// first, so nothing overtakes them.
+TEST_F(RouterTest, HeldFramesFollowANameClaimedOnAnotherNode) {
+  auto a = Join("peerjs/k", "a", 1);
+  Route(Held("a", "far", "1"), *a);
+  Route(Held("a", "far", "2"), *a);
+  directory_.remote["peerjs/k/far"] = 7;
+  router_.OnClaimedElsewhere("peerjs/k", "far", 7);
+  router_.OnClaimedElsewhere("peerjs/k", "far", 7);
+  EXPECT_THAT(bus_.sent, ElementsAre("7:far:1", "7:far:2"));
+  EXPECT_EQ(holds_.held_frames(), 0u);
+
+  Route(Held("a", "away", "3"), *a);
+  directory_.remote["peerjs/k/away"] = 8;
+  Route(Held("a", "away", "4"), *a);
+  router_.OnClaimedElsewhere("peerjs/k", "away", 8);
+  EXPECT_THAT(bus_.sent, ElementsAre("7:far:1", "7:far:2", "8:away:3", "8:away:4"));
+  EXPECT_THAT(a->Failures(), IsEmpty());
+  clock_.Advance(absl::Seconds(10));
+  router_.ExpireHeld(clock_.Now(), absl::Seconds(5));
+  EXPECT_THAT(a->Texts(), IsEmpty());  // delivered, so no EXPIRE
+}
+
+// Another node may send a PeerJS frame before this node has completed the claim it is for (the
+// claim's announcement can beat the claim's reply): it waits for the claim, as a held frame.
+// Other frames for nobody here are dropped.
+TEST_F(RouterTest, AFrameFromAnotherNodeWaitsForAClaimStillInFlight) {
+  router_.OnDirect(Held("far", "soon", "x"));
+  router_.OnDirect(Direct("td/", "far", "gone", "y"));
+  EXPECT_EQ(holds_.held_frames(), 1u);
+  auto soon = Join("peerjs/k", "soon", 1);
+  EXPECT_THAT(soon->Texts(), ElementsAre("x"));
+  EXPECT_EQ(holds_.held_frames(), 0u);
+}
+
 TEST_F(RouterTest, ExpiredHoldsAreToldToSendersStillConnected) {
   auto a = Join("peerjs/k", "a", 1);
   auto b = Join("peerjs/k", "b", 2);
