@@ -120,9 +120,12 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
             }
             realm.members.erase(it);
           }
-          realm.members[state->name] =
-              Member{state->protocol, core::kNoNode, state->conn_id, state->peer,
-                     join_seq_.fetch_add(1, std::memory_order_relaxed), state->token_digest};
+          Member& member = realm.members[state->name];
+          member = Member{state->protocol, core::kNoNode, state->conn_id, state->peer,
+                          join_seq_.fetch_add(1, std::memory_order_relaxed), state->token_digest};
+          // A takeover from another node: that node hears of it on the realm's channel, and so
+          // may this one, after this reply; the owner replaced here is not news then.
+          ParseOwner(reply->elements[1].str, &member.replaced_node, &member.replaced_conn);
           ++realm.local_members;
           local_count_.fetch_add(1, std::memory_order_relaxed);
           Report(realm, core::MembershipChange{core::MembershipChange::Kind::kJoined,
@@ -130,6 +133,7 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
                                                state->conn_id, state->notices,
                                                result.replaced != nullptr});
         }
+        TellClaimedElsewhere();
         if (!state->list_names) result.names.clear();
         std::move(state->done)(std::move(result));
       });
@@ -170,12 +174,15 @@ void RedisDirectory::Resync() {
     link_->Command({"HGETALL", MembersKey(realm_name)},
                    [this, realm_name](RedisConnection::Reply reply) {
                      if (!reply.ok() || reply->type != RedisReply::Type::kArray) return;
-                     core::MutexLock lock(&mu_);
-                     auto realm = realms_.find(realm_name);
-                     if (realm == realms_.end()) return;
-                     std::vector<std::string> names;
-                     Reconcile(realm->second, realm_name, {}, reply->elements, 0,
-                               /*remove_absent=*/true, &names);
+                     {
+                       core::MutexLock lock(&mu_);
+                       auto realm = realms_.find(realm_name);
+                       if (realm == realms_.end()) return;
+                       std::vector<std::string> names;
+                       Reconcile(realm->second, realm_name, {}, reply->elements, 0,
+                                 /*remove_absent=*/true, &names);
+                     }
+                     TellClaimedElsewhere();
                    });
   }
 }
@@ -224,13 +231,13 @@ void RedisDirectory::Reclaim(absl::Duration settle) {
               std::vector<std::string> names;
               Reconcile(realm->second, h.realm, h.name, reply->elements, 2,
                         /*remove_absent=*/false, &names);
-              return;
+            } else if (verdict == "taken" || verdict == "full") {
+              loser = it->second.peer.lock();
+              RemoveMember(realm->second, h.realm, h.name);
+              if (realm->second.local_members == 0) realms_.erase(realm);
             }
-            if (verdict != "taken" && verdict != "full") return;
-            loser = it->second.peer.lock();
-            RemoveMember(realm->second, h.realm, h.name);
-            if (realm->second.local_members == 0) realms_.erase(realm);
           }
+          TellClaimedElsewhere();
           if (loser) loser->Close(core::ToWire(core::CloseCode::kNameTaken), "name_taken");
         });
   }
@@ -286,18 +293,67 @@ void RedisDirectory::OnRealmMessage(std::string_view realm_name, std::string_vie
     return;  // not a membership message, or this node's own (applied when it happened)
   }
   const std::string_view name(parts[3].data(), parts[3].size());
-  core::MutexLock lock(&mu_);
-  auto realm = realms_.find(realm_name);
-  if (realm == realms_.end()) return;  // nobody here to tell
-  if (parts[0] == "J") {
-    AddRemote(realm->second, realm_name, name, node, conn, /*report=*/true);
-  } else if (parts[0] == "L") {
-    auto it = realm->second.members.find(name);
-    if (it != realm->second.members.end() && it->second.node == node &&
-        it->second.conn_id == conn) {
-      RemoveMember(realm->second, realm_name, name);
+  std::shared_ptr<core::Peer> replaced;
+  {
+    core::MutexLock lock(&mu_);
+    auto realm = realms_.find(realm_name);
+    if (realm == realms_.end()) return;  // nobody here to tell
+    if (parts[0] == "J") {
+      AddRemote(realm->second, realm_name, name, node, conn, /*report=*/true);
+    } else if (parts[0] == "L") {
+      auto it = realm->second.members.find(name);
+      if (it != realm->second.members.end() && it->second.node == node &&
+          it->second.conn_id == conn) {
+        RemoveMember(realm->second, realm_name, name);
+      }
+    } else if (parts[0] == "T") {
+      replaced = TakenOver(realm, realm_name, name, node, conn);
     }
   }
+  TellClaimedElsewhere();
+  // Closed, not orphaned, as on one node (peerjs-protocol.md section 4); its release finds the
+  // name held elsewhere and changes nothing.
+  if (replaced) {
+    replaced->Close(core::ToWire(core::CloseCode::kNormal), "replaced by a new connection");
+  }
+}
+
+std::shared_ptr<core::Peer> RedisDirectory::TakenOver(core::StringMap<Realm>::iterator realm,
+                                                      std::string_view realm_name,
+                                                      std::string_view name, core::NodeId node,
+                                                      std::uint64_t conn) {
+  auto it = realm->second.members.find(name);
+  if (it == realm->second.members.end()) {
+    AddRemote(realm->second, realm_name, name, node, conn, /*report=*/true);
+    return nullptr;
+  }
+  Member& member = it->second;
+  if (!member.local()) {
+    member.node = node;
+    member.conn_id = conn;
+    return nullptr;
+  }
+  // This node's claim replaced that owner: its takeover came before this node's.
+  if (member.replaced_node == node && member.replaced_conn == conn) return nullptr;
+  std::shared_ptr<core::Peer> replaced = member.peer.lock();
+  member = Member{member.protocol, node, conn, {}, member.join_seq, {}};
+  --realm->second.local_members;
+  local_count_.fetch_sub(1, std::memory_order_relaxed);
+  Report(realm->second, core::MembershipChange{core::MembershipChange::Kind::kJoined,
+                                               member.protocol, realm_name, name, conn,
+                                               realm->second.notices, /*takeover=*/true});
+  if (realm->second.local_members == 0) realms_.erase(realm);
+  return replaced;
+}
+
+void RedisDirectory::TellClaimedElsewhere() {
+  std::vector<ClaimedElsewhere> claimed;
+  {
+    core::MutexLock lock(&mu_);
+    claimed.swap(claimed_elsewhere_);
+  }
+  if (sink_ == nullptr) return;
+  for (const ClaimedElsewhere& c : claimed) sink_->OnClaimedElsewhere(c.realm, c.name, c.node);
 }
 
 void RedisDirectory::AddRemote(Realm& realm, std::string_view realm_name, std::string_view name,
@@ -310,6 +366,7 @@ void RedisDirectory::AddRemote(Realm& realm, std::string_view realm_name, std::s
   }
   realm.members[std::string(name)] =
       Member{realm.protocol, node, conn, {}, join_seq_.fetch_add(1, std::memory_order_relaxed), {}};
+  claimed_elsewhere_.push_back(ClaimedElsewhere{std::string(realm_name), std::string(name), node});
   if (report) {
     Report(realm, core::MembershipChange{core::MembershipChange::Kind::kJoined, realm.protocol,
                                          realm_name, name, conn, realm.notices, false});
@@ -376,6 +433,22 @@ std::vector<std::string> RedisDirectory::Names(std::string_view realm_name) cons
   std::vector<std::string> names;
   for (auto& [seq, name] : ordered) names.push_back(std::move(name));
   return names;
+}
+
+void RedisDirectory::ListNames(std::string_view realm_name, NamesDone done) const {
+  net::post(executor_, [link = link_, key = MembersKey(realm_name), done = std::move(done)]() mutable {
+    link->Command({"HKEYS", std::move(key)}, [done = std::move(done)](
+                                                  RedisConnection::Reply reply) mutable {
+      if (!reply.ok() || reply->type != RedisReply::Type::kArray) {
+        std::move(done)(absl::UnavailableError("the cluster's directory cannot be read"));
+        return;
+      }
+      std::vector<std::string> names;
+      names.reserve(reply->elements.size());
+      for (RedisReply& name : reply->elements) names.push_back(std::move(name.str));
+      std::move(done)(std::move(names));
+    });
+  });
 }
 
 std::vector<core::PeerRecord> RedisDirectory::List(const core::PeerFilter& filter,

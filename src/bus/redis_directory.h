@@ -31,8 +31,11 @@ class RedisLink;
 // snapshot or the event. Lookups and releases run on the caller's thread, under the cache's
 // mutex; the sink hears every change under it, so never two at once.
 //
-// Not yet: a takeover across nodes (the old node closing its socket), PeerJS relays to peers on
-// other nodes (the route-or-enqueue script), resync after Redis restarts, reaping dead nodes.
+// PeerJS frames for an id nobody holds are held on the sender's node (core::HoldStore, with its
+// bounds); when the id is claimed on another node, the claim's announcement on the realm's
+// channel makes this directory tell the sink (OnClaimedElsewhere), which hands them over. A
+// same-token takeover ("T") moves a name to its new connection in every node's cache, and the
+// node of the old connection closes it.
 class RedisDirectory final : public core::Directory {
  public:
   RedisDirectory(boost::asio::any_io_executor executor, std::shared_ptr<RedisLink> link,
@@ -48,13 +51,16 @@ class RedisDirectory final : public core::Directory {
       std::string_view realm,
       absl::FunctionRef<void(std::string_view name, core::Peer& peer)> fn) const override;
   std::vector<std::string> Names(std::string_view realm) const override;
+  // Read from Redis: this node follows only the realms it has members in.
+  void ListNames(std::string_view realm, NamesDone done) const override;
   std::vector<core::PeerRecord> List(const core::PeerFilter& filter, std::uint64_t after_conn_id,
                                      std::size_t limit) const override;
   std::optional<core::PeerRecord> Find(std::string_view realm,
                                        std::string_view name) const override;
   std::size_t size() const override { return local_count_.load(std::memory_order_relaxed); }
 
-  // A message on `realm`'s channel: "J\t<nid>\t<conn>\t<name>" or "L\t...". On the executor.
+  // A message on `realm`'s channel: "J\t<nid>\t<conn>\t<name>", "L\t..." or "T\t..." (see
+  // Scripts). On the executor.
   void OnRealmMessage(std::string_view realm, std::string_view payload);
 
   // Claims are refused (ClaimOutcome::kUnavailable) while the node holds no lease.
@@ -80,6 +86,9 @@ class RedisDirectory final : public core::Directory {
     std::weak_ptr<core::Peer> peer;  // set for this node's members
     std::uint64_t join_seq = 0;
     std::string token_digest;  // this node's members: to claim the name again
+    // This node's members that took their name over from another connection: its owner then.
+    core::NodeId replaced_node = core::kNoNode;
+    std::uint64_t replaced_conn = 0;
     bool local() const { return node == core::kNoNode; }  // this node's
   };
   struct Realm {
@@ -89,6 +98,12 @@ class RedisDirectory final : public core::Directory {
     core::StringMap<Member> members;
   };
   struct ClaimState;
+  // A name this node learnt is held on another node, for the sink to hear once the lock is gone.
+  struct ClaimedElsewhere {
+    std::string realm;
+    std::string name;
+    core::NodeId node;
+  };
 
   void RunClaim(std::shared_ptr<ClaimState> state);
   // Makes the cache of `realm` agree with a claim's snapshot (`members`: name, owner, name,
@@ -107,6 +122,14 @@ class RedisDirectory final : public core::Directory {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Report(const Realm& realm, core::MembershipChange change) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // A "T" message: `name` is now held by (node, conn). Returns this node's former holder, to be
+  // closed once the lock is released.
+  std::shared_ptr<core::Peer> TakenOver(core::StringMap<Realm>::iterator realm,
+                                        std::string_view realm_name, std::string_view name,
+                                        core::NodeId node, std::uint64_t conn)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Tells the sink of the names AddRemote found held elsewhere. Without mu_ held.
+  void TellClaimedElsewhere() ABSL_LOCKS_EXCLUDED(mu_);
 
   boost::asio::any_io_executor executor_;
   std::shared_ptr<RedisLink> link_;
@@ -118,6 +141,7 @@ class RedisDirectory final : public core::Directory {
   std::atomic<std::uint64_t> join_seq_{0};
   mutable core::Mutex mu_;
   core::StringMap<Realm> realms_ ABSL_GUARDED_BY(mu_);
+  std::vector<ClaimedElsewhere> claimed_elsewhere_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sig::bus

@@ -44,6 +44,8 @@ redis.call('HSET', KEYS[2], ARGV[4], value)
 redis.call('SADD', KEYS[3], entry)
 if replaced == '' then
   redis.call('PUBLISH', ARGV[7], 'J\t' .. ARGV[1] .. '\t' .. ARGV[2] .. '\t' .. ARGV[4])
+else
+  redis.call('PUBLISH', ARGV[7], 'T\t' .. ARGV[1] .. '\t' .. ARGV[2] .. '\t' .. ARGV[4])
 end
 local reply = {'claimed', replaced}
 if ARGV[6] == '1' then

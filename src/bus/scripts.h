@@ -25,8 +25,9 @@ class Script {
 };
 
 // The scripts for everything that must not race (cluster-design.md 1.2). Owners are
-// "nid|conn|tokenhash"; announcements on a realm's channel are "J\t<nid>\t<conn>\t<name>" and
-// "L\t<nid>\t<conn>\t<name>" (names hold no TAB: they are refused at login). A node's names
+// "nid|conn|tokenhash"; announcements on a realm's channel are "J\t<nid>\t<conn>\t<name>",
+// "L\t<nid>\t<conn>\t<name>" and, when a name changes hands on a same-token takeover,
+// "T\t<new nid>\t<new conn>\t<name>" (names hold no TAB: they are refused at login). A node's names
 // set lists "<name key>\t<members key>\t<channel>\t<name>", all the reaper needs.
 struct Scripts {
   // Claims a name. KEYS: name key, members key, own node's names key. ARGV: own nid, conn,

@@ -109,12 +109,14 @@ TEST_F(ScriptsTest, AClaimIsUniqueUntilReleasedByItsOwner) {
   EXPECT_THAT(Run(*redis, {"SMEMBERS", NodeNamesKey(2)})->elements.size(), 1u);
 }
 
-TEST_F(ScriptsTest, TheSameTokenTakesANameOverAcrossNodesSilently) {
+TEST_F(ScriptsTest, TheSameTokenTakesANameOverAcrossNodesWithoutAJoinOrLeave) {
   EXPECT_THAT(Claim(1, 10, "p", "h1"), ElementsAre("claimed", "", "p", "1|10|h1"));
   EXPECT_THAT(Claim(2, 20, "p", "other"), ElementsAre("taken", "1|10|h1"));
   EXPECT_THAT(Claim(2, 21, "p", "h1"), ElementsAre("claimed", "1|10|h1", "p", "2|21|h1"));
   EXPECT_EQ(Release(1, 10, "p"), 0);  // the old connection's late release changes nothing
-  EXPECT_THAT(Events(1), ElementsAre("J\t1\t10\tp"));  // no leave, no second join
+  // No leave and no second join: a takeover, which moves the name to its new connection in
+  // every node's cache, and tells the old connection's node to close it.
+  EXPECT_THAT(Events(2), ElementsAre("J\t1\t10\tp", "T\t2\t21\tp"));
   EXPECT_EQ(Run(*redis, {"SCARD", NodeNamesKey(1)})->integer, 0);
   EXPECT_EQ(Run(*redis, {"SCARD", NodeNamesKey(2)})->integer, 1);
 }
