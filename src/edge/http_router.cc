@@ -74,12 +74,62 @@ std::string_view HeaderValue(const HttpRequest& request, http::field field) {
   return std::string_view(value.data(), value.size());
 }
 
-HttpResponse HttpRouter::Route(const HttpRequest& request) const {
-  const std::string_view target(request.target().data(), request.target().size());
-  const std::string_view path = TargetPath(target);
+std::string_view HttpRouter::Path(const HttpRequest& request) {
+  return TargetPath(std::string_view(request.target().data(), request.target().size()));
+}
+
+bool HttpRouter::IsPeerJs(std::string_view path) const {
   const std::string& prefix = state_.peerjs.path_prefix;
-  const bool peerjs = path.substr(0, prefix.size()) == prefix &&
-                      (path.size() == prefix.size() || path[prefix.size()] == '/');
+  return path.substr(0, prefix.size()) == prefix &&
+         (path.size() == prefix.size() || path[prefix.size()] == '/');
+}
+
+HttpRouter::PeerJsPath HttpRouter::SplitPeerJs(std::string_view path) const {
+  // {prefix}, {prefix}/id, {prefix}/peers, {prefix}/{key}/id, {prefix}/{key}/peers. The key
+  // in the path is not checked (only the WebSocket checks it), as in peerjs-server.
+  PeerJsPath split{state_.peerjs.key, path.substr(state_.peerjs.path_prefix.size())};
+  const auto slash = split.rest.find('/', 1);
+  if (slash != std::string_view::npos) {
+    split.key = split.rest.substr(1, slash - 1);
+    split.rest = split.rest.substr(slash);
+  }
+  return split;
+}
+
+std::optional<std::string> HttpRouter::PeerListRealm(const HttpRequest& request) const {
+  const std::string_view path = Path(request);
+  if ((request.method() != http::verb::get && request.method() != http::verb::head) ||
+      !state_.peerjs.allow_discovery || !IsPeerJs(path)) {
+    return std::nullopt;
+  }
+  const PeerJsPath split = SplitPeerJs(path);
+  if (split.rest != "/peers") return std::nullopt;
+  return PeerJsOptions::Realm(split.key);
+}
+
+HttpResponse HttpRouter::PeerList(const HttpRequest& request,
+                                  const absl::StatusOr<std::vector<std::string>>& names) const {
+  HttpResponse res = [&] {
+    if (!names.ok()) {
+      return MakeResponse(http::status::service_unavailable,
+                          R"({"error":"the peer list cannot be read now"})", kJson, request);
+    }
+    std::string body = "[";
+    for (const std::string& name : *names) {
+      if (body.size() > 1) body.push_back(',');
+      body += JsonFrame::Quote(name);
+    }
+    body.push_back(']');
+    return MakeResponse(http::status::ok, std::move(body), "application/json; charset=utf-8",
+                        request);
+  }();
+  AddCors(request, res);
+  return res;
+}
+
+HttpResponse HttpRouter::Route(const HttpRequest& request) const {
+  const std::string_view path = Path(request);
+  const bool peerjs = IsPeerJs(path);
   if (peerjs && request.method() == http::verb::options) return Preflight(request);
   HttpResponse res = RouteGet(request, path, peerjs);
   if (peerjs) AddCors(request, res);
@@ -105,18 +155,10 @@ HttpResponse HttpRouter::RouteGet(const HttpRequest& request, std::string_view p
                         request);
   }
   if (peerjs) {
-    // {prefix}, {prefix}/id, {prefix}/peers, {prefix}/{key}/id, {prefix}/{key}/peers. The key
-    // in the path is not checked (only the WebSocket checks it), as in peerjs-server.
-    std::string_view rest = path.substr(state_.peerjs.path_prefix.size());
+    const auto [key, rest] = SplitPeerJs(path);
     if (rest.empty() || rest == "/") {
       return MakeResponse(http::status::ok, std::string(kPeerJsAppJson), "application/json; charset=utf-8",
                           request);
-    }
-    std::string_view key = state_.peerjs.key;
-    const auto slash = rest.find('/', 1);
-    if (slash != std::string_view::npos) {
-      key = rest.substr(1, slash - 1);
-      rest = rest.substr(slash);
     }
     if (rest == "/id") {
       const std::string realm = PeerJsOptions::Realm(key);
@@ -129,14 +171,8 @@ HttpResponse HttpRouter::RouteGet(const HttpRequest& request, std::string_view p
         return MakeResponse(http::status::unauthorized, "Unauthorized",
                             "text/plain; charset=utf-8", request);
       }
-      std::string body = "[";
-      for (const std::string& name : state_.node.directory->Names(PeerJsOptions::Realm(key))) {
-        if (body.size() > 1) body.push_back(',');
-        body += JsonFrame::Quote(name);
-      }
-      body.push_back(']');
-      return MakeResponse(http::status::ok, std::move(body), "application/json; charset=utf-8",
-                          request);
+      // What this node knows; HttpSession asks the directory for every node's (PeerListRealm).
+      return PeerList(request, state_.node.directory->Names(PeerJsOptions::Realm(key)));
     }
   }
   return MakeResponse(http::status::not_found, R"({"error":"not found"})", kJson, request);

@@ -1,12 +1,15 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "absl/status/statusor.h"
 #include "edge/edge_context.h"
 
 namespace sig::edge {
@@ -26,11 +29,28 @@ class HttpRouter {
 
   HttpResponse Route(const HttpRequest& request) const;
 
+  // The realm whose names `request` asks for, when it is an allowed PeerJS peer list
+  // ({prefix}/{key}/peers): the caller reads them (Directory::ListNames, which may wait on other
+  // nodes) and answers with PeerList. Route answers it from what this node knows.
+  std::optional<std::string> PeerListRealm(const HttpRequest& request) const;
+  HttpResponse PeerList(const HttpRequest& request,
+                        const absl::StatusOr<std::vector<std::string>>& names) const;
+
   // A response with sigd's common headers; the body is dropped for HEAD.
   static HttpResponse MakeResponse(boost::beast::http::status status, std::string body,
                                    std::string_view content_type, const HttpRequest& request);
 
  private:
+  // A PeerJS path after the prefix: the key (the configured one when the path names none) and
+  // what follows it.
+  struct PeerJsPath {
+    std::string_view key;
+    std::string_view rest;
+  };
+
+  static std::string_view Path(const HttpRequest& request);
+  bool IsPeerJs(std::string_view path) const;
+  PeerJsPath SplitPeerJs(std::string_view path) const;
   HttpResponse RouteGet(const HttpRequest& request, std::string_view path, bool peerjs) const;
   bool AllowedOrigin(std::string_view origin) const;
   void AddCors(const HttpRequest& request, HttpResponse& res) const;

@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "absl/time/time.h"
@@ -148,7 +149,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
                                                                 : &MakeTdProtocol);
       return;
     }
-    Reply(HttpRouter(state_).Route(request), !request.keep_alive());
+    HttpRouter router(state_);
+    if (std::optional<std::string> realm = router.PeerListRealm(request)) {
+      // Every node's peers: a cluster's directory reads them from Redis, so the answer comes
+      // later, on any thread, and is written from this session's executor.
+      auto pending = std::make_shared<Request>(std::move(request));
+      state_.node.directory->ListNames(
+          *realm, [self = this->shared_from_this(),
+                   pending](absl::StatusOr<std::vector<std::string>> names) mutable {
+            auto executor = self->stream_.get_executor();
+            net::post(executor, [self = std::move(self), pending = std::move(pending),
+                                 names = std::move(names)] {
+              self->Reply(HttpRouter(self->state_).PeerList(*pending, names),
+                          !pending->keep_alive());
+            });
+          });
+      return;
+    }
+    Reply(router.Route(request), !request.keep_alive());
   }
 
   // The client's address as max_connections_per_ip counts it (a socket already gone counts as

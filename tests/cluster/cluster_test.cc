@@ -33,7 +33,8 @@ class ClusterTest : public ::testing::Test {
     redis_ = *std::move(redis);
     for (int i = 0; i < 2; ++i) {
       auto node = testing::SigdProcess::Start(
-          SIGD_BINARY, {"--redis_addr=" + redis_->address(), "--bus_lease=2s"});
+          SIGD_BINARY, {"--redis_addr=" + redis_->address(), "--bus_lease=2s",
+                        "--allow_discovery", "--expire_timeout=2s", "--concurrent_limit=3"});
       ASSERT_TRUE(node.ok()) << node.status();
       nodes_.push_back(std::make_unique<testing::SigdProcess>(*std::move(node)));
     }
@@ -73,6 +74,34 @@ class ClusterTest : public ::testing::Test {
     auto joined = alice_->ReadType("peer_connected");
     ASSERT_TRUE(joined.ok()) << joined.status();
     EXPECT_EQ(Str(*joined, "peer"), "bob");
+  }
+
+  // A PeerJS client with `id` and `token` on node `node`, once it has its OPEN (retried while
+  // the node has no lease yet). `first` gets the first frame when it is not OPEN.
+  std::unique_ptr<testing::WsClient> PeerJs(int node, std::string_view id,
+                                            std::string_view token = "t",
+                                            std::string* first = nullptr) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    for (;;) {
+      auto client = testing::WsClient::Connect(
+          nodes_[static_cast<std::size_t>(node)]->port(),
+          absl::StrCat("/peerjs/peerjs?key=peerjs&id=", std::string(id), "&token=", std::string(token)));
+      EXPECT_TRUE(client.ok()) << client.status();
+      if (!client.ok()) return nullptr;
+      auto open = (*client)->Read();
+      EXPECT_TRUE(open.ok()) << open.status();
+      if (!open.ok()) return nullptr;
+      if (*open == R"({"type":"OPEN"})") return *std::move(client);
+      if (!absl::StrContains(*open, "unavailable") || absl::Now() > deadline) {
+        if (first != nullptr) {
+          *first = *open;
+        } else {
+          ADD_FAILURE() << id << ": " << *open;
+        }
+        return nullptr;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
   }
 
   // A login as `name` on node `node` is answered with `error` and closed with `code`.
@@ -257,6 +286,102 @@ TEST_F(ClusterTest, ANodeCutOffFromRedisClosesItsPeers) {
   auto metrics = testing::HttpGet(nodes_[0]->port(), "/metrics");
   ASSERT_TRUE(metrics.ok());
   EXPECT_THAT(metrics->body, ::testing::HasSubstr(R"(sig_bus_state{state="fenced"} 1)"));
+}
+
+// PeerJS across nodes (cluster-design.md 1.4): ids unique per key, relays with src rewritten,
+// concurrent_limit counted over every node.
+TEST_F(ClusterTest, PeerJsIdsAreUniqueAndRelaysCrossNodes) {
+  auto p1 = PeerJs(0, "p1");
+  ASSERT_NE(p1, nullptr);
+  auto p2 = PeerJs(1, "p2");
+  ASSERT_NE(p2, nullptr);
+  ASSERT_TRUE(p1->Send(R"({"type":"OFFER","dst":"p2","payload":{"sdp":"x"}})").ok());
+  auto offer = p2->Read();
+  ASSERT_TRUE(offer.ok()) << offer.status();
+  EXPECT_EQ(*offer, R"({"type":"OFFER","src":"p1","dst":"p2","payload":{"sdp":"x"}})");
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(p2->Send(absl::StrCat(R"({"type":"CANDIDATE","dst":"p1","payload":)", i, "}")).ok());
+  }
+  for (int i = 0; i < 20; ++i) {
+    auto candidate = p1->Read();
+    ASSERT_TRUE(candidate.ok()) << i << ": " << candidate.status();
+    EXPECT_EQ(*candidate, absl::StrCat(R"({"type":"CANDIDATE","src":"p2","dst":"p1","payload":)", i, "}"));
+  }
+
+  std::string refused;
+  EXPECT_EQ(PeerJs(1, "p1", "another-token", &refused), nullptr);
+  EXPECT_EQ(refused, R"({"type":"ID-TAKEN","payload":{"msg":"ID is taken"}})");
+
+  // --concurrent_limit=3 over both nodes: p1, p2 and p3 fill the key.
+  auto p3 = PeerJs(0, "p3");
+  ASSERT_NE(p3, nullptr);
+  EXPECT_EQ(PeerJs(1, "p4", "t", &refused), nullptr);
+  EXPECT_EQ(refused, R"({"type":"ERROR","payload":{"msg":"Server has reached its concurrent user limit"}})");
+
+  // The peer list names every node's peers, on a node with none of its own too.
+  p3.reset();
+  auto node2 = testing::SigdProcess::Start(SIGD_BINARY, {"--redis_addr=" + redis_->address(),
+                                                         "--bus_lease=2s", "--allow_discovery"});
+  ASSERT_TRUE(node2.ok()) << node2.status();
+  std::vector<std::string> ids;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  do {
+    auto peers = testing::HttpGet(node2->port(), "/peerjs/peerjs/peers");
+    ASSERT_TRUE(peers.ok());
+    if (peers->status != 200) continue;
+    ids.clear();
+    const boost::json::value list = boost::json::parse(peers->body);
+    for (const auto& id : list.as_array()) ids.emplace_back(id.as_string());
+  } while (ids.size() != 2 && absl::Now() < deadline);
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("p1", "p2"));
+}
+
+// The same id with the same token on another node is a reconnect: the new socket gets OPEN and
+// the frames, the old one is closed rather than orphaned (peerjs-server's quirk, which a
+// single node already fixes).
+TEST_F(ClusterTest, APeerJsReconnectOnAnotherNodeTakesItsIdOver) {
+  auto p1 = PeerJs(0, "p1", "same");
+  ASSERT_NE(p1, nullptr);
+  auto p2 = PeerJs(0, "p2");
+  ASSERT_NE(p2, nullptr);
+  auto again = PeerJs(1, "p1", "same");
+  ASSERT_NE(again, nullptr);
+  auto closed = p1->WaitClose();
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(*closed, 1000);
+  ASSERT_TRUE(p2->Send(R"({"type":"OFFER","dst":"p1","payload":1})").ok());
+  auto offer = again->Read();
+  ASSERT_TRUE(offer.ok()) << offer.status();
+  EXPECT_EQ(*offer, R"({"type":"OFFER","src":"p2","dst":"p1","payload":1})");
+  // The old connection's leave did not free the id: it is still taken, by the new one.
+  std::string refused;
+  EXPECT_EQ(PeerJs(0, "p1", "other", &refused), nullptr);
+  EXPECT_THAT(refused, ::testing::HasSubstr("ID-TAKEN"));
+}
+
+// Frames for an id nobody holds wait on the sender's node; when the id logs in on another node
+// they follow its OPEN there, in order, and the sender hears no EXPIRE. For an id that never
+// comes, the sender gets one EXPIRE after expire_timeout (2 s here).
+TEST_F(ClusterTest, PeerJsFramesForAnAbsentIdFollowItToAnotherNodeOrExpireOnce) {
+  auto p1 = PeerJs(0, "p1");
+  ASSERT_NE(p1, nullptr);
+  ASSERT_TRUE(p1->Send(R"({"type":"OFFER","dst":"late","payload":1})").ok());
+  ASSERT_TRUE(p1->Send(R"({"type":"CANDIDATE","dst":"late","payload":2})").ok());
+  ASSERT_TRUE(p1->Send(R"({"type":"OFFER","dst":"ghost","payload":3})").ok());
+  absl::SleepFor(absl::Milliseconds(300));
+  auto late = PeerJs(1, "late");
+  ASSERT_NE(late, nullptr);
+  auto offer = late->Read();
+  ASSERT_TRUE(offer.ok()) << offer.status();
+  EXPECT_EQ(*offer, R"({"type":"OFFER","src":"p1","dst":"late","payload":1})");
+  auto candidate = late->Read();
+  ASSERT_TRUE(candidate.ok()) << candidate.status();
+  EXPECT_EQ(*candidate, R"({"type":"CANDIDATE","src":"p1","dst":"late","payload":2})");
+  // Once past the timeout: ghost's EXPIRE, and none for late.
+  auto expire = p1->Read(absl::Seconds(10));
+  ASSERT_TRUE(expire.ok()) << expire.status();
+  EXPECT_EQ(*expire, R"({"type":"EXPIRE","src":"ghost","dst":"p1"})");
+  EXPECT_FALSE(p1->Read(absl::Seconds(3)).ok());
 }
 
 }  // namespace
