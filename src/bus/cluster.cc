@@ -38,7 +38,7 @@ Cluster::Cluster(Options options)
   link_ = RedisLink::Create(io_.get_executor(), link_options);
   lease_ = NodeLease::Create(io_.get_executor(), link_, node_, options_.lease);
   directory_owned_ = std::make_unique<RedisDirectory>(io_.get_executor(), link_, node_);
-  bus_owned_ = std::make_unique<RedisBus>(io_.get_executor(), link_, node_);
+  bus_owned_ = std::make_unique<RedisBus>(io_.get_executor(), link_, node_, options_.window);
   directory_ = directory_owned_.get();
   bus_ = bus_owned_.get();
 
@@ -82,6 +82,7 @@ void Cluster::Sweep() {
   if (link_->up()) {
     link_->Command({"HKEYS", std::string(kNodesKey)}, [this](RedisConnection::Reply reply) {
       if (!reply.ok() || reply->type != RedisReply::Type::kArray) return;
+      bus_->SetNodes(reply->elements.size());
       const std::string self = std::to_string(node_);
       for (const RedisReply& node : reply->elements) {
         if (node.str != self) Reap(node.str);

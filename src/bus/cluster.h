@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "absl/time/time.h"
+#include "bus/redis_bus.h"
 #include "bus/redis_connection.h"
 #include "core/bus.h"
 #include "core/directory.h"
@@ -16,7 +17,6 @@
 namespace sig::bus {
 
 class NodeLease;
-class RedisBus;
 class RedisDirectory;
 class RedisLink;
 
@@ -30,6 +30,8 @@ class Cluster {
     RedisAddress address;
     std::string password;
     absl::Duration lease = absl::Seconds(10);
+    // What may be in flight towards Redis (cluster-design.md 2.2).
+    RedisBus::Window window;
   };
 
   explicit Cluster(Options options);

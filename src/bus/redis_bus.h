@@ -1,7 +1,10 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,14 +23,22 @@ class RedisLink;
 //
 // Send and publish may be called from any thread: the envelope is encoded there and handed to
 // the bus's executor. At-most-once: a frame sent while Redis is away is refused, one in flight
-// when it goes is lost.
+// when it goes is lost. hiredis buffers without bound, so what is in flight (handed over, not yet
+// answered by Redis) is bounded in frames and bytes; past either a frame is refused (kBusFull),
+// so a slow Redis costs a bounded amount of memory.
 class RedisBus final : public core::Bus {
  public:
+  struct Window {
+    std::size_t max_frames = 10000;
+    std::size_t max_bytes = 8 * 1024 * 1024;
+  };
+
   RedisBus(boost::asio::any_io_executor executor, std::shared_ptr<RedisLink> link,
-           core::NodeId node);
+           core::NodeId node, Window window);
 
   void SetSink(core::BusSink* sink) override { sink_ = sink; }
-  bool SendToNode(core::NodeId node, const sig::v1::Envelope& envelope) override;
+  std::optional<core::RelayFailure> SendToNode(core::NodeId node,
+                                               const sig::v1::Envelope& envelope) override;
   void PublishToRealm(const sig::v1::Envelope& envelope) override;
   void Announce(const core::MembershipChange&) override {}
 
@@ -36,20 +47,38 @@ class RedisBus final : public core::Bus {
   void OnRealmBroadcast(std::string_view payload);
 
   State state() const override;
+  Counters counters() const override;
 
-  // Whether Redis is reachable, and whether the node is fenced; set by the cluster.
-  void SetUp(bool up) { up_.store(up, std::memory_order_relaxed); }
+  // Whether Redis is reachable, and whether the node is fenced; set by the cluster, on the
+  // executor.
+  void SetUp(bool up);
   void SetFenced(bool fenced) { fenced_.store(fenced, std::memory_order_relaxed); }
+  // Nodes listed in Redis, as the cluster's sweep last read them.
+  void SetNodes(std::size_t nodes) { nodes_.store(nodes, std::memory_order_relaxed); }
 
  private:
-  void Publish(std::string channel, std::string payload);
+  // Takes room for one frame of `bytes` in the window, or refuses (and counts it).
+  std::optional<core::RelayFailure> Reserve(std::size_t bytes);
+  // Publishes a frame Reserve made room for; `direct`: on a node's channel.
+  void Publish(std::string channel, std::string payload, bool direct);
 
   boost::asio::any_io_executor executor_;
   std::shared_ptr<RedisLink> link_;
   const std::string origin_;  // "B\t<nid>\t"
+  const Window window_;
   core::BusSink* sink_ = nullptr;
   std::atomic<bool> up_{false};
   std::atomic<bool> fenced_{false};
+  bool ever_up_ = false;  // on the executor
+  std::atomic<std::size_t> in_flight_frames_{0};
+  std::atomic<std::size_t> in_flight_bytes_{0};
+  std::atomic<std::size_t> nodes_{0};
+  std::atomic<std::uint64_t> reconnects_{0};
+  std::atomic<std::uint64_t> sent_{0};
+  std::atomic<std::uint64_t> received_{0};
+  std::atomic<std::uint64_t> unheard_{0};
+  std::atomic<std::uint64_t> dropped_down_{0};
+  std::atomic<std::uint64_t> dropped_full_{0};
 };
 
 }  // namespace sig::bus

@@ -3,9 +3,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "core/directory.h"
+#include "core/outcome.h"
 #include "sig/v1/envelope.pb.h"
 
 namespace sig::core {
@@ -37,19 +39,36 @@ class Bus {
   // Whether logins can be taken: a node alone, or a cluster node whose bus is up.
   static constexpr bool Accepting(State s) { return s == State::kDisabled || s == State::kUp; }
 
+  // What a cluster's bus has done, for /metrics. Each a snapshot, consistent per field only.
+  struct Counters {
+    std::uint64_t reconnects = 0;    // times the link to Redis came back after going down
+    std::uint64_t sent = 0;          // frames handed to Redis for other nodes
+    std::uint64_t received = 0;      // frames other nodes sent this one
+    std::uint64_t unheard = 0;       // sent to a node that no longer listens (it is gone)
+    std::uint64_t dropped_down = 0;  // refused while the bus was down or fenced
+    std::uint64_t dropped_full = 0;  // refused because the in-flight window was full
+    std::size_t in_flight_frames = 0;
+    std::size_t in_flight_bytes = 0;
+    std::size_t nodes = 0;           // nodes listed in Redis, this one included
+  };
+
   virtual ~Bus() = default;
 
   // Any thread.
   virtual State state() const = 0;
+  // Any thread. A node alone counts nothing.
+  virtual Counters counters() const { return {}; }
 
   // Must be set, once, before the first frame arrives; it must outlive the bus's use.
   virtual void SetSink(BusSink* sink) = 0;
 
-  // Hands a ROUTE_DIRECT envelope to `node`, whose peer holds envelope.to(). False when it cannot
-  // be sent (no such node, bus down): the relay failed.
-  virtual bool SendToNode(NodeId node, const sig::v1::Envelope& envelope) = 0;
+  // Hands a ROUTE_DIRECT envelope to `node`, whose peer holds envelope.to(), or says why it
+  // cannot (kBusDown, kBusFull): the relay failed.
+  virtual std::optional<RelayFailure> SendToNode(NodeId node,
+                                                 const sig::v1::Envelope& envelope) = 0;
 
-  // Hands a ROUTE_BROADCAST envelope to the other nodes with members in its realm.
+  // Hands a ROUTE_BROADCAST envelope to the other nodes with members in its realm. One the bus
+  // cannot take is counted (Counters) and not sent to other nodes.
   virtual void PublishToRealm(const sig::v1::Envelope& envelope) = 0;
 
   // Tells the other nodes with members in the realm that a local peer joined or left.
@@ -61,7 +80,9 @@ class LocalBus final : public Bus {
  public:
   State state() const override { return State::kDisabled; }
   void SetSink(BusSink*) override {}
-  bool SendToNode(NodeId, const sig::v1::Envelope&) override { return false; }
+  std::optional<RelayFailure> SendToNode(NodeId, const sig::v1::Envelope&) override {
+    return RelayFailure::kTargetNotFound;  // no other node holds anything
+  }
   void PublishToRealm(const sig::v1::Envelope&) override {}
   void Announce(const MembershipChange&) override {}
 };

@@ -54,9 +54,11 @@ inline constexpr std::array<std::string_view, 7> kBadFrameNames = {
 enum class RelayFailure : std::uint8_t {
   kTargetNotFound,
   kHoldLimit,  // the target is absent and the hold store is full
+  kBusDown,    // the target is on another node and the cluster's bus is down or fenced
+  kBusFull,    // the target is on another node and the bus's in-flight window is full
 };
-inline constexpr std::array<std::string_view, 2> kRelayFailureNames = {"target_not_found",
-                                                                      "hold_limit"};
+inline constexpr std::array<std::string_view, 4> kRelayFailureNames = {
+    "target_not_found", "hold_limit", "bus_down", "bus_full"};
 
 template <typename Outcome>
 constexpr std::size_t OutcomeIndex(Outcome outcome) {

@@ -87,8 +87,8 @@ void Router::Route(sig::v1::Envelope& envelope, Peer& sender, const NoticeEncode
         if (envelope.hold_if_absent()) {
           HandOverHeld(envelope.realm(), envelope.to(), holder.node);
         }
-        if (!bus_.SendToNode(holder.node, envelope)) {
-          sender.RelayFailed(RelayFailure::kTargetNotFound, envelope.to());
+        if (std::optional<RelayFailure> failure = bus_.SendToNode(holder.node, envelope)) {
+          sender.RelayFailed(*failure, envelope.to());
         }
         return;
       }
@@ -108,9 +108,10 @@ void Router::Route(sig::v1::Envelope& envelope, Peer& sender, const NoticeEncode
               return true;
             }
             if (now.node == kNoNode) return false;
-            if (!bus_.SendToNode(now.node, HeldEnvelope(envelope.realm(), envelope.from(),
-                                                         envelope.to(), frame))) {
-              sender.RelayFailed(RelayFailure::kTargetNotFound, envelope.to());
+            if (std::optional<RelayFailure> failure = bus_.SendToNode(
+                    now.node,
+                    HeldEnvelope(envelope.realm(), envelope.from(), envelope.to(), frame))) {
+              sender.RelayFailed(*failure, envelope.to());
             }
             return true;
           });

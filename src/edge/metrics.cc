@@ -127,6 +127,40 @@ void AddProcessMetrics(std::vector<MetricFamily>& out) {
   AddSingle(out, "process_open_fds", "Number of open file descriptors.", MetricType::Gauge, fds);
 }
 
+// A cluster node's bus (cluster-design.md 6); a node alone has none of these series.
+void AddBusMetrics(const core::Bus& bus, std::vector<MetricFamily>& families) {
+  const core::Bus::Counters c = bus.counters();
+  AddSingle(families, "sig_cluster_nodes",
+            "Nodes listed in Redis, this one included (a dead node until its names are reaped).",
+            MetricType::Gauge, static_cast<double>(c.nodes));
+  AddSingle(families, "sig_bus_reconnects_total",
+            "Times the link to Redis came back after going down.", MetricType::Counter,
+            static_cast<double>(c.reconnects));
+  MetricFamily frames = Family("sig_bus_frames_total",
+                               "Frames handed to Redis for other nodes, and received from them.",
+                               MetricType::Counter);
+  Add(frames, {L("direction", "sent")}, static_cast<double>(c.sent));
+  Add(frames, {L("direction", "received")}, static_cast<double>(c.received));
+  families.push_back(std::move(frames));
+  AddSingle(families, "sig_bus_unheard_total",
+            "Frames sent to a node that no longer listened (it was gone); they are lost.",
+            MetricType::Counter, static_cast<double>(c.unheard));
+  MetricFamily dropped = Family(
+      "sig_bus_dropped_total",
+      "Frames for other nodes refused: the bus down or fenced, or its in-flight window full.",
+      MetricType::Counter);
+  Add(dropped, {L("reason", "down")}, static_cast<double>(c.dropped_down));
+  Add(dropped, {L("reason", "full")}, static_cast<double>(c.dropped_full));
+  families.push_back(std::move(dropped));
+  AddSingle(families, "sig_bus_in_flight_frames",
+            "Frames handed to Redis and not yet answered (bounded by the bus's in-flight window).",
+            MetricType::Gauge,
+            static_cast<double>(c.in_flight_frames));
+  AddSingle(families, "sig_bus_in_flight_bytes",
+            "Bytes of the frames handed to Redis and not yet answered (bounded by the window).",
+            MetricType::Gauge, static_cast<double>(c.in_flight_bytes));
+}
+
 }  // namespace
 
 std::string RenderMetrics(const EdgeContext& state) {
@@ -155,6 +189,7 @@ std::string RenderMetrics(const EdgeContext& state) {
         core::Bus::Name(bus_state) == core::Bus::kStateNames[i] ? 1 : 0);
   }
   families.push_back(std::move(bus));
+  if (bus_state != core::Bus::State::kDisabled) AddBusMetrics(*state.node.bus, families);
 
   MetricFamily peers = Family("sig_peers", "Registered peers (logged-in td, opened PeerJS).",
                               MetricType::Gauge);

@@ -143,7 +143,8 @@ void PeerJsProtocol::OnText(std::string_view text) {
 void PeerJsProtocol::OnRelayFailed(core::RelayFailure failure, std::string_view target) {
   // A LEAVE or EXPIRE for an absent peer is dropped without a word, as the reference does.
   if (failure == core::RelayFailure::kTargetNotFound) return;
-  // A full hold store: the sender learns at once that the peer is unavailable.
+  // A full hold store, or a peer on another node the bus cannot reach now: the sender learns
+  // at once that the peer is unavailable.
   state_.stats.CountRelayFailure(failure);
   connection_.Send(state_.peerjs_codec.Expired(target, id_));
 }

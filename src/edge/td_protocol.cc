@@ -122,7 +122,9 @@ void TdProtocol::Reject(core::BadFrame bad, std::string_view message) {
 }
 
 void TdProtocol::OnRelayFailed(core::RelayFailure failure, std::string_view target) {
-  // A broadcast cannot fail, and td holds nothing: the one failure is an unknown target.
+  // A broadcast cannot fail, and td holds nothing: the client hears target_not_found whatever
+  // the reason (also while a cluster's bus is down, when the target may still be there; the
+  // metric says why).
   state_.stats.CountRelayFailure(failure);
   connection_.Send(core::MakeFrame(TdCodec::TargetNotFound(target), TdType::kError));
 }

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/promtool.h"
 #include "testing/redis_server.h"
 #include "testing/sigd_process.h"
 #include "testing/ws_client.h"
@@ -134,6 +135,26 @@ TEST_F(ClusterTest, NamesAreUniqueAcrossNodesAndRoomsSpanThem) {
 
   // alice is taken on the other node too.
   ExpectRefused(1, "alice", "name_taken", 4000);
+}
+
+// A cluster node's /metrics adds the bus's series, and still passes the real promtool.
+TEST_F(ClusterTest, BusMetricsCountWhatCrossesNodes) {
+  ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+  ASSERT_TRUE(alice_->Send(R"({"type":"offer","target":"bob"})").ok());
+  ASSERT_TRUE(bob_->ReadType("offer").ok());
+  std::string text;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  do {  // the node count is read by a sweep, once a second
+    auto metrics = testing::HttpGet(nodes_[0]->port(), "/metrics");
+    ASSERT_TRUE(metrics.ok());
+    text = metrics->body;
+  } while (!absl::StrContains(text, "sig_cluster_nodes 2") && absl::Now() < deadline);
+  EXPECT_THAT(text, ::testing::HasSubstr("sig_cluster_nodes 2"));
+  EXPECT_THAT(text, ::testing::HasSubstr(R"(sig_bus_frames_total{direction="sent"} 1)"));
+  EXPECT_THAT(text, ::testing::HasSubstr(R"(sig_bus_dropped_total{reason="full"} 0)"));
+  EXPECT_THAT(text, ::testing::HasSubstr("sig_bus_in_flight_frames 0"));
+  const absl::Status checked = testing::PromtoolCheck(text);
+  EXPECT_TRUE(checked.ok()) << checked;
 }
 
 TEST_F(ClusterTest, TheNewcomersListHoldsMembersOfEveryNode) {

@@ -1,14 +1,11 @@
 // GET /metrics over real HTTP: the exposition passes the real `promtool check metrics`, and its
 // counters move when traffic flows.
 
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/promtool.h"
 #include "testing/test_server.h"
 
 namespace sig {
@@ -35,19 +32,8 @@ TEST_F(MetricsTest, ExpositionPassesPromtool) {
   auto a = LoggedIn("a");
   ASSERT_TRUE(a->Send("not json").ok());
   ASSERT_TRUE(a->ReadJson().ok());
-  const std::string path = ::testing::TempDir() + "/sigd-metrics.txt";
-  {
-    std::ofstream out(path);
-    out << Scrape();
-  }
-  const std::string command = absl::StrCat("promtool check metrics < ", path, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) output += buf;
-  const int status = pclose(pipe);
-  EXPECT_EQ(status, 0) << "promtool (installed by tools/setup --test) said:\n" << output;
+  const absl::Status checked = testing::PromtoolCheck(Scrape());
+  EXPECT_TRUE(checked.ok()) << checked;
 }
 
 TEST_F(MetricsTest, KnownSeriesStartAtZero) {

@@ -28,9 +28,10 @@ class FakeBus final : public Bus {
  public:
   State state() const override { return accept_sends ? State::kUp : State::kDown; }
   void SetSink(BusSink* sink) override { sink_ = sink; }
-  bool SendToNode(NodeId node, const sig::v1::Envelope& envelope) override {
+  std::optional<RelayFailure> SendToNode(NodeId node, const sig::v1::Envelope& envelope) override {
     sent.push_back(std::to_string(node) + ":" + envelope.to() + ":" + envelope.frame());
-    return accept_sends;
+    if (accept_sends) return std::nullopt;
+    return RelayFailure::kBusDown;
   }
   void PublishToRealm(const sig::v1::Envelope& envelope) override {
     published.push_back(envelope.realm() + ":" + envelope.frame());
@@ -193,9 +194,9 @@ TEST_F(RouterTest, ATargetOnAnotherNodeIsHandedToTheBus) {
   Route(Direct("td/", "a", "far", "hello"), *a);
   EXPECT_THAT(bus_.sent, ElementsAre("7:far:hello"));
   EXPECT_THAT(a->Failures(), IsEmpty());
-  bus_.accept_sends = false;  // the node is gone, or the bus is down
+  bus_.accept_sends = false;  // the bus is down
   Route(Direct("td/", "a", "far", "again"), *a);
-  EXPECT_THAT(a->Failures(), ElementsAre("target_not_found:far"));
+  EXPECT_THAT(a->Failures(), ElementsAre("bus_down:far"));
 }
 
 TEST_F(RouterTest, BroadcastSharesOneBufferSkipsTheSenderAndGoesToTheBus) {
