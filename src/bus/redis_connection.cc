@@ -143,6 +143,14 @@ void RedisConnection::Connect(absl::AnyInvocable<void(absl::Status) &&> done) {
   context->ev.cleanup = &RedisConnection::Cleanup;
   redisAsyncSetConnectCallback(context, &RedisConnection::OnConnected);
   redisAsyncSetDisconnectCallback(context, &RedisConnection::OnDisconnected);
+  if ((context->c.flags & REDIS_CONNECTED) != 0) {
+    // A unix socket connects at once, and hiredis 0.14.1 then never calls the connect callback.
+    net::post(executor_, [self = shared_from_this()] {
+      if (self->context_ != nullptr && !self->down_ && !self->connected_) {
+        OnConnected(self->context_, REDIS_OK);
+      }
+    });
+  }
   // The connect completes when the socket is writable (the connect callback's write wait).
   Want(this, Direction::kWrite, true);
   deadline_armed_ = true;
@@ -311,7 +319,8 @@ void RedisConnection::OnConnected(const redisAsyncContext* context, int status) 
   }
   self->connected_ = true;
   self->deadline_.cancel();
-  redisEnableKeepAlive(&self->context_->c);
+  // TCP only: on a unix socket hiredis 0.14.1 fails the TCP options and marks the context broken.
+  if (self->options_.address.unix_path.empty()) redisEnableKeepAlive(&self->context_->c);
   auto done = std::move(self->connect_done_);
   self->connect_done_ = nullptr;
   if (self->options_.password.empty()) {

@@ -1,8 +1,11 @@
 // Shared pieces of the browser tests: sigd as a child process on 127.0.0.1:0, a static file
 // server for test pages, and Debian's chromium through playwright-core. Every wait is bounded.
 import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const WAIT_MS = 20000;
@@ -65,4 +68,68 @@ export async function launchBrowser() {
       '--disable-features=WebRtcHideLocalIpsWithMdns',
     ],
   });
+}
+
+// A free TCP port on 127.0.0.1, for servers that cannot be given port 0 (nginx).
+export async function freePort() {
+  const server = createNetServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+// Polls `url` until it answers 200 (bounded).
+export async function waitForOk(url) {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+// A throw-away redis-server without persistence, on a unix socket in `dir` (no TCP port at all).
+export async function startRedis(dir) {
+  const socket = join(dir, 'redis.sock');
+  const proc = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '',
+    '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + WAIT_MS;
+  while (!existsSync(socket)) {
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error('redis-server did not start');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { socket, stop: () => stopProcess(proc) };
+}
+
+// Debian's nginx in the foreground with everything under `dir`; `site` is the http-block
+// configuration to include.
+export async function startNginx(dir, site, port) {
+  const siteFile = join(dir, 'site.conf');
+  writeFileSync(siteFile, site);
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, [
+    'worker_processes 1;', 'daemon off;', `pid ${join(dir, 'nginx.pid')};`,
+    `error_log ${join(dir, 'error.log')} warn;`, 'events { worker_connections 256; }',
+    'http {', '  access_log off;',
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
+      (t) => `  ${t}_temp_path ${join(dir, t)};`),
+    `  include ${siteFile};`, '}', ''].join('\n'));
+  const proc = spawn('nginx', ['-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForOk(`http://127.0.0.1:${port}/health`);
+  return { stop: () => stopProcess(proc) };
+}
+
+async function stopProcess(proc) {
+  if (proc.exitCode !== null) return proc.exitCode;
+  proc.kill('SIGTERM');
+  const [code] = await once(proc, 'exit');
+  return code;
 }

@@ -1,0 +1,156 @@
+// A cluster as users deploy it: Debian's nginx, with deploy/nginx/sigd.conf as shipped,
+// round-robin in front of two sigd nodes on one redis-server. Pages that land on different
+// nodes must not be able to tell: two stock peerjs 1.5.5 clients open a data channel and talk,
+// two /demo pages chat.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  startSigd, startStatic, startRedis, startNginx, freePort, waitForOk, launchBrowser, WAIT_MS,
+} from './harness.mjs';
+
+const bundle = readFileSync(
+  fileURLToPath(new URL('./node_modules/peerjs/dist/peerjs.min.js', import.meta.url)));
+const site = readFileSync(fileURLToPath(new URL('../../deploy/nginx/sigd.conf', import.meta.url)), 'utf8');
+const page = '<!doctype html><meta charset="utf-8"><script src="/peerjs.min.js"></script><body>peerjs</body>';
+
+let dir, redis, nodes, nginx, proxyPort, statics, browser;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sigd-cluster-e2e-'));
+  redis = await startRedis(dir);
+  nodes = [];
+  for (let i = 0; i < 2; i++) {
+    nodes.push(await startSigd([`--redis_addr=${redis.socket}`, '--bus_lease=2s']));
+  }
+  // Both nodes hold their lease (they refuse logins until then).
+  for (const node of nodes) await waitForOk(`http://127.0.0.1:${node.port}/health`);
+  proxyPort = await freePort();
+  const upstreams = site.match(/^\s*server 127\.0\.0\.1:\d+.*$/gm);
+  assert.equal(upstreams?.length, 2, 'deploy/nginx/sigd.conf names two upstream servers');
+  let conf = site.replace(/listen 127\.0\.0\.1:\d+;/, `listen 127.0.0.1:${proxyPort};`);
+  upstreams.forEach((line, i) => {
+    conf = conf.replace(line, line.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${nodes[i].port}`));
+  });
+  nginx = await startNginx(dir, conf, proxyPort);
+  statics = await startStatic({
+    '/': { type: 'text/html', body: page },
+    '/peerjs.min.js': { type: 'text/javascript', body: bundle },
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  statics?.close();
+  await nginx?.stop();
+  for (const node of nodes ?? []) assert.equal(await node.stop(), 0, 'sigd exits 0 on SIGTERM');
+  await redis?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// Registered peers of `protocol` on each node, from its /metrics.
+async function peersByNode(protocol) {
+  return Promise.all(nodes.map(async (node) => {
+    const text = await (await fetch(`http://127.0.0.1:${node.port}/metrics`)).text();
+    const m = text.match(new RegExp(`^sig_peers\\{protocol="${protocol}"\\} (\\d+)$`, 'm'));
+    return Number(m?.[1] ?? -1);
+  }));
+}
+
+// Waits until the nodes hold `want` peers of `protocol` between them, and returns the split.
+async function settle(protocol, want) {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const split = await peersByNode(protocol);
+    if (split[0] + split[1] === want) return split;
+    if (Date.now() > deadline) throw new Error(`${protocol} peers per node: ${split}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+// Opens a page with `open` until its peer lands on the node that does not hold the first one.
+// nginx alternates requests over the nodes; a request to /health in between changes the parity.
+async function onTheOtherNode(protocol, open) {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const tab = await open();
+    const split = await settle(protocol, 2);
+    if (split[0] === 1 && split[1] === 1) return tab;
+    await tab.close();
+    await settle(protocol, 1);
+    await fetch(`http://127.0.0.1:${proxyPort}/health`);
+  }
+  throw new Error('the second page never landed on the other node');
+}
+
+async function peerJsTab(id) {
+  const tab = await browser.newPage();
+  tab.setDefaultTimeout(WAIT_MS);
+  await tab.goto(`http://127.0.0.1:${statics.port}/`);
+  await tab.evaluate(({ port, id }) => new Promise((resolve, reject) => {
+    window.peer = new Peer(id, {
+      host: '127.0.0.1', port, path: '/peerjs', key: 'peerjs', secure: false, debug: 0,
+      config: { iceServers: [] },
+    });
+    window.peer.on('open', resolve);
+    window.peer.on('error', (err) => reject(new Error(`${err.type}: ${err.message}`)));
+  }), { port: proxyPort, id });
+  return tab;
+}
+
+test('two peerjs clients on different nodes open a data channel and talk', async () => {
+  const bob = await peerJsTab('bob-cluster');
+  await settle('peerjs', 1);
+  const alice = await onTheOtherNode('peerjs', () => peerJsTab('alice-cluster'));
+  const atBob = bob.evaluate(() => new Promise((resolve) => {
+    window.peer.on('connection', (conn) => {
+      conn.on('data', (data) => {
+        conn.send(`pong:${data}`);
+        resolve(data);
+      });
+    });
+  }));
+  const atAlice = await alice.evaluate((waitMs) => new Promise((resolve, reject) => {
+    const conn = window.peer.connect('bob-cluster', { reliable: true });
+    conn.on('open', () => conn.send('hello across nodes'));
+    conn.on('data', resolve);
+    conn.on('error', reject);
+    setTimeout(() => reject(new Error('no answer over the data channel')), waitMs);
+  }), WAIT_MS);
+  assert.equal(await atBob, 'hello across nodes');
+  assert.equal(atAlice, 'pong:hello across nodes');
+  await alice.close();
+  await bob.close();
+  await settle('peerjs', 0);
+});
+
+async function demoTab(name) {
+  const tab = await browser.newPage();
+  tab.setDefaultTimeout(WAIT_MS);
+  await tab.goto(`http://127.0.0.1:${proxyPort}/demo?name=${name}&room=cluster`);
+  await tab.locator('#status[data-state="online"]').waitFor();
+  return tab;
+}
+
+test('two /demo pages on different nodes see each other and chat', async () => {
+  const alice = await demoTab('alice');
+  await settle('td', 1);
+  const bob = await onTheOtherNode('td', () => demoTab('bob'));
+  await alice.locator('#peers button[data-peer="bob"]').waitFor();
+  await bob.locator('#peers button[data-peer="alice"]').waitFor();
+  await alice.click('#peers button[data-peer="bob"]');
+  await alice.locator('#status[data-state="connected"]').waitFor();
+  await bob.locator('#status[data-state="connected"]').waitFor();
+  await alice.fill('#text', 'hi bob');
+  await alice.click('#chat button');
+  await bob.locator('#log', { hasText: 'alice: hi bob' }).waitFor();
+  await bob.fill('#text', 'hi alice');
+  await bob.click('#chat button');
+  await alice.locator('#log', { hasText: 'bob: hi alice' }).waitFor();
+  // Leaving is heard on the other node too.
+  await bob.close();
+  await alice.locator('#peers button[data-peer="bob"]').waitFor({ state: 'detached' });
+});
