@@ -29,22 +29,36 @@ absl::Status AdminServer::Start() {
     server_.reset();
     return absl::UnavailableError("cannot serve the admin API on " + options_.address);
   }
-  SetServing(core_.lifecycle.serving());
+  RefreshHealth();
   listener_ = core_.lifecycle.AddListener(
-      [this](core::Lifecycle::Phase, absl::Duration) { SetServing(false); });
+      [this](core::Lifecycle::Phase, absl::Duration) { RefreshHealth(); });
+  core_.bus->SetStateListener([this](core::Bus::State) { RefreshHealth(); });
   return absl::OkStatus();
 }
 
-void AdminServer::SetServing(bool serving) {
+void AdminServer::RefreshHealth() {
+  // Serialised, so that two changes racing cannot leave the older answer in place.
+  core::MutexLock lock(&health_mu_);
+  if (server_ == nullptr) return;
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  health->SetServingStatus("", serving);
+  const bool serving = !shut_down_ && core_.lifecycle.serving();
+  const core::Bus::State bus = core_.bus->state();
+  health->SetServingStatus("", serving && core::Bus::Accepting(bus));
   health->SetServingStatus(v1::SignalAdmin::service_full_name(), serving);
+  if (bus != core::Bus::State::kDisabled) {
+    health->SetServingStatus(std::string(kBusHealthService), !shut_down_ && bus == core::Bus::State::kUp);
+  }
 }
 
 void AdminServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
   core_.lifecycle.RemoveListener(listener_);
-  SetServing(false);
+  core_.bus->SetStateListener(nullptr);
+  {
+    core::MutexLock lock(&health_mu_);
+    shut_down_ = true;
+  }
+  RefreshHealth();
   core_.events.Close();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
   server_->Wait();

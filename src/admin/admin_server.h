@@ -2,10 +2,13 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "admin/admin_service.h"
+#include "core/mutex.h"
 
 namespace grpc {
 class Server;
@@ -14,8 +17,13 @@ class Server;
 namespace sig::admin {
 
 // The gRPC listener for the operator plane: SignalAdmin, grpc.health.v1.Health and server
-// reflection (v1alpha, the one gRPC 1.51 serves). Health reports SERVING for "" and for
-// "sig.admin.v1.SignalAdmin" until the lifecycle leaves serving, then NOT_SERVING.
+// reflection (v1alpha, the one gRPC 1.51 serves). Health, for load balancers and probes:
+//   ""                          SERVING while the node takes peers: serving, and (a cluster
+//                               node) its bus up; NOT_SERVING draining, stopping, bus down or
+//                               fenced (for readiness);
+//   "sig.admin.v1.SignalAdmin"  SERVING until the lifecycle leaves serving (for liveness: a
+//                               Redis outage does not make it fail);
+//   "sig.bus"                   a cluster node only: SERVING while its bus is up.
 //
 // Health and reflection need no token: probes must work without secrets, and reflection only
 // describes the schema. Bind to loopback or a private interface (the default is 127.0.0.1).
@@ -40,7 +48,10 @@ class AdminServer {
   void Shutdown(absl::Duration grace);
 
  private:
-  void SetServing(bool serving);
+  static constexpr std::string_view kBusHealthService = "sig.bus";
+
+  // Sets every health status from the lifecycle and the bus.
+  void RefreshHealth() ABSL_LOCKS_EXCLUDED(health_mu_);
 
   Options options_;
   core::Node& core_;
@@ -48,6 +59,8 @@ class AdminServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::size_t listener_ = 0;  // in core_.lifecycle
+  core::Mutex health_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(health_mu_) = false;
 };
 
 }  // namespace sig::admin

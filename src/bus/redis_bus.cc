@@ -41,6 +41,26 @@ void RedisBus::SetUp(bool up) {
     if (ever_up_) reconnects_.fetch_add(1, std::memory_order_relaxed);
     ever_up_ = true;
   }
+  NotifyState();
+}
+
+void RedisBus::SetFenced(bool fenced) {
+  fenced_.store(fenced, std::memory_order_relaxed);
+  NotifyState();
+}
+
+void RedisBus::SetStateListener(StateListener listener) {
+  core::MutexLock lock(&listener_mu_);
+  listener_ = std::move(listener);
+  told_.reset();
+}
+
+void RedisBus::NotifyState() {
+  core::MutexLock lock(&listener_mu_);
+  const State now = state();
+  if (!listener_ || told_ == now) return;
+  told_ = now;
+  listener_(now);
 }
 
 std::optional<core::RelayFailure> RedisBus::Reserve(std::size_t bytes) {

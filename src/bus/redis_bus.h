@@ -10,7 +10,9 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "absl/base/thread_annotations.h"
 #include "core/bus.h"
+#include "core/mutex.h"
 
 namespace sig::bus {
 
@@ -48,11 +50,12 @@ class RedisBus final : public core::Bus {
 
   State state() const override;
   Counters counters() const override;
+  void SetStateListener(StateListener listener) override;
 
   // Whether Redis is reachable, and whether the node is fenced; set by the cluster, on the
   // executor.
   void SetUp(bool up);
-  void SetFenced(bool fenced) { fenced_.store(fenced, std::memory_order_relaxed); }
+  void SetFenced(bool fenced);
   // Nodes listed in Redis, as the cluster's sweep last read them.
   void SetNodes(std::size_t nodes) { nodes_.store(nodes, std::memory_order_relaxed); }
 
@@ -61,6 +64,8 @@ class RedisBus final : public core::Bus {
   std::optional<core::RelayFailure> Reserve(std::size_t bytes);
   // Publishes a frame Reserve made room for; `direct`: on a node's channel.
   void Publish(std::string channel, std::string payload, bool direct);
+  // Tells the listener if state() is not what it last heard.
+  void NotifyState();
 
   boost::asio::any_io_executor executor_;
   std::shared_ptr<RedisLink> link_;
@@ -79,6 +84,9 @@ class RedisBus final : public core::Bus {
   std::atomic<std::uint64_t> unheard_{0};
   std::atomic<std::uint64_t> dropped_down_{0};
   std::atomic<std::uint64_t> dropped_full_{0};
+  core::Mutex listener_mu_;
+  StateListener listener_ ABSL_GUARDED_BY(listener_mu_);
+  std::optional<State> told_ ABSL_GUARDED_BY(listener_mu_);
 };
 
 }  // namespace sig::bus

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "absl/functional/any_invocable.h"
 #include "core/directory.h"
 #include "core/outcome.h"
 #include "sig/v1/envelope.pb.h"
@@ -58,6 +59,12 @@ class Bus {
   virtual State state() const = 0;
   // Any thread. A node alone counts nothing.
   virtual Counters counters() const { return {}; }
+
+  // `listener` hears every change of state(), on the bus's thread; it must not block. Replaces
+  // the one set before; an empty one clears it, and once that call returns the old listener is
+  // not running and will not run. A node alone never changes state.
+  using StateListener = absl::AnyInvocable<void(State)>;
+  virtual void SetStateListener(StateListener listener) { static_cast<void>(listener); }
 
   // Must be set, once, before the first frame arrives; it must outlive the bus's use.
   virtual void SetSink(BusSink* sink) = 0;

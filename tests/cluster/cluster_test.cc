@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -105,6 +106,18 @@ class ClusterTest : public ::testing::Test {
     }
   }
 
+  // What `sigctl health --service=<service>` says of node `node` (a real gRPC call).
+  std::string GrpcHealth(int node, std::string_view service) {
+    auto child = testing::Subprocess::Start(
+        {SIGCTL_BINARY,
+         "--addr=127.0.0.1:" + std::to_string(nodes_[static_cast<std::size_t>(node)]->admin_port()),
+         "--timeout=5s", "health", "--service=" + std::string(service)});
+    if (!child.ok()) return child.status().ToString();
+    auto result = child->Finish(absl::Seconds(10));
+    if (!result.ok()) return result.status().ToString();
+    return std::string(absl::StripTrailingAsciiWhitespace(result->out));
+  }
+
   // A login as `name` on node `node` is answered with `error` and closed with `code`.
   void ExpectRefused(int node, std::string_view name, std::string_view error,
                      std::uint16_t code) {
@@ -132,6 +145,8 @@ TEST_F(ClusterTest, NamesAreUniqueAcrossNodesAndRoomsSpanThem) {
   ASSERT_TRUE(health.ok());
   EXPECT_EQ(health->status, 200);
   EXPECT_THAT(health->body, ::testing::HasSubstr(R"("bus":"up")"));
+  EXPECT_EQ(GrpcHealth(1, ""), "SERVING");
+  EXPECT_EQ(GrpcHealth(1, "sig.bus"), "SERVING");
 
   // alice is taken on the other node too.
   ExpectRefused(1, "alice", "name_taken", 4000);
@@ -307,6 +322,10 @@ TEST_F(ClusterTest, ANodeCutOffFromRedisClosesItsPeers) {
   auto metrics = testing::HttpGet(nodes_[0]->port(), "/metrics");
   ASSERT_TRUE(metrics.ok());
   EXPECT_THAT(metrics->body, ::testing::HasSubstr(R"(sig_bus_state{state="fenced"} 1)"));
+  // gRPC health as load balancers read it: not ready, bus down, admin alive.
+  EXPECT_EQ(GrpcHealth(0, ""), "NOT_SERVING");
+  EXPECT_EQ(GrpcHealth(0, "sig.bus"), "NOT_SERVING");
+  EXPECT_EQ(GrpcHealth(0, "sig.admin.v1.SignalAdmin"), "SERVING");
 }
 
 // PeerJS across nodes (cluster-design.md 1.4): ids unique per key, relays with src rewritten,
