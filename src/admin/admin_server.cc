@@ -33,6 +33,11 @@ absl::Status AdminServer::Start() {
   listener_ = core_.lifecycle.AddListener(
       [this](core::Lifecycle::Phase, absl::Duration) { RefreshHealth(); });
   core_.bus->SetStateListener([this](core::Bus::State) { RefreshHealth(); });
+  service_.SetAdminAddress(options_.address.substr(0, options_.address.rfind(':') + 1) +
+                           std::to_string(port_));
+  core_.bus->SetSurveyHandler([this](std::string_view op, std::string_view question) {
+    return service_.AnswerSurvey(op, question);
+  });
   return absl::OkStatus();
 }
 
@@ -54,6 +59,7 @@ void AdminServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
   core_.lifecycle.RemoveListener(listener_);
   core_.bus->SetStateListener(nullptr);
+  core_.bus->SetSurveyHandler(nullptr);
   {
     core::MutexLock lock(&health_mu_);
     shut_down_ = true;

@@ -9,7 +9,11 @@
 #include <string_view>
 #include <utility>
 
+#include <future>
+
 #include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/numbers.h"
 
 #include "admin/page_token.h"
 #include "core/close_code.h"
@@ -77,12 +81,58 @@ void Fill(const core::PeerRecord& record, v1::Peer* out) {
       std::min<std::size_t>(info.queue_depth, std::numeric_limits<std::uint32_t>::max())));
 }
 
+std::size_t PageSize(const v1::ListPeersRequest& request) {
+  return static_cast<std::size_t>(request.page_size() <= 0
+                                      ? kDefaultPageSize
+                                      : std::min(request.page_size(), kMaxPageSize));
+}
+
+// INVALID_ARGUMENT for an address that cannot name a peer.
+grpc::Status CheckPeerAddress(const std::string& realm, const std::string& name) {
+  if (realm.empty() || name.empty()) return Invalid("realm and name are required");
+  if (!IsRealm(realm)) return Invalid("realm must be td/<room> or peerjs/<key>");
+  return grpc::Status::OK;
+}
+
+// A survey answer: "<grpc code>\t<message>\t" and the serialized response.
+std::string EncodeAnswer(const grpc::Status& status, const google::protobuf::Message* response) {
+  std::string out = std::to_string(static_cast<int>(status.error_code())) + "\t" +
+                    status.error_message() + "\t";
+  if (status.ok() && response != nullptr) response->AppendToString(&out);
+  return out;
+}
+
+bool DecodeAnswer(std::string_view answer, grpc::Status* status, std::string* payload) {
+  const std::size_t tab1 = answer.find('\t');
+  const std::size_t tab2 = tab1 == std::string_view::npos ? tab1 : answer.find('\t', tab1 + 1);
+  int code = 0;
+  if (tab2 == std::string_view::npos ||
+      !absl::SimpleAtoi(absl::string_view(answer.data(), tab1), &code) || code < 0 || code > 16) {
+    return false;
+  }
+  *status = grpc::Status(static_cast<grpc::StatusCode>(code),
+                         std::string(answer.substr(tab1 + 1, tab2 - tab1 - 1)));
+  *payload = std::string(answer.substr(tab2 + 1));
+  return true;
+}
+
+v1::ServingPhase Phase(core::Lifecycle::Phase phase) {
+  switch (phase) {
+    case core::Lifecycle::Phase::kServing:
+      return v1::SERVING_PHASE_SERVING;
+    case core::Lifecycle::Phase::kDraining:
+      return v1::SERVING_PHASE_DRAINING;
+    case core::Lifecycle::Phase::kStopping:
+      return v1::SERVING_PHASE_STOPPING;
+  }
+  return v1::SERVING_PHASE_UNSPECIFIED;
+}
+
 // Finds the peer named by realm and name into `*out`. INVALID_ARGUMENT for an address that
 // cannot name a peer, NOT_FOUND for nobody there.
 grpc::Status FindPeer(const core::Directory& directory, const std::string& realm,
                       const std::string& name, core::PeerRecord* out) {
-  if (realm.empty() || name.empty()) return Invalid("realm and name are required");
-  if (!IsRealm(realm)) return Invalid("realm must be td/<room> or peerjs/<key>");
+  if (grpc::Status s = CheckPeerAddress(realm, name); !s.ok()) return s;
   auto record = directory.Find(realm, name);
   if (!record) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "no peer " + name + " in " + realm);
@@ -140,6 +190,7 @@ enum class AdminService::Method : std::size_t {
   kGetStats,
   kWatchEvents,
   kDrain,
+  kListNodes,
 };
 
 AdminService::AdminService(core::Node& node, Options options)
@@ -179,38 +230,96 @@ grpc::Status AdminService::ListPeers(grpc::ServerContext* context,
                                      v1::ListPeersResponse* response) {
   return Call(Method::kListPeers, *context, [&]() -> grpc::Status {
     if (request->page_size() < 0) return Invalid("page_size must not be negative");
-    const std::size_t page_size = static_cast<std::size_t>(
-        request->page_size() == 0 ? kDefaultPageSize
-                                  : std::min(request->page_size(), kMaxPageSize));
+    const std::size_t page_size = PageSize(*request);
     auto filter = FromProto(request->filter());
     if (!filter.ok()) return ToGrpc(filter.status());
-    std::uint64_t after = 0;
     if (!request->page_token().empty()) {
-      auto decoded = DecodePageToken(request->page_token(), *filter);
-      if (!decoded.ok()) return ToGrpc(decoded.status());
-      after = *decoded;
+      if (auto decoded = DecodePageToken(request->page_token(), *filter); !decoded.ok()) {
+        return ToGrpc(decoded.status());
+      }
     }
-    // One extra tells whether another page follows.
-    auto records = core_.directory->List(*filter, after, page_size + 1);
-    const bool more = records.size() > page_size;
-    if (more) records.resize(page_size);
-    for (const auto& record : records) Fill(record, response->add_peers());
-    if (more) response->set_next_page_token(EncodePageToken(records.back().conn_id, *filter));
+    Answers answers;
+    if (grpc::Status s = Ask(*context, request->scope(), "peers", *request, &answers); !s.ok()) {
+      return s;
+    }
+    // Each node sent up to one more than a page after the position; merged in (node, conn_id)
+    // order, one more than a page tells that another follows.
+    std::vector<v1::Peer> peers;
+    for (const NodeAnswer& answer : answers.answers) {
+      if (!answer.status.ok()) return answer.status;
+      v1::ListPeersResponse part;
+      if (!part.ParseFromString(answer.payload)) return grpc::Status(grpc::StatusCode::INTERNAL, "bad answer");
+      for (v1::Peer& peer : *part.mutable_peers()) peers.push_back(std::move(peer));
+    }
+    std::sort(peers.begin(), peers.end(), [](const v1::Peer& a, const v1::Peer& b) {
+      return std::pair(a.node(), a.connection_id()) < std::pair(b.node(), b.connection_id());
+    });
+    const bool more = peers.size() > page_size;
+    if (more) peers.resize(page_size);
+    for (v1::Peer& peer : peers) *response->add_peers() = std::move(peer);
+    if (more) {
+      const v1::Peer& last = response->peers(response->peers_size() - 1);
+      response->set_next_page_token(EncodePageToken({last.node(), last.connection_id()}, *filter));
+    }
+    for (core::NodeId node : answers.missing) response->add_incomplete_nodes(node);
     return grpc::Status::OK;
   });
+}
+
+grpc::Status AdminService::LocalPeers(const v1::ListPeersRequest& request,
+                                      v1::ListPeersResponse* response) {
+  auto filter = FromProto(request.filter());
+  if (!filter.ok()) return ToGrpc(filter.status());
+  PagePosition after;
+  if (!request.page_token().empty()) {
+    auto decoded = DecodePageToken(request.page_token(), *filter);
+    if (!decoded.ok()) return ToGrpc(decoded.status());
+    after = *decoded;
+  }
+  const core::NodeId self = core_.bus->node();
+  if (after.node > self) return grpc::Status::OK;  // the walk is past this node
+  const std::uint64_t after_conn = after.node == self ? after.conn_id : 0;
+  for (const auto& record : core_.directory->List(*filter, after_conn, PageSize(request) + 1)) {
+    v1::Peer* peer = response->add_peers();
+    Fill(record, peer);
+    peer->set_node(self);
+  }
+  return grpc::Status::OK;
 }
 
 grpc::Status AdminService::GetPeer(grpc::ServerContext* context, const v1::GetPeerRequest* request,
                                    v1::Peer* response) {
   return Call(Method::kGetPeer, *context, [&]() -> grpc::Status {
-    core::PeerRecord record;
-    if (grpc::Status s = FindPeer(*core_.directory, request->realm(), request->name(), &record);
-        !s.ok()) {
+    if (grpc::Status s = CheckPeerAddress(request->realm(), request->name()); !s.ok()) return s;
+    Answers answers;
+    if (grpc::Status s = Ask(*context, request->scope(), "get", *request, &answers); !s.ok()) {
       return s;
     }
-    Fill(record, response);
-    return grpc::Status::OK;
+    return OnePeer(answers, response);
   });
+}
+
+grpc::Status AdminService::LocalFind(const std::string& realm, const std::string& name,
+                                     core::PeerRecord* record) {
+  return FindPeer(*core_.directory, realm, name, record);
+}
+
+grpc::Status AdminService::OnePeer(const Answers& answers, google::protobuf::Message* out) {
+  grpc::Status last = grpc::Status(grpc::StatusCode::NOT_FOUND, "no such peer");
+  for (const NodeAnswer& answer : answers.answers) {
+    if (answer.status.ok()) {
+      return out->ParseFromString(answer.payload)
+                 ? grpc::Status::OK
+                 : grpc::Status(grpc::StatusCode::INTERNAL, "bad answer");
+    }
+    last = answer.status;
+  }
+  if (!answers.missing.empty() && last.error_code() == grpc::StatusCode::NOT_FOUND) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "not found on the nodes that answered; " +
+                            std::to_string(answers.missing.size()) + " did not answer");
+  }
+  return last;
 }
 
 grpc::Status AdminService::DisconnectPeer(grpc::ServerContext* context,
@@ -226,26 +335,38 @@ grpc::Status AdminService::DisconnectPeer(grpc::ServerContext* context,
     if (request->reason().size() > kMaxCloseReasonBytes) {
       return Invalid("reason must be at most 123 bytes");
     }
-    core::PeerRecord record;
-    if (grpc::Status s = FindPeer(*core_.directory, request->realm(), request->name(), &record);
-        !s.ok()) {
+    if (grpc::Status s = CheckPeerAddress(request->realm(), request->name()); !s.ok()) return s;
+    Answers answers;
+    if (grpc::Status s = Ask(*context, request->scope(), "kick", *request, &answers); !s.ok()) {
       return s;
     }
-    Fill(record, response->mutable_peer());
-    response->set_code(code);
-    core::PeerEvent kicked;
-    kicked.kind = core::PeerEvent::Kind::kKicked;
-    kicked.protocol = record.protocol;
-    kicked.realm = record.realm;
-    kicked.name = record.name;
-    kicked.conn_id = record.conn_id;
-    kicked.at = core_.clock.Now();
-    kicked.close_code = static_cast<std::uint16_t>(code);
-    kicked.reason = request->reason();
-    core_.events.Publish(kicked);
-    record.peer->Close(static_cast<std::uint16_t>(code), request->reason());
-    return grpc::Status::OK;
+    return OnePeer(answers, response);
   });
+}
+
+grpc::Status AdminService::LocalKick(const v1::DisconnectPeerRequest& request,
+                                   v1::DisconnectPeerResponse* response) {
+  const std::uint32_t code =
+      request.code() == 0 ? core::ToWire(core::CloseCode::kKicked) : request.code();
+  core::PeerRecord record;
+  if (grpc::Status s = LocalFind(request.realm(), request.name(), &record); !s.ok()) {
+    return s;
+  }
+  Fill(record, response->mutable_peer());
+  response->set_code(code);
+  core::PeerEvent kicked;
+  kicked.kind = core::PeerEvent::Kind::kKicked;
+  kicked.protocol = record.protocol;
+  kicked.realm = record.realm;
+  kicked.name = record.name;
+  kicked.conn_id = record.conn_id;
+  kicked.at = core_.clock.Now();
+  kicked.close_code = static_cast<std::uint16_t>(code);
+  kicked.reason = request.reason();
+  core_.events.Publish(kicked);
+  record.peer->Close(static_cast<std::uint16_t>(code), request.reason());
+  response->mutable_peer()->set_node(core_.bus->node());
+  return grpc::Status::OK;
 }
 
 grpc::Status AdminService::GetStats(grpc::ServerContext* context, const v1::GetStatsRequest*,
@@ -261,17 +382,7 @@ grpc::Status AdminService::GetStats(grpc::ServerContext* context, const v1::GetS
     response->set_version(options_.version);
     *response->mutable_uptime() = TimeUtil::NanosecondsToDuration(
         absl::ToInt64Nanoseconds(core_.clock.Now() - core_.started_at));
-    switch (core_.lifecycle.phase()) {
-      case core::Lifecycle::Phase::kServing:
-        response->set_phase(v1::SERVING_PHASE_SERVING);
-        break;
-      case core::Lifecycle::Phase::kDraining:
-        response->set_phase(v1::SERVING_PHASE_DRAINING);
-        break;
-      case core::Lifecycle::Phase::kStopping:
-        response->set_phase(v1::SERVING_PHASE_STOPPING);
-        break;
-    }
+    response->set_phase(Phase(core_.lifecycle.phase()));
     response->set_connections(core_.connections.size());
     FillMap(core::kProtocolNames,
             [&](std::size_t p) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.peers(p))); },
@@ -437,6 +548,124 @@ grpc::Status AdminService::Drain(grpc::ServerContext* context, const v1::DrainRe
     *response->mutable_close_at() = ToProto(core_.clock.Now() + grace);
     return grpc::Status::OK;
   });
+}
+
+grpc::Status AdminService::ListNodes(grpc::ServerContext* context, const v1::ListNodesRequest*,
+                                     v1::ListNodesResponse* response) {
+  return Call(Method::kListNodes, *context, [&]() -> grpc::Status {
+    if (core_.bus->state() == core::Bus::State::kDisabled) {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "not a node of a cluster (REDIS_ADDR is not set)");
+    }
+    Answers answers;
+    if (grpc::Status s = Ask(*context, v1::SCOPE_CLUSTER, "node", v1::ListNodesRequest(), &answers);
+        !s.ok()) {
+      return s;
+    }
+    for (const NodeAnswer& answer : answers.answers) {
+      if (answer.status.ok() && !response->add_nodes()->ParseFromString(answer.payload)) {
+        return grpc::Status(grpc::StatusCode::INTERNAL, "bad answer");
+      }
+    }
+    for (core::NodeId node : answers.missing) response->add_incomplete_nodes(node);
+    return grpc::Status::OK;
+  });
+}
+
+void AdminService::LocalNode(v1::Node* node) {
+  const absl::Time now = core_.clock.Now();
+  node->set_id(core_.bus->node());
+  node->set_address(options_.address);
+  node->set_admin_address(admin_address_);
+  node->set_version(options_.version);
+  *node->mutable_started_at() = ToProto(core_.started_at);
+  *node->mutable_uptime() =
+      TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(now - core_.started_at));
+  node->set_phase(Phase(core_.lifecycle.phase()));
+  node->set_bus(std::string(core::Bus::Name(core_.bus->state())));
+  node->set_connections(core_.connections.size());
+  node->set_peers(core_.directory->size());
+  *node->mutable_heartbeat() = ToProto(now);
+}
+
+std::string AdminService::AnswerSurvey(std::string_view op, std::string_view question) {
+  if (op == "peers") {
+    v1::ListPeersRequest request;
+    v1::ListPeersResponse response;
+    if (!request.ParseFromArray(question.data(), static_cast<int>(question.size()))) {
+      return EncodeAnswer(Invalid("bad question"), nullptr);
+    }
+    return EncodeAnswer(LocalPeers(request, &response), &response);
+  }
+  if (op == "get") {
+    v1::GetPeerRequest request;
+    if (!request.ParseFromArray(question.data(), static_cast<int>(question.size()))) {
+      return EncodeAnswer(Invalid("bad question"), nullptr);
+    }
+    core::PeerRecord record;
+    grpc::Status status = LocalFind(request.realm(), request.name(), &record);
+    v1::Peer peer;
+    if (status.ok()) {
+      Fill(record, &peer);
+      peer.set_node(core_.bus->node());
+    }
+    return EncodeAnswer(status, &peer);
+  }
+  if (op == "kick") {
+    v1::DisconnectPeerRequest request;
+    v1::DisconnectPeerResponse response;
+    if (!request.ParseFromArray(question.data(), static_cast<int>(question.size()))) {
+      return EncodeAnswer(Invalid("bad question"), nullptr);
+    }
+    return EncodeAnswer(LocalKick(request, &response), &response);
+  }
+  if (op == "node") {
+    v1::Node node;
+    LocalNode(&node);
+    return EncodeAnswer(grpc::Status::OK, &node);
+  }
+  return EncodeAnswer(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "unknown survey"), nullptr);
+}
+
+grpc::Status AdminService::Ask(const grpc::ServerContext& context, v1::Scope scope,
+                               std::string_view op, const google::protobuf::Message& question,
+                               Answers* out) {
+  const std::string asked = question.SerializeAsString();
+  auto decode = [out](core::NodeId node, std::string_view answer) {
+    NodeAnswer decoded{node, grpc::Status::OK, {}};
+    if (!DecodeAnswer(answer, &decoded.status, &decoded.payload)) {
+      decoded.status = grpc::Status(grpc::StatusCode::INTERNAL, "bad answer");
+    }
+    out->answers.push_back(std::move(decoded));
+  };
+  if (core_.bus->state() == core::Bus::State::kDisabled || scope == v1::SCOPE_LOCAL) {
+    decode(core_.bus->node(), AnswerSurvey(op, asked));
+    return grpc::Status::OK;
+  }
+  // Until 2 s, or the call's deadline less 50 ms for the answer to reach the caller.
+  absl::Duration timeout = absl::Seconds(2);
+  const auto deadline = context.deadline();
+  if (deadline != std::chrono::system_clock::time_point::max()) {
+    timeout = std::clamp(absl::FromChrono(deadline - std::chrono::system_clock::now()) -
+                             absl::Milliseconds(50),
+                         absl::ZeroDuration(), timeout);
+  }
+  auto promise = std::make_shared<std::promise<absl::StatusOr<core::Bus::SurveyAnswers>>>();
+  std::future<absl::StatusOr<core::Bus::SurveyAnswers>> future = promise->get_future();
+  core_.bus->Survey(std::string(op), asked, core::kNoNode, timeout,
+                    [promise](absl::StatusOr<core::Bus::SurveyAnswers> answers) {
+                      promise->set_value(std::move(answers));
+                    });
+  // The bus answers by the timeout; the margin covers a bus stopped with the survey in flight.
+  if (future.wait_for(absl::ToChronoNanoseconds(timeout + absl::Seconds(1))) !=
+      std::future_status::ready) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the cluster did not answer");
+  }
+  absl::StatusOr<core::Bus::SurveyAnswers> answers = future.get();
+  if (!answers.ok()) return ToGrpc(answers.status());
+  for (const auto& [node, answer] : answers->answers) decode(node, answer);
+  out->missing = std::move(answers->missing);
+  return grpc::Status::OK;
 }
 
 }  // namespace sig::admin

@@ -2,6 +2,8 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "core/node.h"
@@ -26,6 +28,8 @@ class AdminService final
     std::string version;  // reported by GetStats
     absl::Duration default_drain_grace = absl::Seconds(30);
     std::size_t watch_queue = 1024;  // events buffered per WatchEvents stream
+    // This node's WebSocket listener as ListNodes reports it.
+    std::string address;
   };
 
   // Reports on and acts on `node`, which must outlive the service.
@@ -44,6 +48,15 @@ class AdminService final
       grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override;
   grpc::Status Drain(grpc::ServerContext* context, const v1::DrainRequest* request,
                      v1::DrainResponse* response) override;
+  grpc::Status ListNodes(grpc::ServerContext* context, const v1::ListNodesRequest* request,
+                         v1::ListNodesResponse* response) override;
+
+  // This node's answer to a survey from the node an operator asked (core::Bus::Survey): `op` is
+  // "peers", "get", "kick" or "node", `question` the call's request, serialized; the answer is
+  // "<grpc code>\t<message>\t" and the serialized response.
+  std::string AnswerSurvey(std::string_view op, std::string_view question);
+  // The admin listener as bound; set before surveys are answered (they are the only reader).
+  void SetAdminAddress(std::string address) { admin_address_ = std::move(address); }
 
  private:
   enum class Method : std::size_t;  // positions in core::Stats::kAdminMethods
@@ -54,8 +67,31 @@ class AdminService final
   grpc::Status Authorize(const grpc::ServerContextBase& context) const;
   void CountCall(Method method, grpc::StatusCode code);
 
+  // One answer per node: every live node's for a cluster call, this node's alone otherwise.
+  struct NodeAnswer {
+    core::NodeId node;
+    grpc::Status status;
+    std::string payload;
+  };
+  struct Answers {
+    std::vector<NodeAnswer> answers;
+    std::vector<core::NodeId> missing;
+  };
+  grpc::Status Ask(const grpc::ServerContext& context, v1::Scope scope, std::string_view op,
+                   const google::protobuf::Message& question, Answers* out);
+  // What this node answers.
+  grpc::Status LocalPeers(const v1::ListPeersRequest& request, v1::ListPeersResponse* response);
+  grpc::Status LocalFind(const std::string& realm, const std::string& name,
+                         core::PeerRecord* record);
+  grpc::Status LocalKick(const v1::DisconnectPeerRequest& request,
+                         v1::DisconnectPeerResponse* response);
+  void LocalNode(v1::Node* node);
+  // The one peer the nodes' answers name (NOT_FOUND, or UNAVAILABLE when a node did not answer).
+  static grpc::Status OnePeer(const Answers& answers, google::protobuf::Message* out);
+
   core::Node& core_;
   const Options options_;
+  std::string admin_address_;
 };
 
 }  // namespace sig::admin

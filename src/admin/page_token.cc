@@ -10,7 +10,7 @@
 namespace sig::admin {
 namespace {
 
-constexpr absl::string_view kVersion = "p1";
+constexpr absl::string_view kVersion = "p2";
 
 // FNV-1a over the filter's fields, each length-prefixed so ("ab","") and ("a","b") differ.
 // Stable across processes, unlike absl::Hash, so a token survives nothing but a filter change.
@@ -30,12 +30,12 @@ std::uint64_t Fingerprint(const core::PeerFilter& filter) {
 
 }  // namespace
 
-std::string EncodePageToken(std::uint64_t after_conn_id, const core::PeerFilter& filter) {
-  return absl::WebSafeBase64Escape(
-      absl::StrCat(kVersion, ".", after_conn_id, ".", absl::Hex(Fingerprint(filter))));
+std::string EncodePageToken(PagePosition after, const core::PeerFilter& filter) {
+  return absl::WebSafeBase64Escape(absl::StrCat(kVersion, ".", after.node, ".", after.conn_id,
+                                                ".", absl::Hex(Fingerprint(filter))));
 }
 
-absl::StatusOr<std::uint64_t> DecodePageToken(std::string_view token,
+absl::StatusOr<PagePosition> DecodePageToken(std::string_view token,
                                               const core::PeerFilter& filter) {
   std::string plain;
   const absl::Status invalid = absl::InvalidArgumentError("page_token is not one this server issued");
@@ -43,10 +43,11 @@ absl::StatusOr<std::uint64_t> DecodePageToken(std::string_view token,
     return invalid;
   }
   const std::vector<absl::string_view> parts = absl::StrSplit(plain, '.');
-  std::uint64_t after = 0;
+  PagePosition after;
   std::uint64_t fingerprint = 0;
-  if (parts.size() != 3 || parts[0] != kVersion || !absl::SimpleAtoi(parts[1], &after) ||
-      !absl::SimpleHexAtoi(parts[2], &fingerprint)) {
+  if (parts.size() != 4 || parts[0] != kVersion || !absl::SimpleAtoi(parts[1], &after.node) ||
+      !absl::SimpleAtoi(parts[2], &after.conn_id) ||
+      !absl::SimpleHexAtoi(parts[3], &fingerprint)) {
     return invalid;
   }
   if (fingerprint != Fingerprint(filter)) {

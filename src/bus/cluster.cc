@@ -48,6 +48,10 @@ Cluster::Cluster(Options options)
       bus_->OnNodeMessage(payload);
       return;
     }
+    if (channel == kControlChannel) {
+      bus_->OnControlMessage(payload);
+      return;
+    }
     const std::string realm = RealmOfChannel(channel);
     if (realm.empty()) return;
     if (payload.starts_with("B\t")) {
@@ -74,6 +78,7 @@ Cluster::Cluster(Options options)
     directory_->CloseAllFenced();
   });
   link_->Subscribe(own_channel);
+  link_->Subscribe(std::string(kControlChannel));
 }
 
 Cluster::~Cluster() { Stop(); }

@@ -20,6 +20,8 @@ std::string NodeKey(std::uint64_t node);
 std::string NodeNamesKey(std::uint64_t node);
 // sig:nodes: node id -> what the node says of itself.
 inline constexpr std::string_view kNodesKey = "sig:nodes";
+// Every node listens here: surveys of the admin plane.
+inline constexpr std::string_view kControlChannel = "sig:ctl";
 // sig:{<realm>}:n:<name>: the name's owner, "nid|conn|tokenhash".
 std::string NameKey(std::string_view realm, std::string_view name);
 // sig:{<realm>}:m: the realm's members, name -> owner.

@@ -1,8 +1,14 @@
 #include "bus/redis_bus.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/post.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 #include "bus/keys.h"
 #include "bus/redis_link.h"
@@ -13,6 +19,7 @@ RedisBus::RedisBus(boost::asio::any_io_executor executor, std::shared_ptr<RedisL
                    core::NodeId node, Window window)
     : executor_(std::move(executor)),
       link_(std::move(link)),
+      node_(node),
       origin_("B\t" + std::to_string(node) + "\t"),
       window_(window) {}
 
@@ -116,7 +123,112 @@ void RedisBus::PublishToRealm(const sig::v1::Envelope& envelope) {
   Publish(RealmChannel(envelope.realm()), std::move(payload), /*direct=*/false);
 }
 
+void RedisBus::SetSurveyHandler(SurveyHandler handler) {
+  core::MutexLock lock(&handler_mu_);
+  handler_ = std::move(handler);
+}
+
+std::string RedisBus::Answer(std::string_view op, std::string_view question) {
+  core::MutexLock lock(&handler_mu_);
+  return handler_ ? handler_(op, question) : std::string();
+}
+
+void RedisBus::Survey(std::string op, std::string question, core::NodeId target,
+                      absl::Duration timeout, SurveyDone done) {
+  boost::asio::post(executor_, [this, op = std::move(op), question = std::move(question), target,
+                                timeout, done = std::move(done)]() mutable {
+    if (state() != State::kUp) {
+      std::move(done)(absl::UnavailableError("the cluster's bus is down"));
+      return;
+    }
+    const std::uint64_t id = ++last_survey_;
+    link_->Command({"HKEYS", std::string(kNodesKey)},
+                   [this, id, op = std::move(op), question = std::move(question), target, timeout,
+                    done = std::move(done)](RedisConnection::Reply reply) mutable {
+                     if (!reply.ok() || reply->type != RedisReply::Type::kArray) {
+                       std::move(done)(absl::UnavailableError("the cluster's nodes cannot be read"));
+                       return;
+                     }
+                     std::set<core::NodeId> nodes{node_};
+                     for (const RedisReply& entry : reply->elements) {
+                       core::NodeId n = 0;
+                       if (absl::SimpleAtoi(entry.str, &n)) nodes.insert(n);
+                     }
+                     if (target != core::kNoNode) {
+                       if (!nodes.contains(target)) {
+                         std::move(done)(absl::NotFoundError(
+                             absl::StrCat("no node ", target, " in the cluster")));
+                         return;
+                       }
+                       nodes = {target};
+                     }
+                     PendingSurvey& survey = surveys_[id];
+                     survey.waiting = std::move(nodes);
+                     survey.done = std::move(done);
+                     survey.timer = std::make_unique<boost::asio::steady_timer>(
+                         executor_, absl::ToChronoNanoseconds(timeout));
+                     survey.timer->async_wait([this, id](boost::system::error_code ec) {
+                       if (!ec) CompleteSurvey(id);
+                     });
+                     const bool ask_self = survey.waiting.contains(node_);
+                     if (survey.waiting.size() > (ask_self ? 1u : 0u)) {
+                       link_->Command({"PUBLISH", std::string(kControlChannel),
+                                       absl::StrCat("S\t", id, "\t", node_, "\t", target, "\t",
+                                                    op, "\t", question)},
+                                      [](RedisConnection::Reply) {});
+                     }
+                     if (ask_self) RecordAnswer(id, node_, Answer(op, question));
+                   });
+  });
+}
+
+void RedisBus::OnControlMessage(std::string_view payload) {
+  const std::vector<absl::string_view> parts =
+      absl::StrSplit(absl::string_view(payload.data(), payload.size()), absl::MaxSplits('\t', 5));
+  std::uint64_t id = 0;
+  core::NodeId from = 0;
+  core::NodeId target = 0;
+  if (parts.size() != 6 || parts[0] != "S" || !absl::SimpleAtoi(parts[1], &id) ||
+      !absl::SimpleAtoi(parts[2], &from) || !absl::SimpleAtoi(parts[3], &target)) {
+    return;
+  }
+  if (from == node_ || (target != core::kNoNode && target != node_)) return;
+  std::string answer = Answer(std::string_view(parts[4].data(), parts[4].size()),
+                              std::string_view(parts[5].data(), parts[5].size()));
+  link_->Command({"PUBLISH", NodeKey(from), absl::StrCat("R\t", id, "\t", node_, "\t", answer)},
+                 [](RedisConnection::Reply) {});
+}
+
+void RedisBus::RecordAnswer(std::uint64_t id, core::NodeId node, std::string answer) {
+  auto it = surveys_.find(id);
+  if (it == surveys_.end() || it->second.waiting.erase(node) == 0) return;  // late, or twice
+  it->second.answers.answers.emplace_back(node, std::move(answer));
+  if (it->second.waiting.empty()) CompleteSurvey(id);
+}
+
+void RedisBus::CompleteSurvey(std::uint64_t id) {
+  auto it = surveys_.find(id);
+  if (it == surveys_.end()) return;
+  PendingSurvey survey = std::move(it->second);
+  surveys_.erase(it);
+  survey.timer->cancel();
+  survey.answers.missing.assign(survey.waiting.begin(), survey.waiting.end());
+  std::sort(survey.answers.answers.begin(), survey.answers.answers.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::move(survey.done)(std::move(survey.answers));
+}
+
 void RedisBus::OnNodeMessage(std::string_view payload) {
+  if (payload.starts_with("R\t")) {
+    const std::vector<absl::string_view> parts = absl::StrSplit(
+        absl::string_view(payload.data(), payload.size()), absl::MaxSplits('\t', 3));
+    std::uint64_t id = 0;
+    core::NodeId node = 0;
+    if (parts.size() == 4 && absl::SimpleAtoi(parts[1], &id) && absl::SimpleAtoi(parts[2], &node)) {
+      RecordAnswer(id, node, std::string(parts[3]));
+    }
+    return;
+  }
   if (sink_ == nullptr || !payload.starts_with('D')) return;
   sig::v1::Envelope envelope;
   payload.remove_prefix(1);

@@ -3,12 +3,15 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "absl/base/thread_annotations.h"
 #include "core/bus.h"
@@ -51,6 +54,15 @@ class RedisBus final : public core::Bus {
   State state() const override;
   Counters counters() const override;
   void SetStateListener(StateListener listener) override;
+  void SetSurveyHandler(SurveyHandler handler) override;
+  // Surveys go out on the control channel ("S\t<id>\t<asking nid>\t<target nid or 0>\t<op>\t"
+  // question); answers come back on the asking node's channel ("R\t<id>\t<nid>\t" answer). This
+  // node answers its own at once. The nodes asked are those listed in sig:nodes.
+  void Survey(std::string op, std::string question, core::NodeId target, absl::Duration timeout,
+              SurveyDone done) override;
+  core::NodeId node() const override { return node_; }
+  // A message on the control channel. On the executor.
+  void OnControlMessage(std::string_view payload);
 
   // Whether Redis is reachable, and whether the node is fenced; set by the cluster, on the
   // executor.
@@ -67,8 +79,23 @@ class RedisBus final : public core::Bus {
   // Tells the listener if state() is not what it last heard.
   void NotifyState();
 
+  struct PendingSurvey {
+    std::set<core::NodeId> waiting;
+    SurveyAnswers answers;
+    SurveyDone done;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+  };
+  // Sends survey `id` to the nodes listed in Redis (or `target` alone). On the executor.
+  void AskNodes(std::uint64_t id, std::string op, std::string question, core::NodeId target,
+                absl::Duration timeout, SurveyDone done);
+  // This node's answer to `op`.
+  std::string Answer(std::string_view op, std::string_view question);
+  void RecordAnswer(std::uint64_t id, core::NodeId node, std::string answer);
+  void CompleteSurvey(std::uint64_t id);
+
   boost::asio::any_io_executor executor_;
   std::shared_ptr<RedisLink> link_;
+  const core::NodeId node_;
   const std::string origin_;  // "B\t<nid>\t"
   const Window window_;
   core::BusSink* sink_ = nullptr;
@@ -87,6 +114,11 @@ class RedisBus final : public core::Bus {
   core::Mutex listener_mu_;
   StateListener listener_ ABSL_GUARDED_BY(listener_mu_);
   std::optional<State> told_ ABSL_GUARDED_BY(listener_mu_);
+  core::Mutex handler_mu_;
+  SurveyHandler handler_ ABSL_GUARDED_BY(handler_mu_);
+  // On the executor.
+  std::uint64_t last_survey_ = 0;
+  std::map<std::uint64_t, PendingSurvey> surveys_;
 };
 
 }  // namespace sig::bus

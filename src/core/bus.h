@@ -4,9 +4,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "core/directory.h"
 #include "core/outcome.h"
 #include "sig/v1/envelope.pb.h"
@@ -64,7 +69,30 @@ class Bus {
   // the one set before; an empty one clears it, and once that call returns the old listener is
   // not running and will not run. A node alone never changes state.
   using StateListener = absl::AnyInvocable<void(State)>;
-  virtual void SetStateListener(StateListener listener) { static_cast<void>(listener); }
+  virtual void SetStateListener(StateListener /*listener*/) {}
+
+  // Surveys (cluster-design.md 6): a question put to every live node, this one included, for the
+  // admin plane, which gives both questions and answers their meaning; the bus only carries
+  // them. A node alone has no other node to ask: it answers for itself without a survey.
+  //
+  // What answers surveys on this node; runs on the bus's thread and must not block for long.
+  // Set and cleared as SetStateListener's listener.
+  using SurveyHandler = absl::AnyInvocable<std::string(std::string_view op, std::string_view question)>;
+  virtual void SetSurveyHandler(SurveyHandler /*handler*/) {}
+  struct SurveyAnswers {
+    std::vector<std::pair<NodeId, std::string>> answers;  // by node
+    std::vector<NodeId> missing;                          // nodes that did not answer in time
+  };
+  using SurveyDone = absl::AnyInvocable<void(absl::StatusOr<SurveyAnswers>) &&>;
+  // Asks every live node `op` with `question`; `target`, when not kNoNode, names the one node
+  // that must answer (the others are not asked). `done` runs once, on any thread, when all have
+  // answered or `timeout` has passed; Unavailable when the bus is not up.
+  virtual void Survey(std::string /*op*/, std::string /*question*/, NodeId /*target*/,
+                      absl::Duration /*timeout*/, SurveyDone done) {
+    std::move(done)(absl::FailedPreconditionError("not a node of a cluster"));
+  }
+  // This node's id in its cluster; kNoNode alone.
+  virtual NodeId node() const { return kNoNode; }
 
   // Must be set, once, before the first frame arrives; it must outlive the bus's use.
   virtual void SetSink(BusSink* sink) = 0;

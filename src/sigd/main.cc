@@ -344,6 +344,7 @@ int main(int argc, char** argv) {
   admin_options.service.token = absl::GetFlag(FLAGS_admin_token);
   admin_options.service.version = SIGD_VERSION;
   admin_options.service.default_drain_grace = absl::GetFlag(FLAGS_drain_grace);
+  admin_options.service.address = options.host + ":" + std::to_string(server.port());
   sig::admin::AdminServer admin(admin_options, node);
   if (!admin_options.address.empty()) {
     if (absl::Status s = admin.Start(); !s.ok()) {

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -106,16 +107,24 @@ class ClusterTest : public ::testing::Test {
     }
   }
 
-  // What `sigctl health --service=<service>` says of node `node` (a real gRPC call).
-  std::string GrpcHealth(int node, std::string_view service) {
-    auto child = testing::Subprocess::Start(
-        {SIGCTL_BINARY,
-         "--addr=127.0.0.1:" + std::to_string(nodes_[static_cast<std::size_t>(node)]->admin_port()),
-         "--timeout=5s", "health", "--service=" + std::string(service)});
-    if (!child.ok()) return child.status().ToString();
+  // sigctl run against node `node`'s admin API (real gRPC calls): its exit code and stdout.
+  testing::Subprocess::Result Sigctl(int node, std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {SIGCTL_BINARY,
+                 "--addr=127.0.0.1:" +
+                     std::to_string(nodes_[static_cast<std::size_t>(node)]->admin_port()),
+                 "--timeout=5s"});
+    auto child = testing::Subprocess::Start(args);
+    if (!child.ok()) return {-1, child.status().ToString()};
     auto result = child->Finish(absl::Seconds(10));
-    if (!result.ok()) return result.status().ToString();
-    return std::string(absl::StripTrailingAsciiWhitespace(result->out));
+    if (!result.ok()) return {-1, result.status().ToString()};
+    return *result;
+  }
+
+  // What `sigctl health --service=<service>` says of node `node`.
+  std::string GrpcHealth(int node, std::string_view service) {
+    return std::string(absl::StripTrailingAsciiWhitespace(
+        Sigctl(node, {"health", "--service=" + std::string(service)}).out));
   }
 
   // A login as `name` on node `node` is answered with `error` and closed with `code`.
@@ -150,6 +159,56 @@ TEST_F(ClusterTest, NamesAreUniqueAcrossNodesAndRoomsSpanThem) {
 
   // alice is taken on the other node too.
   ExpectRefused(1, "alice", "name_taken", 4000);
+}
+
+// The admin API of any node answers for the cluster: it surveys the others over the bus.
+TEST_F(ClusterTest, AnyNodesAdminApiSeesAndActsOnEveryNode) {
+  ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+  auto peers = Sigctl(0, {"--json", "peers"});
+  ASSERT_EQ(peers.exit_code, 0) << peers.out;
+  std::vector<std::string> names;
+  std::set<std::string> on_nodes;
+  const boost::json::value listing = boost::json::parse(peers.out);
+  for (const auto& peer : listing.at("peers").as_array()) {
+    names.emplace_back(peer.at("name").as_string());
+    on_nodes.insert(std::string(peer.at("node").as_string()));
+  }
+  EXPECT_THAT(names, ::testing::UnorderedElementsAre("alice", "bob"));
+  EXPECT_EQ(on_nodes.size(), 2u);
+  // Paging walks both nodes, one peer a page.
+  auto paged = Sigctl(1, {"--json", "peers", "--page_size=1"});
+  ASSERT_EQ(paged.exit_code, 0) << paged.out;
+  EXPECT_EQ(boost::json::parse(paged.out).at("peers").as_array().size(), 2u);
+
+  auto nodes = Sigctl(1, {"--json", "nodes"});
+  ASSERT_EQ(nodes.exit_code, 0) << nodes.out;
+  const boost::json::value listed = boost::json::parse(nodes.out);
+  ASSERT_EQ(listed.at("nodes").as_array().size(), 2u);
+  for (const auto& node : listed.at("nodes").as_array()) {
+    EXPECT_EQ(node.at("bus").as_string(), "up");
+    EXPECT_EQ(node.at("peers").as_string(), "1");
+    EXPECT_TRUE(std::string(node.at("address").as_string()).starts_with("127.0.0.1:"));
+  }
+
+  auto found = Sigctl(0, {"--json", "peer", "td/r", "bob"});
+  ASSERT_EQ(found.exit_code, 0) << found.out;
+  EXPECT_EQ(boost::json::parse(found.out).at("name").as_string(), "bob");
+  // A kick through node 0 closes bob's socket on node 1, and alice hears that he left.
+  auto kicked = Sigctl(0, {"kick", "td/r", "bob", "--code=4002"});
+  ASSERT_EQ(kicked.exit_code, 0) << kicked.out;
+  auto code = bob_->WaitClose();
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 4002);
+  ASSERT_TRUE(alice_->ReadType("peer_disconnected").ok());
+  EXPECT_NE(Sigctl(0, {"peer", "td/r", "bob"}).exit_code, 0);
+
+  // A node that does not answer is named, and the others still are.
+  nodes_[1]->Signal(SIGSTOP);
+  auto partial = Sigctl(0, {"--json", "peers"});
+  nodes_[1]->Signal(SIGCONT);
+  ASSERT_EQ(partial.exit_code, 0) << partial.out;
+  const boost::json::value page = boost::json::parse(partial.out);
+  EXPECT_EQ(page.at("peers").as_array().size(), 1u);
 }
 
 // A cluster node's /metrics adds the bus's series, and still passes the real promtool.

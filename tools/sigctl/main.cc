@@ -47,6 +47,8 @@ commands:
   watch  [--protocol P] [--realm R] [--prefix P] [--count N]
                                         stream joins, leaves and kicks (one line each)
   drain  [--grace 30s]                  refuse new peers; close the rest with 1012 after grace
+  nodes                                 the cluster's nodes (REDIS_ADDR set), as each describes
+                                        itself; those that did not answer on stderr
 
 options (each may also come from the environment):
   --addr host:port   admin address (SIGCTL_ADDR, default 127.0.0.1:50051)
@@ -133,6 +135,7 @@ class Cli {
     if (command == "health") return Health();
     if (command == "watch") return Watch();
     if (command == "drain") return Drain();
+    if (command == "nodes") return Nodes();
     return Usage("unknown command " + command);
   }
 
@@ -247,6 +250,9 @@ class Cli {
       grpc::Status status = admin_->ListPeers(Context().get(), request, &page);
       if (!status.ok()) return Failed(status);
       for (auto& peer : *page.mutable_peers()) *all.add_peers() = std::move(peer);
+      for (std::uint64_t node : page.incomplete_nodes()) {
+        std::cerr << "sigctl: node " << node << " did not answer; its peers are missing\n";
+      }
       request.set_page_token(page.next_page_token());
     } while (!request.page_token().empty());
     if (json_) {
@@ -255,6 +261,32 @@ class Cli {
       std::vector<const v1::Peer*> rows;
       for (const auto& peer : all.peers()) rows.push_back(&peer);
       PrintPeerTable(rows);
+    }
+    return kOk;
+  }
+
+  int Nodes() {
+    if (!Positionals(0, "no arguments")) return kUsage;
+    v1::ListNodesResponse response;
+    grpc::Status status = admin_->ListNodes(Context().get(), v1::ListNodesRequest(), &response);
+    if (!status.ok()) return Failed(status);
+    for (std::uint64_t node : response.incomplete_nodes()) {
+      std::cerr << "sigctl: node " << node << " did not answer\n";
+    }
+    if (json_) {
+      std::cout << Json(response) << "\n";
+      return kOk;
+    }
+    std::printf("%-20s %-22s %-22s %-8s %-8s %-7s %8s %8s\n", "ID", "ADDRESS", "ADMIN", "VERSION",
+                "UPTIME", "BUS", "CONNS", "PEERS");
+    for (const v1::Node& node : response.nodes()) {
+      const absl::Duration uptime = absl::Seconds(node.uptime().seconds());
+      std::printf("%-20llu %-22s %-22s %-8s %-8s %-7s %8llu %8llu\n",
+                  static_cast<unsigned long long>(node.id()), node.address().c_str(),
+                  node.admin_address().c_str(), node.version().c_str(),
+                  absl::FormatDuration(uptime).c_str(), node.bus().c_str(),
+                  static_cast<unsigned long long>(node.connections()),
+                  static_cast<unsigned long long>(node.peers()));
     }
     return kOk;
   }
