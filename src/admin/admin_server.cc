@@ -12,9 +12,18 @@
 namespace sig::admin {
 
 AdminServer::AdminServer(Options options, core::Node& node)
-    : options_(std::move(options)), core_(node), service_(node, options_.service) {}
+    : options_(std::move(options)), core_(node), service_(node, options_.service) {
+  // A cluster node answers the other nodes' admin surveys even without an admin listener of its
+  // own, so that any node's ListPeers sees its peers.
+  core_.bus->SetSurveyHandler([this](std::string_view op, std::string_view question) {
+    return service_.AnswerSurvey(op, question);
+  });
+}
 
-AdminServer::~AdminServer() { Shutdown(absl::ZeroDuration()); }
+AdminServer::~AdminServer() {
+  Shutdown(absl::ZeroDuration());
+  core_.bus->SetSurveyHandler(nullptr);
+}
 
 absl::Status AdminServer::Start() {
   grpc::EnableDefaultHealthCheckService(true);
@@ -35,9 +44,6 @@ absl::Status AdminServer::Start() {
   core_.bus->SetStateListener([this](core::Bus::State) { RefreshHealth(); });
   service_.SetAdminAddress(options_.address.substr(0, options_.address.rfind(':') + 1) +
                            std::to_string(port_));
-  core_.bus->SetSurveyHandler([this](std::string_view op, std::string_view question) {
-    return service_.AnswerSurvey(op, question);
-  });
   return absl::OkStatus();
 }
 
@@ -59,7 +65,6 @@ void AdminServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
   core_.lifecycle.RemoveListener(listener_);
   core_.bus->SetStateListener(nullptr);
-  core_.bus->SetSurveyHandler(nullptr);
   {
     core::MutexLock lock(&health_mu_);
     shut_down_ = true;

@@ -128,9 +128,10 @@ void RedisBus::SetSurveyHandler(SurveyHandler handler) {
   handler_ = std::move(handler);
 }
 
-std::string RedisBus::Answer(std::string_view op, std::string_view question) {
+std::optional<std::string> RedisBus::Answer(std::string_view op, std::string_view question) {
   core::MutexLock lock(&handler_mu_);
-  return handler_ ? handler_(op, question) : std::string();
+  if (!handler_) return std::nullopt;
+  return handler_(op, question);
 }
 
 void RedisBus::Survey(std::string op, std::string question, core::NodeId target,
@@ -177,7 +178,10 @@ void RedisBus::Survey(std::string op, std::string question, core::NodeId target,
                                                     op, "\t", question)},
                                       [](RedisConnection::Reply) {});
                      }
-                     if (ask_self) RecordAnswer(id, node_, Answer(op, question));
+                     if (!ask_self) return;
+                     if (std::optional<std::string> answer = Answer(op, question)) {
+                       RecordAnswer(id, node_, *std::move(answer));
+                     }
                    });
   });
 }
@@ -193,9 +197,10 @@ void RedisBus::OnControlMessage(std::string_view payload) {
     return;
   }
   if (from == node_ || (target != core::kNoNode && target != node_)) return;
-  std::string answer = Answer(std::string_view(parts[4].data(), parts[4].size()),
-                              std::string_view(parts[5].data(), parts[5].size()));
-  link_->Command({"PUBLISH", NodeKey(from), absl::StrCat("R\t", id, "\t", node_, "\t", answer)},
+  std::optional<std::string> answer = Answer(std::string_view(parts[4].data(), parts[4].size()),
+                                             std::string_view(parts[5].data(), parts[5].size()));
+  if (!answer) return;  // nothing here answers surveys: the asking node lists this one as missing
+  link_->Command({"PUBLISH", NodeKey(from), absl::StrCat("R\t", id, "\t", node_, "\t", *answer)},
                  [](RedisConnection::Reply) {});
 }
 

@@ -85,11 +85,8 @@ class RedisBus final : public core::Bus {
     SurveyDone done;
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
-  // Sends survey `id` to the nodes listed in Redis (or `target` alone). On the executor.
-  void AskNodes(std::uint64_t id, std::string op, std::string question, core::NodeId target,
-                absl::Duration timeout, SurveyDone done);
-  // This node's answer to `op`.
-  std::string Answer(std::string_view op, std::string_view question);
+  // This node's handler's answer to `op`; none without a handler (the node then stays missing).
+  std::optional<std::string> Answer(std::string_view op, std::string_view question);
   void RecordAnswer(std::uint64_t id, core::NodeId node, std::string answer);
   void CompleteSurvey(std::uint64_t id);
 

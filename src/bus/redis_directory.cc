@@ -117,8 +117,15 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
               result.replaced = it->second.peer.lock();  // a takeover on this node
               --realm.local_members;
               local_count_.fetch_sub(1, std::memory_order_relaxed);
+              realm.members.erase(it);
+            } else if (reply->elements[1].str.empty()) {
+              // Not a takeover: the claim found that holder's node gone and freed the name.
+              // Its leave, published by the script, finds the name held here and would change
+              // nothing, so it is told now, before this join.
+              RemoveMember(realm, state->realm, state->name);
+            } else {
+              realm.members.erase(it);
             }
-            realm.members.erase(it);
           }
           Member& member = realm.members[state->name];
           member = Member{state->protocol, core::kNoNode, state->conn_id, state->peer,

@@ -76,7 +76,8 @@ class Bus {
   // them. A node alone has no other node to ask: it answers for itself without a survey.
   //
   // What answers surveys on this node; runs on the bus's thread and must not block for long.
-  // Set and cleared as SetStateListener's listener.
+  // Set and cleared as SetStateListener's listener. A node without one does not answer, and
+  // the asking node lists it as missing.
   using SurveyHandler = absl::AnyInvocable<std::string(std::string_view op, std::string_view question)>;
   virtual void SetSurveyHandler(SurveyHandler /*handler*/) {}
   struct SurveyAnswers {

@@ -18,6 +18,7 @@
 #include "testing/promtool.h"
 #include "testing/redis_server.h"
 #include "testing/sigd_process.h"
+#include "testing/tcp_proxy.h"
 #include "testing/ws_client.h"
 
 namespace sig {
@@ -34,10 +35,19 @@ class ClusterTest : public ::testing::Test {
     auto redis = testing::RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = *std::move(redis);
-    for (int i = 0; i < 2; ++i) {
-      auto node = testing::SigdProcess::Start(
-          SIGD_BINARY, {"--redis_addr=" + redis_->address(), "--bus_lease=2s",
-                        "--allow_discovery", "--expire_timeout=2s", "--concurrent_limit=3"});
+    auto proxy = testing::TcpProxy::Start(static_cast<std::uint16_t>(redis_->port()));
+    ASSERT_TRUE(proxy.ok()) << proxy.status();
+    proxy_ = *std::move(proxy);
+    for (int i = 0; i < 3; ++i) {
+      std::vector<std::string> args = {"--bus_lease=2s", "--allow_discovery",
+                                       "--expire_timeout=2s", "--concurrent_limit=3"};
+      if (i < 2) {
+        args.push_back("--redis_addr=" + redis_->address());
+      } else {
+        args.push_back("--redis_addr=127.0.0.1:" + std::to_string(proxy_->port()));
+        args.push_back("--admin_addr=");
+      }
+      auto node = testing::SigdProcess::Start(SIGD_BINARY, args);
       ASSERT_TRUE(node.ok()) << node.status();
       nodes_.push_back(std::make_unique<testing::SigdProcess>(*std::move(node)));
     }
@@ -143,6 +153,9 @@ class ClusterTest : public ::testing::Test {
   }
 
   std::unique_ptr<testing::RedisServer> redis_;
+  // Between node 2 and Redis, so that a test can cut that node off alone.
+  std::unique_ptr<testing::TcpProxy> proxy_;
+  // Nodes 0 and 1 serve the admin API; node 2 has none (it still answers the others' surveys).
   std::vector<std::unique_ptr<testing::SigdProcess>> nodes_;
   std::unique_ptr<testing::WsClient> alice_;
   std::unique_ptr<testing::WsClient> bob_;
@@ -164,6 +177,9 @@ TEST_F(ClusterTest, NamesAreUniqueAcrossNodesAndRoomsSpanThem) {
 // The admin API of any node answers for the cluster: it surveys the others over the bus.
 TEST_F(ClusterTest, AnyNodesAdminApiSeesAndActsOnEveryNode) {
   ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+  // carol's node has no admin listener of its own; it answers the surveys all the same.
+  auto carol = LoggedIn(2, "carol");
+  ASSERT_NE(carol, nullptr);
   auto peers = Sigctl(0, {"--json", "peers"});
   ASSERT_EQ(peers.exit_code, 0) << peers.out;
   std::vector<std::string> names;
@@ -173,17 +189,17 @@ TEST_F(ClusterTest, AnyNodesAdminApiSeesAndActsOnEveryNode) {
     names.emplace_back(peer.at("name").as_string());
     on_nodes.insert(std::string(peer.at("node").as_string()));
   }
-  EXPECT_THAT(names, ::testing::UnorderedElementsAre("alice", "bob"));
-  EXPECT_EQ(on_nodes.size(), 2u);
-  // Paging walks both nodes, one peer a page.
+  EXPECT_THAT(names, ::testing::UnorderedElementsAre("alice", "bob", "carol"));
+  EXPECT_EQ(on_nodes.size(), 3u);
+  // Paging walks every node, one peer a page.
   auto paged = Sigctl(1, {"--json", "peers", "--page_size=1"});
   ASSERT_EQ(paged.exit_code, 0) << paged.out;
-  EXPECT_EQ(boost::json::parse(paged.out).at("peers").as_array().size(), 2u);
+  EXPECT_EQ(boost::json::parse(paged.out).at("peers").as_array().size(), 3u);
 
   auto nodes = Sigctl(1, {"--json", "nodes"});
   ASSERT_EQ(nodes.exit_code, 0) << nodes.out;
   const boost::json::value listed = boost::json::parse(nodes.out);
-  ASSERT_EQ(listed.at("nodes").as_array().size(), 2u);
+  ASSERT_EQ(listed.at("nodes").as_array().size(), 3u);
   for (const auto& node : listed.at("nodes").as_array()) {
     EXPECT_EQ(node.at("bus").as_string(), "up");
     EXPECT_EQ(node.at("peers").as_string(), "1");
@@ -193,6 +209,9 @@ TEST_F(ClusterTest, AnyNodesAdminApiSeesAndActsOnEveryNode) {
   auto found = Sigctl(0, {"--json", "peer", "td/r", "bob"});
   ASSERT_EQ(found.exit_code, 0) << found.out;
   EXPECT_EQ(boost::json::parse(found.out).at("name").as_string(), "bob");
+  auto found_carol = Sigctl(1, {"--json", "peer", "td/r", "carol"});
+  ASSERT_EQ(found_carol.exit_code, 0) << found_carol.out;
+  EXPECT_EQ(boost::json::parse(found_carol.out).at("name").as_string(), "carol");
   // A kick through node 0 closes bob's socket on node 1, and alice hears that he left.
   auto kicked = Sigctl(0, {"kick", "td/r", "bob", "--code=4002"});
   ASSERT_EQ(kicked.exit_code, 0) << kicked.out;
@@ -208,7 +227,7 @@ TEST_F(ClusterTest, AnyNodesAdminApiSeesAndActsOnEveryNode) {
   nodes_[1]->Signal(SIGCONT);
   ASSERT_EQ(partial.exit_code, 0) << partial.out;
   const boost::json::value page = boost::json::parse(partial.out);
-  EXPECT_EQ(page.at("peers").as_array().size(), 1u);
+  EXPECT_EQ(page.at("peers").as_array().size(), 2u);
 }
 
 // A cluster node's /metrics adds the bus's series, and still passes the real promtool.
@@ -222,8 +241,8 @@ TEST_F(ClusterTest, BusMetricsCountWhatCrossesNodes) {
     auto metrics = testing::HttpGet(nodes_[0]->port(), "/metrics");
     ASSERT_TRUE(metrics.ok());
     text = metrics->body;
-  } while (!absl::StrContains(text, "sig_cluster_nodes 2") && absl::Now() < deadline);
-  EXPECT_THAT(text, ::testing::HasSubstr("sig_cluster_nodes 2"));
+  } while (!absl::StrContains(text, "sig_cluster_nodes 3") && absl::Now() < deadline);
+  EXPECT_THAT(text, ::testing::HasSubstr("sig_cluster_nodes 3"));
   EXPECT_THAT(text, ::testing::HasSubstr(R"(sig_bus_frames_total{direction="sent"} 1)"));
   EXPECT_THAT(text, ::testing::HasSubstr(R"(sig_bus_dropped_total{reason="full"} 0)"));
   EXPECT_THAT(text, ::testing::HasSubstr("sig_bus_in_flight_frames 0"));
@@ -385,6 +404,60 @@ TEST_F(ClusterTest, ANodeCutOffFromRedisClosesItsPeers) {
   EXPECT_EQ(GrpcHealth(0, ""), "NOT_SERVING");
   EXPECT_EQ(GrpcHealth(0, "sig.bus"), "NOT_SERVING");
   EXPECT_EQ(GrpcHealth(0, "sig.admin.v1.SignalAdmin"), "SERVING");
+}
+
+// One node cut off from Redis while Redis and the other nodes carry on (a partition: its
+// connection stays open and silent). It fences itself before its lease can run out, so its
+// peer's socket is closed before the name is free anywhere else: a name is never served by two
+// nodes. The others reap its names once the lease is gone, and the room hears each leave once.
+// Reconnected, the node serves again, and the names it lost stay with their new holders.
+TEST_F(ClusterTest, ANodeCutOffAloneIsFencedBeforeItsNamesAreFree) {
+  auto alice = LoggedIn(0, "alice");
+  ASSERT_NE(alice, nullptr);
+  auto carol = LoggedIn(2, "carol");
+  ASSERT_NE(carol, nullptr);
+  ASSERT_TRUE(alice->ReadType("peer_connected").ok());
+  proxy_->Freeze();
+  // Claim carol on node 0 as soon as it can be had; by then the old carol must be closed.
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  std::unique_ptr<testing::WsClient> usurper;
+  while (usurper == nullptr && absl::Now() < deadline) {
+    auto client = testing::WsClient::Connect(nodes_[0]->port());
+    ASSERT_TRUE(client.ok());
+    auto reply = (*client)->Login("carol", "r");
+    if (reply.ok()) {
+      usurper = *std::move(client);
+    } else {
+      ASSERT_THAT(reply.status().message(), ::testing::HasSubstr("name_taken"));
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+  ASSERT_NE(usurper, nullptr) << "carol was never freed";
+  // Already in carol's socket when the name became free: no wait beyond delivery.
+  auto code = carol->WaitClose(absl::Milliseconds(100));
+  ASSERT_TRUE(code.ok()) << "the name was free while its holder was still served: "
+                         << code.status();
+  EXPECT_EQ(*code, 1012);
+  // alice heard carol leave once, then the new carol join.
+  auto left = alice->ReadJson();
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(Str(*left, "type"), "peer_disconnected");
+  auto joined = alice->ReadJson();
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_EQ(Str(*joined, "type"), "peer_connected");
+  EXPECT_EQ(Str(*joined, "peer"), "carol");
+
+  proxy_->Thaw();
+  // Node 2 serves again (a login there works once it holds a new lease); carol stays taken.
+  auto dave = LoggedIn(2, "dave");
+  ASSERT_NE(dave, nullptr);
+  ExpectRefused(2, "carol", "name_taken", 4000);
+  auto health = testing::HttpGet(nodes_[2]->port(), "/health");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  auto heard = alice->ReadType("peer_connected");
+  ASSERT_TRUE(heard.ok()) << heard.status();
+  EXPECT_EQ(Str(*heard, "peer"), "dave");
 }
 
 // PeerJS across nodes (cluster-design.md 1.4): ids unique per key, relays with src rewritten,

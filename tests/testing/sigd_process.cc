@@ -1,5 +1,7 @@
 #include "testing/sigd_process.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -13,8 +15,12 @@ absl::StatusOr<SigdProcess> SigdProcess::Start(const std::string& binary,
   auto child = Subprocess::Start(args);
   if (!child.ok()) return child.status();
   SigdProcess sigd(*std::move(child));
-  // "sigd listening on HOST:PORT", then "sigd admin listening on HOST:PORT".
-  std::uint16_t* ports[] = {&sigd.port_, &sigd.admin_port_};
+  // "sigd listening on HOST:PORT", then "sigd admin listening on HOST:PORT" unless the extra
+  // arguments turn the admin API off.
+  const bool admin = std::find(extra_args.begin(), extra_args.end(), "--admin_addr=") ==
+                     extra_args.end();
+  std::vector<std::uint16_t*> ports = {&sigd.port_};
+  if (admin) ports.push_back(&sigd.admin_port_);
   for (std::uint16_t* port : ports) {
     auto line = sigd.process_.ReadStdoutLine(absl::Seconds(10));
     if (!line.ok()) return line.status();

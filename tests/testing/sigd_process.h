@@ -13,7 +13,8 @@
 namespace sig::testing {
 
 // sigd run as a child process on 127.0.0.1 and port 0, its admin API on 127.0.0.1 and port 0.
-// Start() waits (bounded) for the two "... listening on HOST:PORT" lines and reads the ports.
+// Start() waits (bounded) for the two "... listening on HOST:PORT" lines and reads the ports
+// (one line and no admin port when `extra_args` holds "--admin_addr=").
 class SigdProcess {
  public:
   static absl::StatusOr<SigdProcess> Start(const std::string& binary,
