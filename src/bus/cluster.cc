@@ -85,6 +85,7 @@ Cluster::~Cluster() { Stop(); }
 
 void Cluster::Sweep() {
   if (link_->up()) {
+    bus_->Probe();
     link_->Command({"HKEYS", std::string(kNodesKey)}, [this](RedisConnection::Reply reply) {
       if (!reply.ok() || reply->type != RedisReply::Type::kArray) return;
       bus_->SetNodes(reply->elements.size());
@@ -105,7 +106,9 @@ void Cluster::Reap(std::string node) {
   link_->RunScript(Scripts::Reap(), {}, {node, std::to_string(kChunk)},
                    [this, node](RedisConnection::Reply reply) mutable {
                      // A full chunk: more may be left; the rest goes on at once.
-                     if (reply.ok() && reply->integer == kChunk) Reap(std::move(node));
+                     if (!reply.ok() || reply->integer <= 0) return;
+                     bus_->CountReaped(static_cast<std::uint64_t>(reply->integer));
+                     if (reply->integer == kChunk) Reap(std::move(node));
                    });
 }
 

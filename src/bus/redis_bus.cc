@@ -1,6 +1,7 @@
 #include "bus/redis_bus.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,15 @@
 #include "bus/redis_link.h"
 
 namespace sig::bus {
+namespace {
+
+std::int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 RedisBus::RedisBus(boost::asio::any_io_executor executor, std::shared_ptr<RedisLink> link,
                    core::NodeId node, Window window)
@@ -39,7 +49,39 @@ core::Bus::Counters RedisBus::counters() const {
   c.in_flight_frames = in_flight_frames_.load(std::memory_order_relaxed);
   c.in_flight_bytes = in_flight_bytes_.load(std::memory_order_relaxed);
   c.nodes = nodes_.load(std::memory_order_relaxed);
+  c.publish_failures = publish_failures_.load(std::memory_order_relaxed);
+  c.reaped = reaped_.load(std::memory_order_relaxed);
+  for (std::size_t b = 0; b < c.round_trips.size(); ++b) {
+    c.round_trips[b] = round_trips_[b].load(std::memory_order_relaxed);
+  }
+  c.round_trip_seconds = static_cast<double>(round_trip_ns_.load(std::memory_order_relaxed)) / 1e9;
+  std::int64_t lag = lag_ns_.load(std::memory_order_relaxed);
+  if (const std::int64_t sent = probe_sent_ns_.load(std::memory_order_relaxed); sent != 0) {
+    lag = std::max(lag, SteadyNanos() - sent);
+  }
+  c.lag_seconds = static_cast<double>(lag) / 1e9;
   return c;
+}
+
+void RedisBus::Probe() {
+  std::int64_t none = 0;
+  const std::int64_t now = SteadyNanos();
+  if (!probe_sent_ns_.compare_exchange_strong(none, now, std::memory_order_relaxed)) return;
+  link_->Command({"PUBLISH", NodeKey(node_), absl::StrCat("P\t", now)},
+                 [this, now](RedisConnection::Reply reply) {
+                   // Lost with the link: the next sweep sends another.
+                   std::int64_t sent = now;
+                   if (!reply.ok()) probe_sent_ns_.compare_exchange_strong(sent, 0);
+                 });
+}
+
+void RedisBus::RecordRoundTrip(std::int64_t nanos) {
+  const double seconds = static_cast<double>(nanos) / 1e9;
+  const auto& bounds = kRoundTripBuckets;
+  const std::size_t b = static_cast<std::size_t>(
+      std::lower_bound(bounds.begin(), bounds.end(), seconds) - bounds.begin());
+  round_trips_[b].fetch_add(1, std::memory_order_relaxed);
+  round_trip_ns_.fetch_add(static_cast<std::uint64_t>(nanos), std::memory_order_relaxed);
 }
 
 void RedisBus::SetUp(bool up) {
@@ -94,10 +136,14 @@ void RedisBus::Publish(std::string channel, std::string payload, bool direct) {
   boost::asio::post(executor_, [this, channel = std::move(channel), payload = std::move(payload),
                                 bytes, direct]() mutable {
     link_->Command({"PUBLISH", std::move(channel), std::move(payload)},
-                   [this, bytes, direct](RedisConnection::Reply reply) {
+                   [this, bytes, direct, issued = SteadyNanos()](RedisConnection::Reply reply) {
                      in_flight_frames_.fetch_sub(1, std::memory_order_relaxed);
                      in_flight_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
-                     if (!reply.ok()) return;
+                     if (!reply.ok() || reply->type == RedisReply::Type::kError) {
+                       publish_failures_.fetch_add(1, std::memory_order_relaxed);
+                       return;
+                     }
+                     RecordRoundTrip(SteadyNanos() - issued);
                      sent_.fetch_add(1, std::memory_order_relaxed);
                      // Nobody listens on a node's channel once the node is gone.
                      if (direct && reply->integer == 0) {
@@ -224,6 +270,13 @@ void RedisBus::CompleteSurvey(std::uint64_t id) {
 }
 
 void RedisBus::OnNodeMessage(std::string_view payload) {
+  if (payload.starts_with("P\t")) {
+    std::int64_t sent = 0;
+    if (!absl::SimpleAtoi(absl::string_view(payload.data() + 2, payload.size() - 2), &sent)) return;
+    lag_ns_.store(SteadyNanos() - sent, std::memory_order_relaxed);
+    probe_sent_ns_.compare_exchange_strong(sent, 0, std::memory_order_relaxed);
+    return;
+  }
   if (payload.starts_with("R\t")) {
     const std::vector<absl::string_view> parts = absl::StrSplit(
         absl::string_view(payload.data(), payload.size()), absl::MaxSplits('\t', 3));

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <set>
 #include <string>
 #include <string_view>
@@ -70,12 +71,19 @@ class RedisBus final : public core::Bus {
   void SetFenced(bool fenced);
   // Nodes listed in Redis, as the cluster's sweep last read them.
   void SetNodes(std::size_t nodes) { nodes_.store(nodes, std::memory_order_relaxed); }
+  // Names this node's sweep freed from dead nodes.
+  void CountReaped(std::uint64_t names) { reaped_.fetch_add(names, std::memory_order_relaxed); }
+  // Publishes a lag probe ("P\t<steady clock ns>") on this node's own channel, unless one is
+  // still on its way. On the executor.
+  void Probe();
 
  private:
   // Takes room for one frame of `bytes` in the window, or refuses (and counts it).
   std::optional<core::RelayFailure> Reserve(std::size_t bytes);
   // Publishes a frame Reserve made room for; `direct`: on a node's channel.
   void Publish(std::string channel, std::string payload, bool direct);
+  // Counts one publish round trip of `nanos`. On the executor.
+  void RecordRoundTrip(std::int64_t nanos);
   // Tells the listener if state() is not what it last heard.
   void NotifyState();
 
@@ -108,6 +116,14 @@ class RedisBus final : public core::Bus {
   std::atomic<std::uint64_t> unheard_{0};
   std::atomic<std::uint64_t> dropped_down_{0};
   std::atomic<std::uint64_t> dropped_full_{0};
+  std::atomic<std::uint64_t> publish_failures_{0};
+  std::atomic<std::uint64_t> reaped_{0};
+  // Written on the executor only; atomics for the scrape's reads.
+  std::array<std::atomic<std::uint64_t>, std::tuple_size_v<decltype(Counters::round_trips)>>
+      round_trips_{};
+  std::atomic<std::uint64_t> round_trip_ns_{0};
+  std::atomic<std::int64_t> probe_sent_ns_{0};  // 0: no probe on its way
+  std::atomic<std::int64_t> lag_ns_{0};
   core::Mutex listener_mu_;
   StateListener listener_ ABSL_GUARDED_BY(listener_mu_);
   std::optional<State> told_ ABSL_GUARDED_BY(listener_mu_);

@@ -45,6 +45,10 @@ class Bus {
   // Whether logins can be taken: a node alone, or a cluster node whose bus is up.
   static constexpr bool Accepting(State s) { return s == State::kDisabled || s == State::kUp; }
 
+  // Upper bounds (seconds) of the publish round-trip histogram; +Inf is implied.
+  static constexpr std::array<double, 10> kRoundTripBuckets = {
+      50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 100e-3, 1.0};
+
   // What a cluster's bus has done, for /metrics. Each a snapshot, consistent per field only.
   struct Counters {
     std::uint64_t reconnects = 0;    // times the link to Redis came back after going down
@@ -56,6 +60,15 @@ class Bus {
     std::size_t in_flight_frames = 0;
     std::size_t in_flight_bytes = 0;
     std::size_t nodes = 0;           // nodes listed in Redis, this one included
+    std::uint64_t publish_failures = 0;  // frames Redis answered with an error, or lost with the link
+    std::uint64_t reaped = 0;        // names this node freed from nodes whose lease had run out
+    // Publish round trips (a frame handed to Redis until Redis answered), non-cumulative counts
+    // per kRoundTripBuckets bound plus +Inf, and their sum.
+    std::array<std::uint64_t, kRoundTripBuckets.size() + 1> round_trips{};
+    double round_trip_seconds = 0;
+    // How long the last probe took through Redis back to this node's subscription, or how long
+    // the probe in flight has been waiting, if longer: what a frame from another node waits.
+    double lag_seconds = 0;
   };
 
   virtual ~Bus() = default;

@@ -159,6 +159,21 @@ void AddBusMetrics(const core::Bus& bus, std::vector<MetricFamily>& families) {
   AddSingle(families, "sig_bus_in_flight_bytes",
             "Bytes of the frames handed to Redis and not yet answered (bounded by the window).",
             MetricType::Gauge, static_cast<double>(c.in_flight_bytes));
+  AddSingle(families, "sig_bus_publish_failures_total",
+            "Frames for other nodes that Redis refused, or that were lost with the link to it.",
+            MetricType::Counter, static_cast<double>(c.publish_failures));
+  families.push_back(Histogram(
+      "sig_bus_round_trip_seconds",
+      "From handing a frame for other nodes to Redis to Redis answering the PUBLISH.",
+      core::Bus::kRoundTripBuckets, [&](std::size_t b) { return c.round_trips[b]; },
+      c.round_trip_seconds));
+  AddSingle(families, "sig_bus_lag_seconds",
+            "How long this node's last probe took through Redis back to its own subscription "
+            "(one a second), or how long the probe on its way has waited, if longer.",
+            MetricType::Gauge, c.lag_seconds);
+  AddSingle(families, "sig_bus_reaped_names_total",
+            "Names this node freed from nodes whose lease had run out (each announced as a leave).",
+            MetricType::Counter, static_cast<double>(c.reaped));
 }
 
 }  // namespace

@@ -11,7 +11,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -246,8 +249,54 @@ TEST_F(ClusterTest, BusMetricsCountWhatCrossesNodes) {
   EXPECT_THAT(text, ::testing::HasSubstr(R"(sig_bus_frames_total{direction="sent"} 1)"));
   EXPECT_THAT(text, ::testing::HasSubstr(R"(sig_bus_dropped_total{reason="full"} 0)"));
   EXPECT_THAT(text, ::testing::HasSubstr("sig_bus_in_flight_frames 0"));
+  EXPECT_THAT(text, ::testing::HasSubstr("sig_bus_round_trip_seconds_count 1"));
+  EXPECT_THAT(text, ::testing::HasSubstr("sig_bus_publish_failures_total 0"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("sig_bus_lag_seconds [0-9.e-]+"));
+  EXPECT_THAT(text, ::testing::HasSubstr("sig_bus_reaped_names_total 0"));
   const absl::Status checked = testing::PromtoolCheck(text);
   EXPECT_TRUE(checked.ok()) << checked;
+}
+
+// A node's probe goes through Redis back to it every second; a lag that grows while Redis is
+// frozen is what an alert can see before frames are lost. And the survivor that reaps a dead
+// node's names counts them.
+TEST_F(ClusterTest, BusMetricsShowLagAndReaps) {
+  ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+  auto metric = [&](int node, absl::string_view name) {
+    auto metrics = testing::HttpGet(nodes_[static_cast<std::size_t>(node)]->port(), "/metrics");
+    double value = -1;
+    if (!metrics.ok()) return value;
+    for (absl::string_view line : absl::StrSplit(metrics->body, '\n')) {
+      if (absl::ConsumePrefix(&line, name) && absl::ConsumePrefix(&line, " ")) {
+        EXPECT_TRUE(absl::SimpleAtod(line, &value)) << line;
+      }
+    }
+    return value;
+  };
+  // Node 2's link frozen for 1.2 s (less than fencing takes): its lag shows it.
+  auto carol = LoggedIn(2, "carol");
+  ASSERT_NE(carol, nullptr);
+  proxy_->Freeze();
+  absl::SleepFor(absl::Milliseconds(1200));
+  EXPECT_GE(metric(2, "sig_bus_lag_seconds"), 0.1);
+  proxy_->Thaw();
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (metric(2, "sig_bus_lag_seconds") >= 0.1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_LT(metric(2, "sig_bus_lag_seconds"), 0.1);
+
+  nodes_[1]->Signal(SIGKILL);
+  ASSERT_TRUE(nodes_[1]->Wait(absl::Seconds(5)).ok());
+  ASSERT_TRUE(alice_->ReadType("peer_disconnected", absl::Seconds(15)).ok());
+  // bob's one name, freed by node 0 or node 2, whichever swept first.
+  double reaped = 0;
+  while (absl::Now() < deadline + absl::Seconds(5)) {
+    reaped = metric(0, "sig_bus_reaped_names_total") + metric(2, "sig_bus_reaped_names_total");
+    if (reaped >= 1) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(reaped, 1);
 }
 
 TEST_F(ClusterTest, TheNewcomersListHoldsMembersOfEveryNode) {
