@@ -157,6 +157,28 @@ void FillMap(const std::array<std::string_view, N>& names, Get get,
   for (std::size_t i = 0; i < N; ++i) (*out)[std::string(names[i])] = get(i);
 }
 
+// Adds one node's counters and counts to a cluster's sums (not its version, uptime or phase).
+void AddStats(const v1::Stats& from, v1::Stats* into) {
+  using Counts = google::protobuf::Map<std::string, std::uint64_t>;
+  const auto add = [](const Counts& part, Counts* sum) {
+    for (const auto& [key, value] : part) (*sum)[key] += value;
+  };
+  into->set_connections(into->connections() + from.connections());
+  add(from.peers_by_protocol(), into->mutable_peers_by_protocol());
+  add(from.logins_by_protocol(), into->mutable_logins_by_protocol());
+  add(from.frames_received_by_type(), into->mutable_frames_received_by_type());
+  add(from.frames_sent_by_type(), into->mutable_frames_sent_by_type());
+  add(from.login_rejections_by_reason(), into->mutable_login_rejections_by_reason());
+  add(from.bad_frames_by_reason(), into->mutable_bad_frames_by_reason());
+  add(from.relay_failures_by_reason(), into->mutable_relay_failures_by_reason());
+  add(from.closes_by_code(), into->mutable_closes_by_code());
+  into->set_bytes_received(into->bytes_received() + from.bytes_received());
+  into->set_bytes_sent(into->bytes_sent() + from.bytes_sent());
+  into->set_send_queue_overflows(into->send_queue_overflows() + from.send_queue_overflows());
+  into->set_held_frames(into->held_frames() + from.held_frames());
+  into->set_watch_events_dropped(into->watch_events_dropped() + from.watch_events_dropped());
+}
+
 v1::PeerEvent ToProto(const core::PeerEvent& event, std::uint64_t dropped_before) {
   v1::PeerEvent out;
   switch (event.kind) {
@@ -369,56 +391,80 @@ grpc::Status AdminService::LocalKick(const v1::DisconnectPeerRequest& request,
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::GetStats(grpc::ServerContext* context, const v1::GetStatsRequest*,
-                                    v1::Stats* response) {
+grpc::Status AdminService::GetStats(grpc::ServerContext* context,
+                                    const v1::GetStatsRequest* request, v1::Stats* response) {
   return Call(Method::kGetStats, *context, [&]() -> grpc::Status {
-    const core::Stats& s = core_.stats;
-    using P = core::Stats;
-    const auto sum = [&](auto get) {
-      std::uint64_t total = 0;
-      for (std::size_t p = 0; p < core::kProtocols.size(); ++p) total += get(p);
-      return total;
-    };
+    Answers answers;
+    if (grpc::Status s = Ask(*context, request->scope(), "stats", *request, &answers); !s.ok()) {
+      return s;
+    }
+    const bool cluster = core_.bus->state() != core::Bus::State::kDisabled &&
+                         request->scope() != v1::SCOPE_LOCAL;
+    for (const NodeAnswer& answer : answers.answers) {
+      v1::Stats part;
+      if (!answer.status.ok()) continue;
+      if (!part.ParseFromString(answer.payload)) {
+        return grpc::Status(grpc::StatusCode::INTERNAL, "bad answer");
+      }
+      AddStats(part, response);
+      if (cluster) response->add_nodes(answer.node);
+    }
+    for (core::NodeId node : answers.missing) response->add_incomplete_nodes(node);
+    // Who answers for the cluster: this node's version, uptime and phase.
     response->set_version(options_.version);
     *response->mutable_uptime() = TimeUtil::NanosecondsToDuration(
         absl::ToInt64Nanoseconds(core_.clock.Now() - core_.started_at));
     response->set_phase(Phase(core_.lifecycle.phase()));
-    response->set_connections(core_.connections.size());
-    FillMap(core::kProtocolNames,
-            [&](std::size_t p) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.peers(p))); },
-            response->mutable_peers_by_protocol());
-    FillMap(core::kProtocolNames, [&](std::size_t p) { return s.logins(p); },
-            response->mutable_logins_by_protocol());
-    // Each protocol numbers its own types; a name two protocols share ("offer") sums.
-    auto& received = *response->mutable_frames_received_by_type();
-    auto& sent = *response->mutable_frames_sent_by_type();
-    for (std::size_t p = 0; p < core::kProtocols.size(); ++p) {
-      const std::span<const std::string_view> names = s.frame_type_names(p);
-      for (std::size_t t = 0; t < names.size(); ++t) {
-        received[std::string(names[t])] += s.frames_in(p, t);
-        sent[std::string(names[t])] += s.frames_out(p, t);
-      }
-    }
-    FillMap(P::kRejections,
-            [&](std::size_t r) { return sum([&](std::size_t p) { return s.rejections(p, r); }); },
-            response->mutable_login_rejections_by_reason());
-    FillMap(P::kBadFrames,
-            [&](std::size_t b) { return sum([&](std::size_t p) { return s.bad_frames(p, b); }); },
-            response->mutable_bad_frames_by_reason());
-    FillMap(P::kRelayFailures, [&](std::size_t r) { return s.relay_failures(r); },
-            response->mutable_relay_failures_by_reason());
-    auto& closes = *response->mutable_closes_by_code();
-    for (std::size_t c = 0; c < P::kCloseCodes.size(); ++c) {
-      closes[std::to_string(P::kCloseCodes[c])] = s.closes(c);
-    }
-    closes["other"] = s.closes(P::kCloseCodes.size());
-    response->set_bytes_received(s.bytes_in());
-    response->set_bytes_sent(s.bytes_out());
-    response->set_send_queue_overflows(s.queue_overflows());
-    response->set_held_frames(core_.holds.held_frames());
-    response->set_watch_events_dropped(core_.events.dropped_total());
     return grpc::Status::OK;
   });
+}
+
+void AdminService::LocalStats(v1::Stats* response) {
+  const core::Stats& s = core_.stats;
+  using P = core::Stats;
+  const auto sum = [&](auto get) {
+    std::uint64_t total = 0;
+    for (std::size_t p = 0; p < core::kProtocols.size(); ++p) total += get(p);
+    return total;
+  };
+  response->set_version(options_.version);
+  *response->mutable_uptime() = TimeUtil::NanosecondsToDuration(
+      absl::ToInt64Nanoseconds(core_.clock.Now() - core_.started_at));
+  response->set_phase(Phase(core_.lifecycle.phase()));
+  response->set_connections(core_.connections.size());
+  FillMap(core::kProtocolNames,
+          [&](std::size_t p) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.peers(p))); },
+          response->mutable_peers_by_protocol());
+  FillMap(core::kProtocolNames, [&](std::size_t p) { return s.logins(p); },
+          response->mutable_logins_by_protocol());
+  // Each protocol numbers its own types; a name two protocols share ("offer") sums.
+  auto& received = *response->mutable_frames_received_by_type();
+  auto& sent = *response->mutable_frames_sent_by_type();
+  for (std::size_t p = 0; p < core::kProtocols.size(); ++p) {
+    const std::span<const std::string_view> names = s.frame_type_names(p);
+    for (std::size_t t = 0; t < names.size(); ++t) {
+      received[std::string(names[t])] += s.frames_in(p, t);
+      sent[std::string(names[t])] += s.frames_out(p, t);
+    }
+  }
+  FillMap(P::kRejections,
+          [&](std::size_t r) { return sum([&](std::size_t p) { return s.rejections(p, r); }); },
+          response->mutable_login_rejections_by_reason());
+  FillMap(P::kBadFrames,
+          [&](std::size_t b) { return sum([&](std::size_t p) { return s.bad_frames(p, b); }); },
+          response->mutable_bad_frames_by_reason());
+  FillMap(P::kRelayFailures, [&](std::size_t r) { return s.relay_failures(r); },
+          response->mutable_relay_failures_by_reason());
+  auto& closes = *response->mutable_closes_by_code();
+  for (std::size_t c = 0; c < P::kCloseCodes.size(); ++c) {
+    closes[std::to_string(P::kCloseCodes[c])] = s.closes(c);
+  }
+  closes["other"] = s.closes(P::kCloseCodes.size());
+  response->set_bytes_received(s.bytes_in());
+  response->set_bytes_sent(s.bytes_out());
+  response->set_send_queue_overflows(s.queue_overflows());
+  response->set_held_frames(core_.holds.held_frames());
+  response->set_watch_events_dropped(core_.events.dropped_total());
 }
 
 namespace {
@@ -539,15 +585,50 @@ grpc::Status AdminService::Drain(grpc::ServerContext* context, const v1::DrainRe
     if (request->grace().seconds() < 0 || request->grace().nanos() < 0) {
       return Invalid("grace must not be negative");
     }
-    const absl::Duration grace = request->has_grace()
-                                     ? absl::Seconds(request->grace().seconds()) +
-                                           absl::Nanoseconds(request->grace().nanos())
-                                     : options_.default_drain_grace;
-    response->set_connections(core_.connections.size());
-    if (absl::Status s = core_.lifecycle.Drain(grace); !s.ok()) return ToGrpc(s);
-    *response->mutable_close_at() = ToProto(core_.clock.Now() + grace);
-    return grpc::Status::OK;
+    const bool cluster = request->scope() == v1::SCOPE_CLUSTER;
+    if (cluster && request->node() != 0) return Invalid("node and SCOPE_CLUSTER exclude each other");
+    const bool elsewhere = request->node() != 0 && request->node() != core_.bus->node();
+    if ((cluster || elsewhere) && core_.bus->state() == core::Bus::State::kDisabled) {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "not a node of a cluster (REDIS_ADDR is not set)");
+    }
+    Answers answers;
+    const v1::Scope scope = cluster || elsewhere ? v1::SCOPE_CLUSTER : v1::SCOPE_LOCAL;
+    if (grpc::Status s = Ask(*context, scope, "drain", *request, &answers,
+                             elsewhere ? request->node() : core::kNoNode);
+        !s.ok()) {
+      return s;
+    }
+    grpc::Status refused = grpc::Status(grpc::StatusCode::UNAVAILABLE, "no node answered");
+    for (const NodeAnswer& answer : answers.answers) {
+      v1::DrainResponse part;
+      if (!answer.status.ok()) {
+        refused = answer.status;
+        continue;
+      }
+      if (!part.ParseFromString(answer.payload)) {
+        return grpc::Status(grpc::StatusCode::INTERNAL, "bad answer");
+      }
+      response->set_connections(response->connections() + part.connections());
+      if (part.close_at() > response->close_at()) *response->mutable_close_at() = part.close_at();
+      response->add_drained_nodes(answer.node);
+    }
+    for (core::NodeId node : answers.missing) response->add_incomplete_nodes(node);
+    // One node asked: its answer is the call's. Several: a success if any began draining.
+    return response->drained_nodes().empty() ? refused : grpc::Status::OK;
   });
+}
+
+grpc::Status AdminService::LocalDrain(const v1::DrainRequest& request,
+                                      v1::DrainResponse* response) {
+  const absl::Duration grace = request.has_grace()
+                                   ? absl::Seconds(request.grace().seconds()) +
+                                         absl::Nanoseconds(request.grace().nanos())
+                                   : options_.default_drain_grace;
+  response->set_connections(core_.connections.size());
+  if (absl::Status s = core_.lifecycle.Drain(grace); !s.ok()) return ToGrpc(s);
+  *response->mutable_close_at() = ToProto(core_.clock.Now() + grace);
+  return grpc::Status::OK;
 }
 
 grpc::Status AdminService::ListNodes(grpc::ServerContext* context, const v1::ListNodesRequest*,
@@ -619,6 +700,20 @@ std::string AdminService::AnswerSurvey(std::string_view op, std::string_view que
     }
     return EncodeAnswer(LocalKick(request, &response), &response);
   }
+  if (op == "stats") {
+    v1::Stats stats;
+    LocalStats(&stats);
+    return EncodeAnswer(grpc::Status::OK, &stats);
+  }
+  if (op == "drain") {
+    v1::DrainRequest request;
+    v1::DrainResponse response;
+    if (!request.ParseFromArray(question.data(), static_cast<int>(question.size()))) {
+      return EncodeAnswer(Invalid("bad question"), nullptr);
+    }
+    grpc::Status status = LocalDrain(request, &response);
+    return EncodeAnswer(status, &response);
+  }
   if (op == "node") {
     v1::Node node;
     LocalNode(&node);
@@ -629,7 +724,7 @@ std::string AdminService::AnswerSurvey(std::string_view op, std::string_view que
 
 grpc::Status AdminService::Ask(const grpc::ServerContext& context, v1::Scope scope,
                                std::string_view op, const google::protobuf::Message& question,
-                               Answers* out) {
+                               Answers* out, core::NodeId target) {
   const std::string asked = question.SerializeAsString();
   auto decode = [out](core::NodeId node, std::string_view answer) {
     NodeAnswer decoded{node, grpc::Status::OK, {}};
@@ -652,7 +747,7 @@ grpc::Status AdminService::Ask(const grpc::ServerContext& context, v1::Scope sco
   }
   auto promise = std::make_shared<std::promise<absl::StatusOr<core::Bus::SurveyAnswers>>>();
   std::future<absl::StatusOr<core::Bus::SurveyAnswers>> future = promise->get_future();
-  core_.bus->Survey(std::string(op), asked, core::kNoNode, timeout,
+  core_.bus->Survey(std::string(op), asked, target, timeout,
                     [promise](absl::StatusOr<core::Bus::SurveyAnswers> answers) {
                       promise->set_value(std::move(answers));
                     });

@@ -52,7 +52,7 @@ class AdminService final
                          v1::ListNodesResponse* response) override;
 
   // This node's answer to a survey from the node an operator asked (core::Bus::Survey): `op` is
-  // "peers", "get", "kick" or "node", `question` the call's request, serialized; the answer is
+  // "peers", "get", "kick", "stats", "drain" or "node", `question` the call's request, serialized; the answer is
   // "<grpc code>\t<message>\t" and the serialized response.
   std::string AnswerSurvey(std::string_view op, std::string_view question);
   // The admin listener as bound; set before surveys are answered (they are the only reader).
@@ -77,8 +77,10 @@ class AdminService final
     std::vector<NodeAnswer> answers;
     std::vector<core::NodeId> missing;
   };
+  // `target`, when not kNoNode, is the one node asked (a cluster scope).
   grpc::Status Ask(const grpc::ServerContext& context, v1::Scope scope, std::string_view op,
-                   const google::protobuf::Message& question, Answers* out);
+                   const google::protobuf::Message& question, Answers* out,
+                   core::NodeId target = core::kNoNode);
   // What this node answers.
   grpc::Status LocalPeers(const v1::ListPeersRequest& request, v1::ListPeersResponse* response);
   grpc::Status LocalFind(const std::string& realm, const std::string& name,
@@ -86,6 +88,8 @@ class AdminService final
   grpc::Status LocalKick(const v1::DisconnectPeerRequest& request,
                          v1::DisconnectPeerResponse* response);
   void LocalNode(v1::Node* node);
+  void LocalStats(v1::Stats* stats);
+  grpc::Status LocalDrain(const v1::DrainRequest& request, v1::DrainResponse* response);
   // The one peer the nodes' answers name (NOT_FOUND, or UNAVAILABLE when a node did not answer).
   static grpc::Status OnePeer(const Answers& answers, google::protobuf::Message* out);
 

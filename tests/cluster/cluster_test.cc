@@ -233,6 +233,63 @@ TEST_F(ClusterTest, AnyNodesAdminApiSeesAndActsOnEveryNode) {
   EXPECT_EQ(page.at("peers").as_array().size(), 2u);
 }
 
+// GetStats sums every node's counters; Drain reaches one other node by id, or every node.
+TEST_F(ClusterTest, StatsAndDrainReachEveryNode) {
+  ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+  auto carol = LoggedIn(2, "carol");
+  ASSERT_NE(carol, nullptr);
+  auto stats = Sigctl(0, {"--json", "stats"});
+  ASSERT_EQ(stats.exit_code, 0) << stats.out;
+  const boost::json::value summed = boost::json::parse(stats.out);
+  EXPECT_EQ(summed.at("nodes").as_array().size(), 3u);
+  EXPECT_EQ(summed.at("peers_by_protocol").at("td").as_string(), "3");
+  EXPECT_EQ(summed.at("logins_by_protocol").at("td").as_string(), "3");
+  auto local = Sigctl(0, {"--json", "stats", "--local"});
+  ASSERT_EQ(local.exit_code, 0) << local.out;
+  EXPECT_EQ(boost::json::parse(local.out).at("peers_by_protocol").at("td").as_string(), "1");
+
+  // Node 2 (no admin listener of its own) drained through node 1, by the id `nodes` gives.
+  auto nodes = Sigctl(1, {"--json", "nodes"});
+  ASSERT_EQ(nodes.exit_code, 0) << nodes.out;
+  std::string node2;
+  std::set<std::string> others;
+  const boost::json::value listed = boost::json::parse(nodes.out);
+  for (const auto& node : listed.at("nodes").as_array()) {
+    const std::string id(node.at("id").as_string());
+    if (absl::EndsWith(std::string(node.at("address").as_string()),
+                       absl::StrCat(":", nodes_[2]->port()))) {
+      node2 = id;
+    } else {
+      others.insert(id);
+    }
+  }
+  ASSERT_FALSE(node2.empty()) << nodes.out;
+  auto drained = Sigctl(1, {"--json", "drain", "--grace=0s", "--node=" + node2});
+  ASSERT_EQ(drained.exit_code, 0) << drained.out;
+  EXPECT_EQ(boost::json::parse(drained.out).at("drained_nodes").as_array().at(0).as_string(), node2);
+  auto code = carol->WaitClose();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 1012);
+  EXPECT_EQ(Sigctl(0, {"drain", "--node=12345"}).exit_code, 1);  // no such node
+
+  // Every node: the two still serving begin draining; alice and bob keep their grace.
+  auto all = Sigctl(0, {"--json", "drain", "--all", "--grace=30s"});
+  ASSERT_EQ(all.exit_code, 0) << all.out;
+  std::set<std::string> began;
+  const boost::json::value answered = boost::json::parse(all.out);
+  for (const auto& id : answered.at("drained_nodes").as_array()) {
+    began.insert(std::string(id.as_string()));
+  }
+  EXPECT_EQ(began, others);
+  for (int node = 0; node < 2; ++node) {
+    auto health = testing::HttpGet(nodes_[static_cast<std::size_t>(node)]->port(), "/health");
+    ASSERT_TRUE(health.ok());
+    EXPECT_EQ(health->status, 503) << node;
+  }
+  EXPECT_TRUE(alice_->Send(R"({"type":"offer","target":"bob"})").ok());
+  EXPECT_TRUE(bob_->ReadType("offer").ok());
+}
+
 // A cluster node's /metrics adds the bus's series, and still passes the real promtool.
 TEST_F(ClusterTest, BusMetricsCountWhatCrossesNodes) {
   ASSERT_NO_FATAL_FAILURE(AliceAndBob());

@@ -42,11 +42,14 @@ commands:
   peer   REALM NAME                     one peer, e.g. sigctl peer td/lobby alice
   kick   REALM NAME [--code C] [--reason TEXT]
                                         close a peer's WebSocket (default code 4002)
-  stats                                 counters since start
+  stats  [--local]                      counters since start, summed over a cluster's nodes
+                                        (--local: the asked node's alone)
   health [--service NAME]               grpc.health.v1 status ("" = overall)
   watch  [--protocol P] [--realm R] [--prefix P] [--count N]
                                         stream joins, leaves and kicks (one line each)
-  drain  [--grace 30s]                  refuse new peers; close the rest with 1012 after grace
+  drain  [--grace 30s] [--node ID | --all]
+                                        refuse new peers; close the rest with 1012 after grace
+                                        (--node: another node of the cluster; --all: every node)
   nodes                                 the cluster's nodes (REDIS_ADDR set), as each describes
                                         itself; those that did not answer on stderr
 
@@ -73,7 +76,8 @@ Args Parse(int argc, char** argv) {
       {"addr", true},   {"token", true},     {"timeout", true}, {"json", false},
       {"protocol", true}, {"realm", true},   {"prefix", true},  {"page_size", true},
       {"code", true},   {"reason", true},    {"service", true}, {"count", true},
-      {"grace", true},  {"help", false}};
+      {"grace", true},  {"help", false},     {"local", false},  {"node", true},
+      {"all", false}};
   Args args;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -330,9 +334,14 @@ class Cli {
 
   int Stats() {
     if (!Positionals(0, "no arguments")) return kUsage;
+    v1::GetStatsRequest request;
+    if (Has("local")) request.set_scope(v1::SCOPE_LOCAL);
     v1::Stats stats;
-    grpc::Status status = admin_->GetStats(Context().get(), v1::GetStatsRequest(), &stats);
+    grpc::Status status = admin_->GetStats(Context().get(), request, &stats);
     if (!status.ok()) return Failed(status);
+    for (std::uint64_t node : stats.incomplete_nodes()) {
+      std::cerr << "sigctl: node " << node << " did not answer; its counts are missing\n";
+    }
     if (json_) {
       std::cout << Json(stats) << "\n";
       return kOk;
@@ -342,6 +351,7 @@ class Cli {
                 std::string(v1::ServingPhase_Name(stats.phase())).c_str(),
                 TimeUtil::ToString(stats.uptime()).c_str(),
                 static_cast<unsigned long long>(stats.connections()));
+    if (stats.nodes_size() > 0) std::printf("nodes        %d (summed)\n", stats.nodes_size());
     const auto section = [](const char* title,
                             const google::protobuf::Map<std::string, std::uint64_t>& values) {
       std::map<std::string, std::uint64_t> sorted(values.begin(), values.end());
@@ -432,9 +442,17 @@ class Cli {
       if (!Duration("grace", absl::ZeroDuration(), &grace)) return kUsage;
       *request.mutable_grace() = TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(grace));
     }
+    std::int64_t node = 0;
+    if (!Number("node", 0, &node)) return kUsage;
+    if (node != 0 && Has("all")) return Usage("--node and --all exclude each other");
+    request.set_node(static_cast<std::uint64_t>(node));
+    if (Has("all")) request.set_scope(v1::SCOPE_CLUSTER);
     v1::DrainResponse response;
     grpc::Status status = admin_->Drain(Context().get(), request, &response);
     if (!status.ok()) return Failed(status);
+    for (std::uint64_t missing : response.incomplete_nodes()) {
+      std::cerr << "sigctl: node " << missing << " did not answer; it may not be draining\n";
+    }
     if (json_) {
       std::cout << Json(response) << "\n";
     } else {
