@@ -60,11 +60,15 @@ Cluster::Cluster(Options options)
       directory_->OnRealmMessage(realm, payload);
     }
   });
-  link_->OnUp([this] { bus_->SetUp(true); });
+  link_->OnUp([this] {
+    bus_->SetUp(true);
+    lease_->OnLinkUp();
+  });
   link_->OnDown([this](absl::Status) { bus_->SetUp(false); });
   lease_->OnHeld([this] {
-    bus_->SetFenced(false);
+    // The directory first: once the bus says up, logins must work.
     directory_->SetLeaseHeld(true);
+    bus_->SetLease(RedisBus::Lease::kHeld);
     // Nothing at the first take; after Redis lost the lease, every name held here.
     directory_->Reclaim(options_.lease);
     // Listed, so that survivors reap this node's names if it dies.
@@ -73,7 +77,7 @@ Cluster::Cluster(Options options)
                    [](RedisConnection::Reply) {});
   });
   lease_->OnFenced([this] {
-    bus_->SetFenced(true);
+    bus_->SetLease(RedisBus::Lease::kFenced);
     directory_->SetLeaseHeld(false);
     directory_->CloseAllFenced();
   });

@@ -38,6 +38,12 @@ void NodeLease::Start() {
   Tick();
 }
 
+void NodeLease::OnLinkUp() {
+  if (stopped_ || held_) return;
+  tick_timer_.cancel();  // its wait ends with operation_aborted; Tick arms it again
+  Tick();
+}
+
 void NodeLease::Stop() {
   stopped_ = true;
   tick_timer_.cancel();

@@ -39,6 +39,9 @@ class NodeLease : public std::enable_shared_from_this<NodeLease> {
 
   // Starts taking and refreshing the lease; tries again every lease/5 while Redis is away.
   void Start();
+  // The link to Redis is up again: a lease not held is taken now, not at the next tick, so a
+  // node becomes ready as soon as Redis answers.
+  void OnLinkUp();
   // Stops refreshing and gives the lease up if it is still this incarnation's (clean shutdown).
   void Stop();
 

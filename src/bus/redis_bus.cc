@@ -34,8 +34,9 @@ RedisBus::RedisBus(boost::asio::any_io_executor executor, std::shared_ptr<RedisL
       window_(window) {}
 
 core::Bus::State RedisBus::state() const {
-  if (fenced_.load(std::memory_order_relaxed)) return State::kFenced;
-  return up_.load(std::memory_order_relaxed) ? State::kUp : State::kDown;
+  const Lease lease = lease_.load(std::memory_order_relaxed);
+  if (lease == Lease::kFenced) return State::kFenced;
+  return up_.load(std::memory_order_relaxed) && lease == Lease::kHeld ? State::kUp : State::kDown;
 }
 
 core::Bus::Counters RedisBus::counters() const {
@@ -93,8 +94,8 @@ void RedisBus::SetUp(bool up) {
   NotifyState();
 }
 
-void RedisBus::SetFenced(bool fenced) {
-  fenced_.store(fenced, std::memory_order_relaxed);
+void RedisBus::SetLease(Lease lease) {
+  lease_.store(lease, std::memory_order_relaxed);
   NotifyState();
 }
 

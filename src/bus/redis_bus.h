@@ -65,10 +65,12 @@ class RedisBus final : public core::Bus {
   // A message on the control channel. On the executor.
   void OnControlMessage(std::string_view payload);
 
-  // Whether Redis is reachable, and whether the node is fenced; set by the cluster, on the
-  // executor.
+  // Whether Redis is reachable, and where the node's lease stands; set by the cluster, on the
+  // executor. The bus is up only with both: until the lease is taken logins are refused, so a
+  // load balancer must not see the node ready.
+  enum class Lease : std::uint8_t { kNotYet, kHeld, kFenced };
   void SetUp(bool up);
-  void SetFenced(bool fenced);
+  void SetLease(Lease lease);
   // Nodes listed in Redis, as the cluster's sweep last read them.
   void SetNodes(std::size_t nodes) { nodes_.store(nodes, std::memory_order_relaxed); }
   // Names this node's sweep freed from dead nodes.
@@ -105,7 +107,7 @@ class RedisBus final : public core::Bus {
   const Window window_;
   core::BusSink* sink_ = nullptr;
   std::atomic<bool> up_{false};
-  std::atomic<bool> fenced_{false};
+  std::atomic<Lease> lease_{Lease::kNotYet};
   bool ever_up_ = false;  // on the executor
   std::atomic<std::size_t> in_flight_frames_{0};
   std::atomic<std::size_t> in_flight_bytes_{0};

@@ -35,6 +35,7 @@ TEST_F(RedisBusTest, WhatIsInFlightIsBoundedAndRefusedPastTheWindow) {
   auto link = UpLink();
   RedisBus bus(io_.get_executor(), link, 1, RedisBus::Window{2, 1 << 20});
   bus.SetUp(true);
+  bus.SetLease(RedisBus::Lease::kHeld);
   auto admin = Connected(Options());
   ASSERT_EQ(Run(*admin, {"CLIENT", "PAUSE", "500", "ALL"})->str, "OK");
 
@@ -59,11 +60,14 @@ TEST_F(RedisBusTest, ABusDownRefusesAndCountsReconnects) {
   auto link = UpLink();
   RedisBus bus(io_.get_executor(), link, 1, RedisBus::Window{});
   bus.SetUp(true);
+  EXPECT_EQ(bus.state(), core::Bus::State::kDown);  // no lease yet: not ready for logins
+  bus.SetLease(RedisBus::Lease::kHeld);
+  EXPECT_EQ(bus.state(), core::Bus::State::kUp);
   bus.SetUp(false);
   EXPECT_EQ(bus.state(), core::Bus::State::kDown);
   EXPECT_EQ(bus.SendToNode(2, direct_), core::RelayFailure::kBusDown);
   bus.SetUp(true);
-  bus.SetFenced(true);
+  bus.SetLease(RedisBus::Lease::kFenced);
   EXPECT_EQ(bus.SendToNode(2, direct_), core::RelayFailure::kBusDown);
   const core::Bus::Counters counters = bus.counters();
   EXPECT_EQ(counters.dropped_down, 2u);
