@@ -78,7 +78,10 @@ void RedisDirectory::Claim(core::ClaimRequest request, core::ClaimDone done) {
       return;
     }
     // Subscribed first, so every change after the claim's snapshot reaches this node.
-    link_->Subscribe(RealmChannel(state->realm), [this, state] { RunClaim(state); });
+    link_->Subscribe(RealmChannel(state->realm), [this, state] {
+      ++claiming_[state->realm].claims;
+      RunClaim(state);
+    });
   });
 }
 
@@ -103,6 +106,7 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
         }
         if (result.outcome != core::ClaimOutcome::kClaimed) {
           std::move(state->done)(std::move(result));
+          ClaimSettled(state->realm);
           return;
         }
         {
@@ -143,6 +147,7 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
         TellClaimedElsewhere();
         if (!state->list_names) result.names.clear();
         std::move(state->done)(std::move(result));
+        ClaimSettled(state->realm);
       });
 }
 
@@ -290,7 +295,28 @@ void RedisDirectory::Release(std::string_view realm_name, std::string_view name,
   });
 }
 
+void RedisDirectory::ClaimSettled(const std::string& realm_name) {
+  auto it = claiming_.find(realm_name);
+  if (it == claiming_.end() || --it->second.claims > 0) return;
+  std::vector<std::string> held = std::move(it->second.held);
+  claiming_.erase(it);
+  for (const std::string& payload : held) ApplyRealmMessage(realm_name, payload);
+}
+
 void RedisDirectory::OnRealmMessage(std::string_view realm_name, std::string_view payload) {
+  // While a claim in the realm is in flight, its snapshot may be older than this message (the
+  // message arrives on the subscription, the claim's reply on another connection): applied
+  // now, it would be undone by the snapshot, or lost with no realm to apply it to. Held until
+  // the claims settle, it lands on the snapshot instead, where it changes nothing if the
+  // snapshot already had it.
+  if (auto it = claiming_.find(realm_name); it != claiming_.end()) {
+    it->second.held.emplace_back(payload);
+    return;
+  }
+  ApplyRealmMessage(realm_name, payload);
+}
+
+void RedisDirectory::ApplyRealmMessage(std::string_view realm_name, std::string_view payload) {
   std::vector<absl::string_view> parts =
       absl::StrSplit(absl::string_view(payload.data(), payload.size()), absl::MaxSplits('\t', 3));
   core::NodeId node = 0;

@@ -129,6 +129,11 @@ class RedisDirectory final : public core::Directory {
                                         core::NodeId node, std::uint64_t conn)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Tells the sink of the names AddRemote found held elsewhere. Without mu_ held.
+  // Applies a membership message to the realm's cache. On the executor.
+  void ApplyRealmMessage(std::string_view realm, std::string_view payload);
+  // A claim in `realm` is answered: once none is in flight, the messages held meanwhile are
+  // applied. On the executor.
+  void ClaimSettled(const std::string& realm);
   void TellClaimedElsewhere() ABSL_LOCKS_EXCLUDED(mu_);
 
   boost::asio::any_io_executor executor_;
@@ -139,6 +144,12 @@ class RedisDirectory final : public core::Directory {
   std::atomic<bool> lease_held_{false};
   std::atomic<std::size_t> local_count_{0};
   std::atomic<std::uint64_t> join_seq_{0};
+  // Membership messages of realms with claims in flight (OnRealmMessage). On the executor.
+  struct Claiming {
+    int claims = 0;
+    std::vector<std::string> held;
+  };
+  core::StringMap<Claiming> claiming_;
   mutable core::Mutex mu_;
   core::StringMap<Realm> realms_ ABSL_GUARDED_BY(mu_);
   std::vector<ClaimedElsewhere> claimed_elsewhere_ ABSL_GUARDED_BY(mu_);
