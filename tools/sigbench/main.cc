@@ -15,6 +15,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/random/random.h"
+#include "absl/strings/numbers.h"
 #include "core/strings.h"
 #include "scenarios.h"
 
@@ -26,6 +27,11 @@ ABSL_FLAG(std::string, key, "peerjs", "PeerJS key");
 ABSL_FLAG(std::string, label, "", "names the server in the output (sigd, floor, peerjs-server)");
 ABSL_FLAG(int, server_pid, 0, "the server's pid, for CPU, RSS and fds from /proc (0: none)");
 ABSL_FLAG(int, threads, 1, "client threads");
+ABSL_FLAG(std::string, peer_server, "",
+          "relay: the second peer of each pair connects here (another node of a cluster: every "
+          "message crosses nodes); empty: --server");
+ABSL_FLAG(std::vector<std::string>, also_pids, {},
+          "relay: more pids (a cluster's other nodes, Redis) whose CPU per message is reported");
 ABSL_FLAG(int, sources, 1, "source addresses 127.0.0.1 .. 127.0.0.N, to pass the port range");
 ABSL_FLAG(int, concurrency, 256, "handshakes in flight");
 ABSL_FLAG(absl::Duration, keep_alive, absl::Seconds(5),
@@ -54,6 +60,17 @@ using sig::core::StrCat;
 [[noreturn]] void Usage(const std::string& message) {
   std::fprintf(stderr, "sigbench: %s\n", message.c_str());
   std::exit(2);
+}
+
+// "IPV4:PORT" as an endpoint, or a usage error naming `flag`.
+boost::asio::ip::tcp::endpoint Endpoint(const char* flag, const std::string& text) {
+  const std::size_t colon = text.rfind(':');
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address_v4(text.substr(0, colon), ec);
+  if (colon == std::string::npos || ec) Usage(StrCat(flag, " must be IPV4:PORT"));
+  const int port = std::atoi(text.c_str() + colon + 1);
+  if (port <= 0 || port > 65535) Usage(StrCat(flag, " port out of range"));
+  return boost::asio::ip::tcp::endpoint(address, static_cast<std::uint16_t>(port));
 }
 
 std::size_t Positive(const char* name, int value) {
@@ -142,15 +159,11 @@ int main(int argc, char** argv) {
                         Positive("message_bytes", absl::GetFlag(FLAGS_message_bytes)));
 
   const std::string server = absl::GetFlag(FLAGS_server);
-  const std::size_t colon = server.rfind(':');
-  boost::system::error_code ec;
-  const auto address = net::ip::make_address_v4(server.substr(0, colon), ec);
-  if (colon == std::string::npos || ec) Usage("--server must be IPV4:PORT");
-  const int port = std::atoi(server.c_str() + colon + 1);
-  if (port <= 0 || port > 65535) Usage("--server port out of range");
-
   sig::bench::Population::Options population;
-  population.server = net::ip::tcp::endpoint(address, static_cast<std::uint16_t>(port));
+  population.server = Endpoint("--server", server);
+  if (const std::string peer = absl::GetFlag(FLAGS_peer_server); !peer.empty()) {
+    population.odd_server = Endpoint("--peer_server", peer);
+  }
   const std::size_t sources = Positive("sources", absl::GetFlag(FLAGS_sources));
   if (sources > 254) Usage("--sources is at most 254");
   for (std::size_t i = 1; i <= sources; ++i) {
@@ -181,6 +194,11 @@ int main(int argc, char** argv) {
   config.settle = absl::GetFlag(FLAGS_settle);
   config.hold = absl::GetFlag(FLAGS_hold);
   config.held_per_peer = Positive("held_per_peer", absl::GetFlag(FLAGS_held_per_peer));
+  for (const std::string& pid : absl::GetFlag(FLAGS_also_pids)) {
+    int value = 0;
+    if (!absl::SimpleAtoi(pid, &value) || value <= 0) Usage("--also_pids takes pids");
+    config.also_pids.push_back(static_cast<pid_t>(value));
+  }
 
   const int pid = absl::GetFlag(FLAGS_server_pid);
   const sig::bench::ServerProbe probe(static_cast<pid_t>(pid));

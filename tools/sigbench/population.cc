@@ -73,7 +73,8 @@ void Population::StartNext(Worker& worker) {
   while (worker.budget > 0 && worker.next < worker.members.size()) {
     --worker.budget;
     const std::size_t i = worker.members[worker.next++];
-    connections_[i]->Start(options_.server, options_.sources[i % options_.sources.size()]);
+    connections_[i]->Start(options_.odd_server && i % 2 == 1 ? *options_.odd_server : options_.server,
+                           options_.sources[i % options_.sources.size()]);
   }
 }
 

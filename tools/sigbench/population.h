@@ -48,6 +48,9 @@ class Population final : public LoadConnection::Handler {
  public:
   struct Options {
     boost::asio::ip::tcp::endpoint server;
+    // When set, connections with odd indices go here instead: with relay's pairs (2i, 2i+1),
+    // every message crosses from one cluster node to another.
+    std::optional<boost::asio::ip::tcp::endpoint> odd_server;
     std::vector<boost::asio::ip::address> sources;
     std::size_t concurrency = 256;  // handshakes in flight, over all threads
     absl::Duration keep_alive = absl::Seconds(5);  // 0: none

@@ -103,10 +103,18 @@ class RelayLoad {
     for (std::size_t t = 0; t < workers_.size(); ++t) {
       net::post(run_.threads.context(t), [this, t] { StartWorker(t); });
     }
+    std::vector<ServerProbe> also(config.also_pids.begin(), config.also_pids.end());
+    const auto cpu_of_also = [&also] {
+      std::vector<std::optional<double>> cpu;
+      for (const ServerProbe& probe : also) cpu.push_back(probe.CpuSeconds());
+      return cpu;
+    };
     SleepUntilNanos(window_start_ns_);
     const auto cpu0 = run_.probe.CpuSeconds();
+    const auto also0 = cpu_of_also();
     SleepUntilNanos(window_end_ns_);
     const auto cpu1 = run_.probe.CpuSeconds();
+    const auto also1 = cpu_of_also();
     const auto rss = run_.probe.RssKib();
     // What is still in flight gets a bounded time to arrive; the rest is lost.
     const absl::Time drain_until = absl::Now() + absl::Seconds(5);
@@ -144,6 +152,18 @@ class RelayLoad {
           in_window > 0 ? (*cpu1 - *cpu0) * 1e6 / static_cast<double>(in_window) : 0.0;
     }
     out["server_rss_kib"] = OrNull(rss);
+    if (!also.empty()) {
+      // Per process, in --also_pids order: CPU microseconds per message received in the window.
+      json::array per_msg;
+      for (std::size_t i = 0; i < also.size(); ++i) {
+        if (also0[i] && also1[i] && in_window > 0) {
+          per_msg.emplace_back((*also1[i] - *also0[i]) * 1e6 / static_cast<double>(in_window));
+        } else {
+          per_msg.emplace_back(nullptr);
+        }
+      }
+      out["also_cpu_us_per_msg"] = std::move(per_msg);
+    }
     return out;
   }
 

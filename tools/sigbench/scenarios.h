@@ -2,6 +2,9 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
+
+#include <sys/types.h>
 
 #include <boost/json/object.hpp>
 
@@ -27,6 +30,8 @@ struct BenchConfig {
   absl::Duration settle = absl::Seconds(2);  // idle, churn: before reading RSS
   absl::Duration hold = absl::ZeroDuration();  // idle: how long peers stay after that
   std::size_t held_per_peer = 64;              // held: frames each peer leaves held
+  // relay: other processes whose CPU the run also reports (a cluster's other nodes, Redis).
+  std::vector<pid_t> also_pids;
 };
 
 // Everything a scenario runs with. Each scenario returns its figures as one JSON object.
