@@ -83,8 +83,12 @@ void Router::Route(sig::v1::Envelope& envelope, Peer& sender, const NoticeEncode
       }
       if (holder.node != kNoNode) {
         // Frames this node held for the name before it heard of the claim go first: taken
-        // under the hold store's lock, which OnClaimedElsewhere's hand-over takes too.
-        if (envelope.hold_if_absent()) {
+        // under the hold store's lock, which OnClaimedElsewhere's hand-over takes too. With
+        // nothing held on the node the lock is skipped: this sender's own earlier holds
+        // happened before this relay (a session's frames are routed one after another), and
+        // another sender's hold that races this relay sends its frame itself once it sees the
+        // claim (Route's hold callback).
+        if (envelope.hold_if_absent() && holds_.held_frames() != 0) {
           HandOverHeld(envelope.realm(), envelope.to(), holder.node);
         }
         if (std::optional<RelayFailure> failure = bus_.SendToNode(holder.node, envelope)) {
