@@ -395,11 +395,16 @@ grpc::Status AdminService::GetStats(grpc::ServerContext* context,
                                     const v1::GetStatsRequest* request, v1::Stats* response) {
   return Call(Method::kGetStats, *context, [&]() -> grpc::Status {
     Answers answers;
+    bool cluster = core_.bus->state() != core::Bus::State::kDisabled &&
+                   request->scope() != v1::SCOPE_LOCAL;
     if (grpc::Status s = Ask(*context, request->scope(), "stats", *request, &answers); !s.ok()) {
-      return s;
+      if (s.error_code() != grpc::StatusCode::UNAVAILABLE) return s;
+      // The cluster cannot be asked (Redis away, or fenced): this node's counters are what an
+      // operator looking into the outage needs; `nodes` names only this one.
+      answers = Answers();
+      if (s = Ask(*context, v1::SCOPE_LOCAL, "stats", *request, &answers); !s.ok()) return s;
+      cluster = true;
     }
-    const bool cluster = core_.bus->state() != core::Bus::State::kDisabled &&
-                         request->scope() != v1::SCOPE_LOCAL;
     for (const NodeAnswer& answer : answers.answers) {
       v1::Stats part;
       if (!answer.status.ok()) continue;

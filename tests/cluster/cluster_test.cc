@@ -546,6 +546,10 @@ TEST_F(ClusterTest, ANodeCutOffFromRedisClosesItsPeers) {
   EXPECT_EQ(GrpcHealth(0, ""), "NOT_SERVING");
   EXPECT_EQ(GrpcHealth(0, "sig.bus"), "NOT_SERVING");
   EXPECT_EQ(GrpcHealth(0, "sig.admin.v1.SignalAdmin"), "SERVING");
+  // Stats still answer, for this node alone, while the cluster cannot be asked.
+  auto stats = Sigctl(0, {"--json", "stats"});
+  ASSERT_EQ(stats.exit_code, 0) << stats.out;
+  EXPECT_EQ(boost::json::parse(stats.out).at("nodes").as_array().size(), 1u);
 }
 
 // One node cut off from Redis while Redis and the other nodes carry on (a partition: its
