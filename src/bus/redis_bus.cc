@@ -65,15 +65,13 @@ core::Bus::Counters RedisBus::counters() const {
 }
 
 void RedisBus::Probe() {
-  std::int64_t none = 0;
+  // One probe a sweep, whatever happened to the last: a lost one is then outlived by the next.
+  // probe_sent_ns_ keeps the oldest one not yet seen back.
   const std::int64_t now = SteadyNanos();
-  if (!probe_sent_ns_.compare_exchange_strong(none, now, std::memory_order_relaxed)) return;
+  std::int64_t none = 0;
+  probe_sent_ns_.compare_exchange_strong(none, now, std::memory_order_relaxed);
   link_->Command({"PUBLISH", NodeKey(node_), absl::StrCat("P\t", now)},
-                 [this, now](RedisConnection::Reply reply) {
-                   // Lost with the link: the next sweep sends another.
-                   std::int64_t sent = now;
-                   if (!reply.ok()) probe_sent_ns_.compare_exchange_strong(sent, 0);
-                 });
+                 [](RedisConnection::Reply) {});
 }
 
 void RedisBus::RecordRoundTrip(std::int64_t nanos) {
@@ -275,7 +273,11 @@ void RedisBus::OnNodeMessage(std::string_view payload) {
     std::int64_t sent = 0;
     if (!absl::SimpleAtoi(absl::string_view(payload.data() + 2, payload.size() - 2), &sent)) return;
     lag_ns_.store(SteadyNanos() - sent, std::memory_order_relaxed);
-    probe_sent_ns_.compare_exchange_strong(sent, 0, std::memory_order_relaxed);
+    // Probes arrive in order: those sent before this one are back or lost.
+    std::int64_t oldest = probe_sent_ns_.load(std::memory_order_relaxed);
+    if (oldest != 0 && oldest <= sent) {
+      probe_sent_ns_.compare_exchange_strong(oldest, 0, std::memory_order_relaxed);
+    }
     return;
   }
   if (payload.starts_with("R\t")) {

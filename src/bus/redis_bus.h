@@ -75,8 +75,8 @@ class RedisBus final : public core::Bus {
   void SetNodes(std::size_t nodes) { nodes_.store(nodes, std::memory_order_relaxed); }
   // Names this node's sweep freed from dead nodes.
   void CountReaped(std::uint64_t names) { reaped_.fetch_add(names, std::memory_order_relaxed); }
-  // Publishes a lag probe ("P\t<steady clock ns>") on this node's own channel, unless one is
-  // still on its way. On the executor.
+  // Publishes a lag probe ("P\t<steady clock ns>") on this node's own channel. On the
+  // executor.
   void Probe();
 
  private:
