@@ -662,7 +662,10 @@ void AdminService::LocalNode(v1::Node* node) {
   const absl::Time now = core_.clock.Now();
   node->set_id(core_.bus->node());
   node->set_address(options_.address);
-  node->set_admin_address(admin_address_);
+  {
+    core::MutexLock lock(&admin_address_mu_);
+    node->set_admin_address(admin_address_);
+  }
   node->set_version(options_.version);
   *node->mutable_started_at() = ToProto(core_.started_at);
   *node->mutable_uptime() =

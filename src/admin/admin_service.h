@@ -5,7 +5,9 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+#include "core/mutex.h"
 #include "core/node.h"
 #include "sig/admin/v1/admin.grpc.pb.h"
 
@@ -55,8 +57,11 @@ class AdminService final
   // "peers", "get", "kick", "stats", "drain" or "node", `question` the call's request, serialized; the answer is
   // "<grpc code>\t<message>\t" and the serialized response.
   std::string AnswerSurvey(std::string_view op, std::string_view question);
-  // The admin listener as bound; set before surveys are answered (they are the only reader).
-  void SetAdminAddress(std::string address) { admin_address_ = std::move(address); }
+  // The admin listener as bound. Surveys may already be answered (from the bus's thread).
+  void SetAdminAddress(std::string address) {
+    core::MutexLock lock(&admin_address_mu_);
+    admin_address_ = std::move(address);
+  }
 
  private:
   enum class Method : std::size_t;  // positions in core::Stats::kAdminMethods
@@ -95,7 +100,8 @@ class AdminService final
 
   core::Node& core_;
   const Options options_;
-  std::string admin_address_;
+  core::Mutex admin_address_mu_;
+  std::string admin_address_ ABSL_GUARDED_BY(admin_address_mu_);
 };
 
 }  // namespace sig::admin
