@@ -374,7 +374,8 @@ std::shared_ptr<core::Peer> RedisDirectory::TakenOver(core::StringMap<Realm>::it
   local_count_.fetch_sub(1, std::memory_order_relaxed);
   Report(realm->second, core::MembershipChange{core::MembershipChange::Kind::kJoined,
                                                member.protocol, realm_name, name, conn,
-                                               realm->second.notices, /*takeover=*/true});
+                                               realm->second.notices, /*takeover=*/true,
+                                               /*remote=*/true});
   if (realm->second.local_members == 0) realms_.erase(realm);
   return replaced;
 }
@@ -402,7 +403,8 @@ void RedisDirectory::AddRemote(Realm& realm, std::string_view realm_name, std::s
   claimed_elsewhere_.push_back(ClaimedElsewhere{std::string(realm_name), std::string(name), node});
   if (report) {
     Report(realm, core::MembershipChange{core::MembershipChange::Kind::kJoined, realm.protocol,
-                                         realm_name, name, conn, realm.notices, false});
+                                         realm_name, name, conn, realm.notices,
+                                         /*takeover=*/false, /*remote=*/true});
   }
 }
 
@@ -417,7 +419,8 @@ void RedisDirectory::RemoveMember(Realm& realm, std::string_view realm_name,
     local_count_.fetch_sub(1, std::memory_order_relaxed);
   }
   Report(realm, core::MembershipChange{core::MembershipChange::Kind::kLeft, member.protocol,
-                                       realm_name, name, member.conn_id, realm.notices, false});
+                                       realm_name, name, member.conn_id, realm.notices,
+                                       /*takeover=*/false, /*remote=*/!member.local()});
 }
 
 void RedisDirectory::Report(const Realm& realm, core::MembershipChange change) const {

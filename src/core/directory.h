@@ -88,6 +88,9 @@ struct MembershipChange {
   const NoticeEncoder* notices = nullptr;
   // kJoined on a same-token takeover: the name changed hands, nobody joined or left.
   bool takeover = false;
+  // The member is (kJoined) or was (kLeft) another node's: this node's peers hear of it, but the
+  // change is that node's event, not this one's.
+  bool remote = false;
 };
 
 // Hears every membership change of a directory. Implemented by the Router.

@@ -61,7 +61,7 @@ void Router::Leave(std::string_view realm, std::string_view name, std::uint64_t 
 
 void Router::OnMembershipChange(const MembershipChange& change,
                                 std::span<const std::shared_ptr<Peer>> others) {
-  Publish(change);
+  if (!change.remote) Publish(change);
   const bool joined = change.kind == MembershipChange::Kind::kJoined;
   if (!joined) holds_.DropFrom(change.realm, change.name);
   if (change.takeover) return;
@@ -197,7 +197,6 @@ void Router::OnRealm(const sig::v1::Envelope& envelope) {
 }
 
 void Router::OnMembership(const MembershipChange& change) {
-  Publish(change);
   if (change.notices == nullptr) return;
   const Frame frame = change.kind == MembershipChange::Kind::kJoined
                           ? change.notices->PeerJoined(change.name)

@@ -370,5 +370,25 @@ TEST_F(RouterTest, JoinsAndLeavesArePublishedInOrder) {
   EXPECT_EQ(watcher->TryNext(&event, &dropped), EventSubscription::Take::kEmpty);
 }
 
+// Each node publishes its own members' changes; another node's member, heard of through the
+// directory or the bus, would otherwise be published twice cluster-wide, under the wrong node.
+TEST_F(RouterTest, AnotherNodesMembersAreNotThisNodesEvents) {
+  auto watcher = events_.Subscribe({}, 16);
+  auto a = Join("td/x", "a", 1, nullptr);
+  PeerEvent event;
+  std::uint64_t dropped = 0;
+  ASSERT_EQ(watcher->TryNext(&event, &dropped), EventSubscription::Take::kEvent);
+  MembershipSink& directory_sink = router_;
+  MembershipChange far{MembershipChange::Kind::kJoined, sig::v1::PROTOCOL_TD, "td/x", "far", 9,
+                       &notices_};
+  far.remote = true;
+  directory_sink.OnMembershipChange(far, std::vector<std::shared_ptr<Peer>>{a});
+  far.kind = MembershipChange::Kind::kLeft;
+  directory_sink.OnMembershipChange(far, std::vector<std::shared_ptr<Peer>>{a});
+  bus_.sink_->OnMembership(far);
+  EXPECT_THAT(a->Texts(), ElementsAre("joined:far", "left:far", "left:far"));
+  EXPECT_EQ(watcher->TryNext(&event, &dropped), EventSubscription::Take::kEmpty);
+}
+
 }  // namespace
 }  // namespace sig::core
