@@ -18,11 +18,15 @@ AdminServer::AdminServer(Options options, core::Node& node)
   core_.bus->SetSurveyHandler([this](std::string_view op, std::string_view question) {
     return service_.AnswerSurvey(op, question);
   });
+  core_.bus->SetEventHandler([this](core::NodeId from, std::string_view event) {
+    service_.OnRemoteEvent(from, event);
+  });
 }
 
 AdminServer::~AdminServer() {
   Shutdown(absl::ZeroDuration());
   core_.bus->SetSurveyHandler(nullptr);
+  core_.bus->SetEventHandler(nullptr);
 }
 
 absl::Status AdminServer::Start() {

@@ -200,7 +200,34 @@ v1::PeerEvent ToProto(const core::PeerEvent& event, std::uint64_t dropped_before
   out.set_close_code(event.close_code);
   out.set_reason(event.reason);
   out.set_dropped_before(dropped_before);
+  out.set_node(event.node);
   return out;
+}
+
+// An event another node forwarded, as this node's hub carries it; false if it makes no sense.
+bool FromProto(const v1::PeerEvent& in, core::NodeId node, core::PeerEvent* out) {
+  switch (in.kind()) {
+    case v1::PeerEvent::KIND_JOINED:
+      out->kind = core::PeerEvent::Kind::kJoined;
+      break;
+    case v1::PeerEvent::KIND_LEFT:
+      out->kind = core::PeerEvent::Kind::kLeft;
+      break;
+    case v1::PeerEvent::KIND_KICKED:
+      out->kind = core::PeerEvent::Kind::kKicked;
+      break;
+    default:
+      return false;
+  }
+  out->protocol = in.protocol();
+  out->realm = in.realm();
+  out->name = in.name();
+  out->conn_id = in.connection_id();
+  out->at = absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(in.time()));
+  out->close_code = static_cast<std::uint16_t>(in.close_code());
+  out->reason = in.reason();
+  out->node = node;
+  return true;
 }
 
 }  // namespace
@@ -216,7 +243,42 @@ enum class AdminService::Method : std::size_t {
 };
 
 AdminService::AdminService(core::Node& node, Options options)
-    : core_(node), options_(std::move(options)) {}
+    : core_(node), options_(std::move(options)) {
+  if (core_.bus->state() == core::Bus::State::kDisabled) return;
+  // A cluster node's own events go to the nodes that watch the cluster (Bus::Watched). The
+  // listener runs on the publishing thread and only hands serialized events to the bus.
+  core::PeerFilter own;
+  own.this_node_only = true;
+  forwarder_ = core_.events.Subscribe(own, options_.watch_queue);
+  if (forwarder_ != nullptr) forwarder_->SetListener([this] { ForwardEvents(); });
+}
+
+AdminService::~AdminService() {
+  if (forwarder_ == nullptr) return;
+  forwarder_->SetListener(nullptr);
+  core_.events.Unsubscribe(forwarder_);
+}
+
+void AdminService::ForwardEvents() {
+  core::PeerEvent event;
+  std::uint64_t dropped = 0;
+  while (forwarder_->TryNext(&event, &dropped) == core::EventSubscription::Take::kEvent) {
+    if (!core_.bus->Watched()) continue;
+    v1::PeerEvent out = ToProto(event, 0);
+    out.set_node(core_.bus->node());
+    core_.bus->PublishEvent(out.SerializeAsString());
+  }
+}
+
+void AdminService::OnRemoteEvent(core::NodeId node, std::string_view event) {
+  v1::PeerEvent in;
+  core::PeerEvent out;
+  if (!in.ParseFromArray(event.data(), static_cast<int>(event.size())) ||
+      !FromProto(in, node, &out)) {
+    return;
+  }
+  core_.events.Publish(out);
+}
 
 grpc::Status AdminService::Authorize(const grpc::ServerContextBase& context) const {
   if (options_.token.empty()) return grpc::Status::OK;
@@ -580,8 +642,28 @@ grpc::ServerWriteReactor<v1::PeerEvent>* AdminService::WatchEvents(
   }
   auto filter = FromProto(request->filter());
   if (!filter.ok()) return new WatchReactor(ToGrpc(filter.status()), count);
-  return new WatchReactor(core_.events,
-                          core_.events.Subscribe(*std::move(filter), options_.watch_queue), count);
+  const bool cluster = core_.bus->state() != core::Bus::State::kDisabled &&
+                       request->scope() != v1::SCOPE_LOCAL;
+  filter->this_node_only = !cluster;
+  auto subscription = core_.events.Subscribe(*std::move(filter), options_.watch_queue);
+  if (!cluster) return new WatchReactor(core_.events, std::move(subscription), count);
+  // Subscribed here first, then the other nodes are told to forward; the headers, which tell
+  // the client that events flow, wait for that (bounded: a bus that cannot tell them is not
+  // waited for).
+  cluster_watchers_.fetch_add(1);
+  auto subscribed = std::make_shared<std::promise<void>>();
+  std::future<void> done = subscribed->get_future();
+  core_.bus->StartWatching([subscribed] { subscribed->set_value(); });
+  done.wait_for(std::chrono::seconds(1));
+  // Every node forwards from when it answers; the headers wait for the answers (bounded by the
+  // survey's timeout), so that what happens after them reaches the watcher.
+  Answers answered;
+  (void)Ask(*context, v1::SCOPE_CLUSTER, "watch", *request, &answered);
+  auto finished = [this, count](grpc::StatusCode code) {
+    if (cluster_watchers_.fetch_sub(1) == 1) core_.bus->StopWatching();
+    count(code);
+  };
+  return new WatchReactor(core_.events, std::move(subscription), finished);
 }
 
 grpc::Status AdminService::Drain(grpc::ServerContext* context, const v1::DrainRequest* request,
@@ -722,6 +804,10 @@ std::string AdminService::AnswerSurvey(std::string_view op, std::string_view que
     grpc::Status status = LocalDrain(request, &response);
     return EncodeAnswer(status, &response);
   }
+  if (op == "watch") {
+    core_.bus->MarkWatched();
+    return EncodeAnswer(grpc::Status::OK, nullptr);
+  }
   if (op == "node") {
     v1::Node node;
     LocalNode(&node);
@@ -730,7 +816,7 @@ std::string AdminService::AnswerSurvey(std::string_view op, std::string_view que
   return EncodeAnswer(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "unknown survey"), nullptr);
 }
 
-grpc::Status AdminService::Ask(const grpc::ServerContext& context, v1::Scope scope,
+grpc::Status AdminService::Ask(const grpc::ServerContextBase& context, v1::Scope scope,
                                std::string_view op, const google::protobuf::Message& question,
                                Answers* out, core::NodeId target) {
   const std::string asked = question.SerializeAsString();

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +38,13 @@ class AdminService final
 
   // Reports on and acts on `node`, which must outlive the service.
   AdminService(core::Node& node, Options options);
+  ~AdminService() override;
+  AdminService(const AdminService&) = delete;
+  AdminService& operator=(const AdminService&) = delete;
+
+  // An event another node of the cluster forwarded (core::Bus::SetEventHandler): published to
+  // this node's cluster-wide watchers.
+  void OnRemoteEvent(core::NodeId node, std::string_view event);
 
   grpc::Status ListPeers(grpc::ServerContext* context, const v1::ListPeersRequest* request,
                          v1::ListPeersResponse* response) override;
@@ -83,7 +92,7 @@ class AdminService final
     std::vector<core::NodeId> missing;
   };
   // `target`, when not kNoNode, is the one node asked (a cluster scope).
-  grpc::Status Ask(const grpc::ServerContext& context, v1::Scope scope, std::string_view op,
+  grpc::Status Ask(const grpc::ServerContextBase& context, v1::Scope scope, std::string_view op,
                    const google::protobuf::Message& question, Answers* out,
                    core::NodeId target = core::kNoNode);
   // What this node answers.
@@ -98,8 +107,13 @@ class AdminService final
   // The one peer the nodes' answers name (NOT_FOUND, or UNAVAILABLE when a node did not answer).
   static grpc::Status OnePeer(const Answers& answers, google::protobuf::Message* out);
 
+  // Hands this node's events to the bus while some node watches the cluster.
+  void ForwardEvents();
+
   core::Node& core_;
   const Options options_;
+  std::shared_ptr<core::EventSubscription> forwarder_;  // cluster nodes only
+  std::atomic<int> cluster_watchers_{0};
   core::Mutex admin_address_mu_;
   std::string admin_address_ ABSL_GUARDED_BY(admin_address_mu_);
 };

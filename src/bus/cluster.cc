@@ -52,6 +52,10 @@ Cluster::Cluster(Options options)
       bus_->OnControlMessage(payload);
       return;
     }
+    if (channel == kEventsChannel) {
+      bus_->OnEventMessage(payload);
+      return;
+    }
     const std::string realm = RealmOfChannel(channel);
     if (realm.empty()) return;
     if (payload.starts_with("B\t")) {
@@ -90,6 +94,7 @@ Cluster::~Cluster() { Stop(); }
 void Cluster::Sweep() {
   if (link_->up()) {
     bus_->Probe();
+    bus_->RefreshWatch();
     link_->Command({"HKEYS", std::string(kNodesKey)}, [this](RedisConnection::Reply reply) {
       if (!reply.ok() || reply->type != RedisReply::Type::kArray) return;
       bus_->SetNodes(reply->elements.size());

@@ -22,6 +22,10 @@ std::string NodeNamesKey(std::uint64_t node);
 inline constexpr std::string_view kNodesKey = "sig:nodes";
 // Every node listens here: surveys of the admin plane.
 inline constexpr std::string_view kControlChannel = "sig:ctl";
+// Nodes with cluster-wide WatchEvents listen here for the other nodes' events.
+inline constexpr std::string_view kEventsChannel = "sig:events";
+// Exists (PX 3 s, refreshed every second) while some node watches events cluster-wide.
+inline constexpr std::string_view kWatchingKey = "sig:watching";
 // sig:{<realm>}:n:<name>: the name's owner, "nid|conn|tokenhash".
 std::string NameKey(std::string_view realm, std::string_view name);
 // sig:{<realm>}:m: the realm's members, name -> owner.

@@ -231,6 +231,76 @@ void RedisBus::Survey(std::string op, std::string question, core::NodeId target,
   });
 }
 
+void RedisBus::StartWatching(absl::AnyInvocable<void() &&> told) {
+  watching_.store(true, std::memory_order_relaxed);
+  boost::asio::post(executor_, [this, told = std::move(told)]() mutable {
+    if (state() != State::kUp) {
+      std::move(told)();
+      return;
+    }
+    AnnounceWatch();
+    if (events_subscribed_) {
+      std::move(told)();
+      return;
+    }
+    events_subscribed_ = true;
+    auto shared = std::make_shared<absl::AnyInvocable<void() &&>>(std::move(told));
+    link_->Subscribe(std::string(kEventsChannel), [shared] { std::move(*shared)(); });
+  });
+}
+
+void RedisBus::StopWatching() { watching_.store(false, std::memory_order_relaxed); }
+
+void RedisBus::AnnounceWatch() {
+  link_->Command({"SET", std::string(kWatchingKey), "1", "PX", "3000"},
+                 [](RedisConnection::Reply) {});
+}
+
+void RedisBus::NoteWatched() {
+  watched_until_ns_.store(SteadyNanos() + 3'000'000'000, std::memory_order_relaxed);
+}
+
+bool RedisBus::Watched() const {
+  return SteadyNanos() < watched_until_ns_.load(std::memory_order_relaxed);
+}
+
+void RedisBus::RefreshWatch() {
+  if (watching_.load(std::memory_order_relaxed)) AnnounceWatch();
+  link_->Command({"EXISTS", std::string(kWatchingKey)}, [this](RedisConnection::Reply reply) {
+    if (reply.ok() && reply->type == RedisReply::Type::kInteger && reply->integer == 1) {
+      NoteWatched();
+    }
+  });
+}
+
+void RedisBus::PublishEvent(std::string event) {
+  if (!Watched() || state() != State::kUp ||
+      in_flight_frames_.load(std::memory_order_relaxed) >= window_.max_frames) {
+    return;
+  }
+  boost::asio::post(executor_, [this, event = std::move(event)] {
+    link_->Command({"PUBLISH", std::string(kEventsChannel), absl::StrCat("E\t", node_, "\t", event)},
+                   [](RedisConnection::Reply) {});
+  });
+}
+
+void RedisBus::SetEventHandler(EventHandler handler) {
+  core::MutexLock lock(&event_mu_);
+  event_handler_ = std::move(handler);
+}
+
+void RedisBus::OnEventMessage(std::string_view payload) {
+  if (!watching_.load(std::memory_order_relaxed) || !payload.starts_with("E\t")) return;
+  const std::size_t tab = payload.find('\t', 2);
+  core::NodeId from = 0;
+  if (tab == std::string_view::npos ||
+      !absl::SimpleAtoi(absl::string_view(payload.data() + 2, tab - 2), &from) || from == node_) {
+    return;
+  }
+  core::MutexLock lock(&event_mu_);
+  if (event_handler_) event_handler_(from, payload.substr(tab + 1));
+}
+
 void RedisBus::OnControlMessage(std::string_view payload) {
   const std::vector<absl::string_view> parts =
       absl::StrSplit(absl::string_view(payload.data(), payload.size()), absl::MaxSplits('\t', 5));

@@ -56,6 +56,20 @@ class RedisBus final : public core::Bus {
   Counters counters() const override;
   void SetStateListener(StateListener listener) override;
   void SetSurveyHandler(SurveyHandler handler) override;
+  // Watching: subscribes to sig:events (once; subscriptions stay) and sets sig:watching.
+  void StartWatching(absl::AnyInvocable<void() &&> told) override;
+  void StopWatching() override;
+  bool Watched() const override;
+  void MarkWatched() override { NoteWatched(); }
+  // "E\t<nid>\t<event>" on sig:events; dropped when nobody watches, the bus is not up or the
+  // in-flight window is full.
+  void PublishEvent(std::string event) override;
+  void SetEventHandler(EventHandler handler) override;
+  // A message on sig:events. On the executor.
+  void OnEventMessage(std::string_view payload);
+  // Every sweep: keeps sig:watching while this node watches, and reads whether anyone does.
+  // On the executor.
+  void RefreshWatch();
   // Surveys go out on the control channel ("S\t<id>\t<asking nid>\t<target nid or 0>\t<op>\t"
   // question); answers come back on the asking node's channel ("R\t<id>\t<nid>\t" answer). This
   // node answers its own at once. The nodes asked are those listed in sig:nodes.
@@ -84,6 +98,10 @@ class RedisBus final : public core::Bus {
   std::optional<core::RelayFailure> Reserve(std::size_t bytes);
   // Publishes a frame Reserve made room for; `direct`: on a node's channel.
   void Publish(std::string channel, std::string payload, bool direct);
+  // Sets sig:watching, which each node's sweep reads. On the executor.
+  void AnnounceWatch();
+  // Someone watches: forward this node's events for the next 3 s.
+  void NoteWatched();
   // Counts one publish round trip of `nanos`. On the executor.
   void RecordRoundTrip(std::int64_t nanos);
   // Tells the listener if state() is not what it last heard.
@@ -129,6 +147,11 @@ class RedisBus final : public core::Bus {
   core::Mutex listener_mu_;
   StateListener listener_ ABSL_GUARDED_BY(listener_mu_);
   std::optional<State> told_ ABSL_GUARDED_BY(listener_mu_);
+  std::atomic<bool> watching_{false};
+  std::atomic<std::int64_t> watched_until_ns_{0};  // steady clock
+  bool events_subscribed_ = false;                  // on the executor
+  core::Mutex event_mu_;
+  EventHandler event_handler_ ABSL_GUARDED_BY(event_mu_);
   core::Mutex handler_mu_;
   SurveyHandler handler_ ABSL_GUARDED_BY(handler_mu_);
   // On the executor.

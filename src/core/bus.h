@@ -105,6 +105,28 @@ class Bus {
                       absl::Duration /*timeout*/, SurveyDone done) {
     std::move(done)(absl::FailedPreconditionError("not a node of a cluster"));
   }
+  // Cluster-wide WatchEvents (the admin plane gives the events their meaning; the bus carries
+  // them). While any node watches, every node hands its own events to PublishEvent and they
+  // reach the watching nodes' EventHandler.
+  //
+  // This node has cluster watchers: the bus subscribes to the other nodes' events and keeps
+  // telling the nodes (that join later, too) that someone watches, until StopWatching. `ready`
+  // runs (on the bus's thread) once the subscription holds, or could not be made. Any thread.
+  virtual void StartWatching(absl::AnyInvocable<void() &&> told) { std::move(told)(); }
+  virtual void StopWatching() {}
+  // Some node has begun watching (its survey reached this one): forward this node's events from
+  // now on; the bus keeps doing so while any node watches. Any thread.
+  virtual void MarkWatched() {}
+  // Whether some node watches, so that this node's events are worth publishing. Any thread.
+  virtual bool Watched() const { return false; }
+  // A serialized event of this node, for the watching nodes; dropped when nobody watches or the
+  // bus cannot take it. Any thread; never blocks.
+  virtual void PublishEvent(std::string /*event*/) {}
+  // Other nodes' events, while this node watches; on the bus's thread. Set and cleared as
+  // SetStateListener's listener.
+  using EventHandler = absl::AnyInvocable<void(NodeId node, std::string_view event)>;
+  virtual void SetEventHandler(EventHandler /*handler*/) {}
+
   // This node's id in its cluster; kNoNode alone.
   virtual NodeId node() const { return kNoNode; }
 

@@ -8,6 +8,7 @@ namespace sig::core {
 
 bool EventSubscription::Offer(const PeerEvent& event) {
   if (!filter_.Matches(event.protocol, event.realm, event.name)) return true;
+  if (filter_.this_node_only && event.node != 0) return true;
   {
     MutexLock lock(&mu_);
     if (closed_) return true;

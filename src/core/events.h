@@ -29,6 +29,8 @@ struct PeerEvent {
   // kKicked only: the close code and reason the operator gave.
   std::uint16_t close_code = 0;
   std::string reason;
+  // Another node of the cluster, for events its admin plane forwarded; 0: this node.
+  std::uint64_t node = 0;
 };
 
 // One watcher's bounded queue of events. A watcher that falls behind loses the newest events,

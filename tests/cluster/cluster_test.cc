@@ -233,6 +233,67 @@ TEST_F(ClusterTest, AnyNodesAdminApiSeesAndActsOnEveryNode) {
   EXPECT_EQ(page.at("peers").as_array().size(), 2u);
 }
 
+// WatchEvents on any node streams every node's joins and leaves (each naming its node); with
+// --local only the asked node's.
+TEST_F(ClusterTest, WatchEventsSeesEveryNode) {
+  LoggedIn(0, "warmup-0");
+  LoggedIn(1, "warmup-1");
+  LoggedIn(2, "warmup-2");
+  auto watch = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {
+        SIGCTL_BINARY, "--addr=127.0.0.1:" + std::to_string(nodes_[0]->admin_port()),
+        "--timeout=10s", "--json", "watch", "--prefix=w"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return testing::Subprocess::Start(args);
+  };
+  auto everywhere = watch({"--count=4"});
+  ASSERT_TRUE(everywhere.ok()) << everywhere.status();
+  auto local = watch({"--count=2", "--local"});
+  ASSERT_TRUE(local.ok()) << local.status();
+  for (auto* w : {&*everywhere, &*local}) {
+    auto ready = w->ReadStderrLine(absl::Seconds(10));
+    ASSERT_TRUE(ready.ok()) << ready.status();
+    ASSERT_EQ(*ready, "sigctl: watching");
+  }
+  {
+    auto bob = LoggedIn(1, "wbob");
+    ASSERT_NE(bob, nullptr);
+    ASSERT_TRUE(bob->Close().ok());
+  }
+  {
+    auto carol = LoggedIn(2, "wcarol");
+    ASSERT_NE(carol, nullptr);
+    ASSERT_TRUE(carol->Close().ok());
+  }
+  {
+    auto alice = LoggedIn(0, "walice");
+    ASSERT_NE(alice, nullptr);
+    ASSERT_TRUE(alice->Close().ok());
+  }
+  auto lines = [](const std::string& out) {
+    std::vector<std::string> seen;
+    std::size_t start = 0;
+    for (std::size_t end; (end = out.find('\n', start)) != std::string::npos; start = end + 1) {
+      const boost::json::value event = boost::json::parse(out.substr(start, end - start));
+      seen.push_back(absl::StrCat(event.at("kind").as_string().c_str(), " ",
+                                  event.at("name").as_string().c_str(), " ",
+                                  event.at("node").as_string() == "0" ? "0" : "n"));
+    }
+    return seen;
+  };
+  auto all = everywhere->Finish(absl::Seconds(15));
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->exit_code, 0);
+  EXPECT_THAT(lines(all->out), ::testing::ElementsAre("KIND_JOINED wbob n", "KIND_LEFT wbob n",
+                                                      "KIND_JOINED wcarol n",
+                                                      "KIND_LEFT wcarol n"));
+  auto mine = local->Finish(absl::Seconds(15));
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  EXPECT_EQ(mine->exit_code, 0);
+  EXPECT_THAT(lines(mine->out),
+              ::testing::ElementsAre("KIND_JOINED walice 0", "KIND_LEFT walice 0"));
+}
+
 // GetStats sums every node's counters; Drain reaches one other node by id, or every node.
 TEST_F(ClusterTest, StatsAndDrainReachEveryNode) {
   ASSERT_NO_FATAL_FAILURE(AliceAndBob());

@@ -45,8 +45,9 @@ commands:
   stats  [--local]                      counters since start, summed over a cluster's nodes
                                         (--local: the asked node's alone)
   health [--service NAME]               grpc.health.v1 status ("" = overall)
-  watch  [--protocol P] [--realm R] [--prefix P] [--count N]
-                                        stream joins, leaves and kicks (one line each)
+  watch  [--protocol P] [--realm R] [--prefix P] [--count N] [--local]
+                                        stream joins, leaves and kicks (one line each), of
+                                        every node of a cluster (--local: the asked node's)
   drain  [--grace 30s] [--node ID | --all]
                                         refuse new peers; close the rest with 1012 after grace
                                         (--node: another node of the cluster; --all: every node)
@@ -395,6 +396,7 @@ class Cli {
   int Watch() {
     v1::WatchEventsRequest request;
     if (!Positionals(0, "no arguments") || !Filter(request.mutable_filter())) return kUsage;
+    if (Has("local")) request.set_scope(v1::SCOPE_LOCAL);
     std::int64_t count = 0;
     if (!Number("count", 0, &count)) return kUsage;
     auto context = Context();
@@ -419,6 +421,7 @@ class Cli {
       if (event.kind() == v1::PeerEvent::KIND_KICKED) {
         line += absl::StrFormat(" code=%d reason=%s", event.close_code(), event.reason());
       }
+      if (event.node() != 0) line += absl::StrFormat(" node=%d", event.node());
       if (event.dropped_before() != 0) {
         line += absl::StrFormat(" (%d earlier events dropped)", event.dropped_before());
       }
