@@ -647,16 +647,15 @@ grpc::ServerWriteReactor<v1::PeerEvent>* AdminService::WatchEvents(
   filter->this_node_only = !cluster;
   auto subscription = core_.events.Subscribe(*std::move(filter), options_.watch_queue);
   if (!cluster) return new WatchReactor(core_.events, std::move(subscription), count);
-  // Subscribed here first, then the other nodes are told to forward; the headers, which tell
-  // the client that events flow, wait for that (bounded: a bus that cannot tell them is not
-  // waited for).
+  // The headers tell the client that events flow, so before them: this node subscribes to the
+  // events channel, then asks every node to forward, and each forwards from when it answers.
+  // Both waits are bounded (a second for the subscription, the survey's timeout for the
+  // answers); a node that did not answer in time forwards once it sees the watching key.
   cluster_watchers_.fetch_add(1);
   auto subscribed = std::make_shared<std::promise<void>>();
   std::future<void> done = subscribed->get_future();
   core_.bus->StartWatching([subscribed] { subscribed->set_value(); });
   done.wait_for(std::chrono::seconds(1));
-  // Every node forwards from when it answers; the headers wait for the answers (bounded by the
-  // survey's timeout), so that what happens after them reaches the watcher.
   Answers answered;
   (void)Ask(*context, v1::SCOPE_CLUSTER, "watch", *request, &answered);
   auto finished = [this, count](grpc::StatusCode code) {
