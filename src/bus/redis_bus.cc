@@ -52,6 +52,7 @@ core::Bus::Counters RedisBus::counters() const {
   c.nodes = nodes_.load(std::memory_order_relaxed);
   c.publish_failures = publish_failures_.load(std::memory_order_relaxed);
   c.reaped = reaped_.load(std::memory_order_relaxed);
+  c.channels = link_->subscriptions();
   for (std::size_t b = 0; b < c.round_trips.size(); ++b) {
     c.round_trips[b] = round_trips_[b].load(std::memory_order_relaxed);
   }
@@ -239,17 +240,18 @@ void RedisBus::StartWatching(absl::AnyInvocable<void() &&> told) {
       return;
     }
     AnnounceWatch();
-    if (events_subscribed_) {
-      std::move(told)();
-      return;
-    }
-    events_subscribed_ = true;
     auto shared = std::make_shared<absl::AnyInvocable<void() &&>>(std::move(told));
     link_->Subscribe(std::string(kEventsChannel), [shared] { std::move(*shared)(); });
   });
 }
 
-void RedisBus::StopWatching() { watching_.store(false, std::memory_order_relaxed); }
+void RedisBus::StopWatching() {
+  watching_.store(false, std::memory_order_relaxed);
+  boost::asio::post(executor_, [this] {
+    // A watch begun since keeps the channel.
+    if (!watching_.load(std::memory_order_relaxed)) link_->Unsubscribe(std::string(kEventsChannel));
+  });
+}
 
 void RedisBus::AnnounceWatch() {
   link_->Command({"SET", std::string(kWatchingKey), "1", "PX", "3000"},

@@ -149,7 +149,6 @@ class RedisBus final : public core::Bus {
   std::optional<State> told_ ABSL_GUARDED_BY(listener_mu_);
   std::atomic<bool> watching_{false};
   std::atomic<std::int64_t> watched_until_ns_{0};  // steady clock
-  bool events_subscribed_ = false;                  // on the executor
   core::Mutex event_mu_;
   EventHandler event_handler_ ABSL_GUARDED_BY(event_mu_);
   core::Mutex handler_mu_;

@@ -199,9 +199,18 @@ void RedisConnection::Command(std::vector<std::string> argv, ReplyCallback done)
 }
 
 void RedisConnection::Subscribe(const std::vector<std::string>& channels) {
+  SubscriptionCommand("SUBSCRIBE", channels);
+}
+
+void RedisConnection::Unsubscribe(const std::vector<std::string>& channels) {
+  SubscriptionCommand("UNSUBSCRIBE", channels);
+}
+
+void RedisConnection::SubscriptionCommand(std::string_view command,
+                                          const std::vector<std::string>& channels) {
   if (context_ == nullptr || down_ || channels.empty()) return;
-  std::vector<const char*> args{"SUBSCRIBE"};
-  std::vector<std::size_t> lengths{9};
+  std::vector<const char*> args{command.data()};
+  std::vector<std::size_t> lengths{command.size()};
   for (const std::string& channel : channels) {
     args.push_back(channel.data());
     lengths.push_back(channel.size());
@@ -380,6 +389,10 @@ void RedisConnection::OnSubscription(redisAsyncContext* context, void* reply, vo
   const std::string_view channel(r->element[1]->str, r->element[1]->len);
   if (what == "subscribe") {
     if (self->on_subscribed_) self->on_subscribed_(channel);
+    return;
+  }
+  if (what == "unsubscribe") {
+    if (self->on_unsubscribed_) self->on_unsubscribed_(channel);
     return;
   }
   if (what == "message" && self->on_message_) {

@@ -89,10 +89,18 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   // subscribes to `channels`; messages go to the handler set with OnMessage.
   void Subscribe(const std::vector<std::string>& channels);
 
+  // Unsubscribes from `channels`, which must be subscribed (hiredis 0.14.1 aborts on an
+  // UNSUBSCRIBE reply for no channel). Messages already on their way may still arrive.
+  void Unsubscribe(const std::vector<std::string>& channels);
+
   void OnMessage(MessageHandler handler) { on_message_ = std::move(handler); }
   // Redis confirmed a subscription: from then on, whatever is published there arrives.
   void OnSubscribed(std::function<void(std::string_view channel)> handler) {
     on_subscribed_ = std::move(handler);
+  }
+  // Redis confirmed an unsubscription: nothing published there arrives any more.
+  void OnUnsubscribed(std::function<void(std::string_view channel)> handler) {
+    on_unsubscribed_ = std::move(handler);
   }
   void OnDown(DownHandler handler) { on_down_ = std::move(handler); }
 
@@ -107,6 +115,9 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   struct Pending;
 
   RedisConnection(boost::asio::any_io_executor executor, Options options);
+
+  // SUBSCRIBE or UNSUBSCRIBE `channels`; the replies go to OnSubscription.
+  void SubscriptionCommand(std::string_view command, const std::vector<std::string>& channels);
 
   // hiredis' event hooks (ev.addRead etc.) and callbacks; `data` is the connection.
   static void AddRead(void* data);
@@ -146,6 +157,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   absl::Status down_reason_;
   MessageHandler on_message_;
   std::function<void(std::string_view channel)> on_subscribed_;
+  std::function<void(std::string_view channel)> on_unsubscribed_;
   DownHandler on_down_;
 };
 

@@ -77,11 +77,10 @@ void RedisDirectory::Claim(core::ClaimRequest request, core::ClaimDone done) {
       std::move(state->done)(core::ClaimResult{core::ClaimOutcome::kUnavailable, {}, nullptr});
       return;
     }
-    // Subscribed first, so every change after the claim's snapshot reaches this node.
-    link_->Subscribe(RealmChannel(state->realm), [this, state] {
-      ++claiming_[state->realm].claims;
-      RunClaim(state);
-    });
+    // Subscribed first, so every change after the claim's snapshot reaches this node. Counted
+    // in flight from here, so that the channel is not left meanwhile (Unfollow).
+    ++claiming_[state->realm].claims;
+    link_->Subscribe(RealmChannel(state->realm), [this, state] { RunClaim(state); });
   });
 }
 
@@ -249,6 +248,7 @@ void RedisDirectory::Reclaim(absl::Duration settle) {
               if (realm->second.local_members == 0) realms_.erase(realm);
             }
           }
+          Unfollow(h.realm);
           TellClaimedElsewhere();
           if (loser) loser->Close(core::ToWire(core::CloseCode::kNameTaken), "name_taken");
         });
@@ -257,9 +257,11 @@ void RedisDirectory::Reclaim(absl::Duration settle) {
 
 void RedisDirectory::CloseAllFenced() {
   std::vector<std::shared_ptr<core::Peer>> peers;
+  std::vector<std::string> followed;
   {
     core::MutexLock lock(&mu_);
     for (const auto& [realm_name, realm] : realms_) {
+      followed.push_back(realm_name);
       for (const auto& [name, member] : realm.members) {
         if (!member.local()) continue;
         if (auto peer = member.peer.lock()) peers.push_back(std::move(peer));
@@ -268,6 +270,7 @@ void RedisDirectory::CloseAllFenced() {
     realms_.clear();
     local_count_.store(0, std::memory_order_relaxed);
   }
+  for (const std::string& realm_name : followed) Unfollow(realm_name);
   for (const auto& peer : peers) {
     peer->Close(core::ToWire(core::CloseCode::kServiceRestart), "cluster node fenced");
   }
@@ -292,6 +295,7 @@ void RedisDirectory::Release(std::string_view realm_name, std::string_view name,
     link_->RunScript(Scripts::Release(), {NameKey(realm, name), MembersKey(realm), NodeNamesKey(node_)},
                      {node_id_, std::to_string(conn_id), name, RealmChannel(realm)},
                      [](RedisConnection::Reply) {});
+    Unfollow(realm);
   });
 }
 
@@ -301,6 +305,16 @@ void RedisDirectory::ClaimSettled(const std::string& realm_name) {
   std::vector<std::string> held = std::move(it->second.held);
   claiming_.erase(it);
   for (const std::string& payload : held) ApplyRealmMessage(realm_name, payload);
+  Unfollow(realm_name);  // every claim failed, or their names are gone already
+}
+
+void RedisDirectory::Unfollow(std::string_view realm_name) {
+  if (claiming_.contains(realm_name)) return;
+  {
+    core::MutexLock lock(&mu_);
+    if (realms_.contains(realm_name)) return;
+  }
+  link_->Unsubscribe(RealmChannel(realm_name));
 }
 
 void RedisDirectory::OnRealmMessage(std::string_view realm_name, std::string_view payload) {
@@ -343,6 +357,7 @@ void RedisDirectory::ApplyRealmMessage(std::string_view realm_name, std::string_
       replaced = TakenOver(realm, realm_name, name, node, conn);
     }
   }
+  Unfollow(realm_name);  // a takeover from elsewhere may have taken this node's last member
   TellClaimedElsewhere();
   // Closed, not orphaned, as on one node (peerjs-protocol.md section 4); its release finds the
   // name held elsewhere and changes nothing.

@@ -128,12 +128,16 @@ class RedisDirectory final : public core::Directory {
                                         std::string_view realm_name, std::string_view name,
                                         core::NodeId node, std::uint64_t conn)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Tells the sink of the names AddRemote found held elsewhere. Without mu_ held.
   // Applies a membership message to the realm's cache. On the executor.
   void ApplyRealmMessage(std::string_view realm, std::string_view payload);
   // A claim in `realm` is answered: once none is in flight, the messages held meanwhile are
   // applied. On the executor.
   void ClaimSettled(const std::string& realm);
+  // Leaves the realm's channel once this node neither has members there nor claims in flight,
+  // so that a node's subscriptions follow its realms instead of every realm it ever served. On
+  // the executor.
+  void Unfollow(std::string_view realm) ABSL_LOCKS_EXCLUDED(mu_);
+  // Tells the sink of the names AddRemote found held elsewhere. Without mu_ held.
   void TellClaimedElsewhere() ABSL_LOCKS_EXCLUDED(mu_);
 
   boost::asio::any_io_executor executor_;

@@ -18,7 +18,8 @@ RedisLink::RedisLink(net::any_io_executor executor, Options options)
       options_(std::move(options)),
       retry_timer_(executor_),
       random_(std::random_device{}()),
-      backoff_(options_.backoff_min) {}
+      backoff_(options_.backoff_min),
+      channels_{std::string(kAnchorChannel)} {}
 
 RedisConnection::Options RedisLink::ConnectionOptions() const {
   RedisConnection::Options options;
@@ -66,6 +67,13 @@ void RedisLink::Connect() {
     self->waiting_.erase(it);
     for (auto& confirmed : waiting) confirmed();
   });
+  subscriber_->OnUnsubscribed([weak = weak_from_this(), generation](std::string_view channel) {
+    auto self = weak.lock();
+    if (!self || generation != self->generation_) return;
+    const std::string name(channel);
+    self->unsubscribing_.erase(name);
+    if (self->up_ && self->channels_.contains(name)) self->subscriber_->Subscribe({name});
+  });
   for (const auto& connection : {commands_, subscriber_}) {
     connection->OnDown([weak = weak_from_this(), generation](absl::Status status) {
       if (auto self = weak.lock()) self->Reset(generation, std::move(status));
@@ -85,9 +93,11 @@ void RedisLink::Connect() {
 void RedisLink::OnConnected(std::uint64_t generation) {
   if (generation != generation_ || stopped_) return;
   if (++connected_ < 2) return;
-  if (!channels_.empty()) {
-    subscriber_->Subscribe(std::vector<std::string>(channels_.begin(), channels_.end()));
+  std::vector<std::string> channels{std::string(kAnchorChannel)};
+  for (const std::string& channel : channels_) {
+    if (channel != kAnchorChannel) channels.push_back(channel);
   }
+  subscriber_->Subscribe(channels);
   up_ = true;
   backoff_ = options_.backoff_min;
   if (ever_up_) ++reconnects_;
@@ -101,6 +111,7 @@ void RedisLink::Reset(std::uint64_t generation, absl::Status status) {
   const bool was_up = up_;
   up_ = false;
   confirmed_.clear();
+  unsubscribing_.clear();
   if (commands_) commands_->Close();
   if (subscriber_) subscriber_->Close();
   commands_.reset();
@@ -150,7 +161,16 @@ void RedisLink::Subscribe(const std::string& channel, std::function<void()> conf
     }
   }
   if (!channels_.insert(channel).second) return;
-  if (up_) subscriber_->Subscribe({channel});
+  channel_count_.store(channels_.size(), std::memory_order_relaxed);
+  if (up_ && !unsubscribing_.contains(channel)) subscriber_->Subscribe({channel});
+}
+
+void RedisLink::Unsubscribe(const std::string& channel) {
+  if (channel == kAnchorChannel || waiting_.contains(channel)) return;
+  if (channels_.erase(channel) == 0) return;
+  channel_count_.store(channels_.size(), std::memory_order_relaxed);
+  confirmed_.erase(channel);
+  if (up_ && unsubscribing_.insert(channel).second) subscriber_->Unsubscribe({channel});
 }
 
 }  // namespace sig::bus

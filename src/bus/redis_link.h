@@ -1,11 +1,13 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -65,9 +67,20 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
 
   // Subscribes to `channel`, now if up and again after every reconnect, and runs `confirmed`
   // (if given) once Redis has confirmed it, so that what is published there from then on
-  // arrives. Channels are never unsubscribed: hiredis 0.14.1's unsubscribe bookkeeping is
-  // unreliable (cluster-design.md 3.5).
+  // arrives.
   void Subscribe(const std::string& channel, std::function<void()> confirmed = nullptr);
+  // Stops following `channel`, unless someone waits for its confirmation (then it stays).
+  // hiredis 0.14.1's bookkeeping is unreliable when a SUBSCRIBE and an UNSUBSCRIBE of one
+  // channel are in flight together, or when the last subscription goes (cluster-design.md
+  // 3.5), so a channel is subscribed again only after its UNSUBSCRIBE is confirmed, and the
+  // link always holds kAnchorChannel.
+  void Unsubscribe(const std::string& channel);
+  // Channels subscribed or being subscribed, kAnchorChannel included. Any thread.
+  std::size_t subscriptions() const { return channel_count_.load(std::memory_order_relaxed); }
+
+  // Subscribed first on every connection and never left, so the subscriber's count of channels
+  // never falls to zero.
+  static constexpr std::string_view kAnchorChannel = "sig:anchor";
 
  private:
   RedisLink(boost::asio::any_io_executor executor, Options options);
@@ -95,7 +108,11 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   absl::Duration backoff_;
   std::uint64_t reconnects_ = 0;
   std::set<std::string> channels_;
+  std::atomic<std::size_t> channel_count_{1};  // channels_.size(), for other threads
   std::set<std::string> confirmed_;  // of channels_, those Redis confirmed since the link came up
+  // UNSUBSCRIBEs sent on this connection and not yet confirmed; a channel among them that is in
+  // channels_ again is subscribed once the confirmation comes.
+  std::set<std::string> unsubscribing_;
   std::map<std::string, std::vector<std::function<void()>>> waiting_;  // for confirmation
   UpHandler on_up_;
   DownHandler on_down_;

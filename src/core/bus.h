@@ -62,6 +62,7 @@ class Bus {
     std::size_t nodes = 0;           // nodes listed in Redis, this one included
     std::uint64_t publish_failures = 0;  // frames Redis answered with an error, or lost with the link
     std::uint64_t reaped = 0;        // names this node freed from nodes whose lease had run out
+    std::size_t channels = 0;        // Redis channels this node follows (its own, rooms, ...)
     // Publish round trips (a frame handed to Redis until Redis answered), non-cumulative counts
     // per kRoundTripBuckets bound plus +Inf, and their sum.
     std::array<std::uint64_t, kRoundTripBuckets.size() + 1> round_trips{};

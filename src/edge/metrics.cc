@@ -174,6 +174,10 @@ void AddBusMetrics(const core::Bus& bus, std::vector<MetricFamily>& families) {
   AddSingle(families, "sig_bus_reaped_names_total",
             "Names this node freed from nodes whose lease had run out (each announced as a leave).",
             MetricType::Counter, static_cast<double>(c.reaped));
+  AddSingle(families, "sig_bus_channels",
+            "Redis channels this node subscribes to: its own, the cluster's, and one per room "
+            "it has members in.",
+            MetricType::Gauge, static_cast<double>(c.channels));
 }
 
 }  // namespace

@@ -371,8 +371,18 @@ TEST_F(ClusterTest, BusMetricsCountWhatCrossesNodes) {
   EXPECT_THAT(text, ::testing::HasSubstr("sig_bus_publish_failures_total 0"));
   EXPECT_THAT(text, ::testing::ContainsRegex("sig_bus_lag_seconds [0-9.e-]+"));
   EXPECT_THAT(text, ::testing::HasSubstr("sig_bus_reaped_names_total 0"));
+  // The anchor, the node's own channel, the cluster's, and alice's room.
+  EXPECT_THAT(text, ::testing::HasSubstr("sig_bus_channels 4"));
   const absl::Status checked = testing::PromtoolCheck(text);
   EXPECT_TRUE(checked.ok()) << checked;
+  // alice gone, node 0 has nobody in the room and leaves its channel.
+  ASSERT_TRUE(alice_->Close().ok());
+  do {
+    auto metrics = testing::HttpGet(nodes_[0]->port(), "/metrics");
+    ASSERT_TRUE(metrics.ok());
+    text = metrics->body;
+  } while (!absl::StrContains(text, "sig_bus_channels 3") && absl::Now() < deadline);
+  EXPECT_THAT(text, ::testing::HasSubstr("sig_bus_channels 3"));
 }
 
 // A node's probe goes through Redis back to it every second; a lag that grows while Redis is

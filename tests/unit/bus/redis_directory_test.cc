@@ -1,5 +1,6 @@
 #include "bus/redis_directory.h"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -57,6 +58,66 @@ TEST_F(RedisDirectoryTest, AnAnnouncementThatBeatsTheClaimsReplyIsApplied) {
   const core::Holder bob = directory.Lookup("td/r", "bob");
   EXPECT_EQ(bob.node, 2u);
   EXPECT_EQ(bob.conn_id, 20u);
+  link->Stop();
+}
+
+// A node follows a realm's channel while it has members there or claims in flight: a realm
+// whose last member left, or whose claims all failed, is left.
+TEST_F(RedisDirectoryTest, ARealmsChannelIsLeftWithItsLastMember) {
+  RedisLink::Options options;
+  options.address = Options().address;
+  auto link = RedisLink::Create(io_.get_executor(), options);
+  link->Start();
+  ASSERT_TRUE(RunUntil([&] { return link->up(); }));
+  auto admin = Connected(Options());
+  ASSERT_EQ(Run(*admin, {"SET", NodeKey(1), "lease"})->str, "OK");
+  RedisDirectory directory(io_.get_executor(), link, 1);
+  directory.SetLeaseHeld(true);
+  auto numsub = [&](const std::string& realm) {
+    auto reply = Run(*admin, {"PUBSUB", "NUMSUB", RealmChannel(realm)});
+    return reply.ok() && reply->elements.size() == 2 ? reply->elements[1].integer : -1;
+  };
+  auto claim = [&](const std::string& realm, const std::string& name, std::uint64_t conn,
+                   std::shared_ptr<core::Peer> peer) {
+    std::optional<core::ClaimOutcome> outcome;
+    core::ClaimRequest request;
+    request.realm = realm;
+    request.name = name;
+    request.conn_id = conn;
+    request.peer = std::move(peer);
+    directory.Claim(request, [&](core::ClaimResult result) { outcome = result.outcome; });
+    EXPECT_TRUE(RunUntil([&] { return outcome.has_value(); }));
+    return outcome.value_or(core::ClaimOutcome::kUnavailable);
+  };
+  auto alice = std::make_shared<testing::FakePeer>();
+  auto bob = std::make_shared<testing::FakePeer>();
+  ASSERT_EQ(claim("td/r", "alice", 10, alice), core::ClaimOutcome::kClaimed);
+  ASSERT_EQ(claim("td/r", "bob", 11, bob), core::ClaimOutcome::kClaimed);
+  EXPECT_EQ(numsub("td/r"), 1);
+  directory.Release("td/r", "alice", 10);
+  RunUntil([] { return false; }, std::chrono::milliseconds(100));
+  EXPECT_EQ(numsub("td/r"), 1);  // bob is still here
+  directory.Release("td/r", "bob", 11);
+  ASSERT_TRUE(RunUntil([&] { return numsub("td/r") == 0; }));
+
+  // Taken on another node: the claim fails and the channel it took is left.
+  ASSERT_EQ(Run(*admin, {"SET", NodeKey(2), "lease"})->str, "OK");
+  RedisDirectory other(io_.get_executor(), link, 2);
+  other.SetLeaseHeld(true);
+  std::optional<core::ClaimOutcome> taken;
+  core::ClaimRequest request;
+  request.realm = "td/s";
+  request.name = "carol";
+  request.conn_id = 20;
+  request.peer = std::make_shared<testing::FakePeer>();
+  other.Claim(request, [&](core::ClaimResult result) { taken = result.outcome; });
+  ASSERT_TRUE(RunUntil([&] { return taken.has_value(); }));
+  ASSERT_EQ(*taken, core::ClaimOutcome::kClaimed);
+  EXPECT_EQ(claim("td/s", "carol", 12, std::make_shared<testing::FakePeer>()),
+            core::ClaimOutcome::kTaken);
+  other.Release("td/s", "carol", 20);
+  ASSERT_TRUE(RunUntil([&] { return numsub("td/s") == 0; }));
+  EXPECT_EQ(link->subscriptions(), 1u);  // the anchor
   link->Stop();
 }
 

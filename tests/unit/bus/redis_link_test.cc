@@ -1,6 +1,8 @@
 #include "bus/redis_link.h"
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,12 @@ class RedisLinkTest : public testing::RedisTest {
     });
   }
 
+  // Subscribers of `channel` on the Redis server.
+  std::int64_t NumSub(RedisConnection& admin, const std::string& channel) {
+    auto reply = Run(admin, {"PUBSUB", "NUMSUB", channel});
+    return reply.ok() && reply->elements.size() == 2 ? reply->elements[1].integer : -1;
+  }
+
   int ups = 0;
   int downs = 0;
   std::vector<std::string> messages;
@@ -69,6 +77,44 @@ TEST_F(RedisLinkTest, ComesBackAfterRedisRestartsAndSubscribesAgain) {
   ASSERT_TRUE(RunUntil([&] { return !messages.empty(); }));
   EXPECT_EQ(messages.front(), "sig:node:1=hello");
   reply.reset();
+  link->Command({"PING"}, [&](RedisConnection::Reply r) { reply = std::move(r); });
+  ASSERT_TRUE(RunUntil([&] { return reply.has_value(); }));
+  EXPECT_EQ((*reply)->str, "PONG");
+  link->Stop();
+}
+
+// A channel left and taken again before Redis confirmed the leave, many times over and with
+// the last other channel going, must end subscribed (hiredis 0.14.1 would drop the callback or
+// leave subscriber mode if both commands were in flight together) and keep the link working.
+TEST_F(RedisLinkTest, ChannelsAreLeftAndTakenAgainSafely) {
+  auto link = Link();
+  link->Start();
+  ASSERT_TRUE(RunUntil([&] { return link->up(); }));
+  auto admin = Connected(Options());
+  int confirmed = 0;
+  for (int i = 0; i < 50; ++i) {
+    link->Subscribe("sig:realm:a", [&] { ++confirmed; });
+    link->Subscribe("sig:realm:b");
+    link->Unsubscribe("sig:realm:a");  // someone waits for its confirmation: stays
+    link->Unsubscribe("sig:realm:b");  // the only other channel but the anchor
+  }
+  ASSERT_TRUE(RunUntil([&] { return confirmed == 50; }));
+  link->Unsubscribe("sig:realm:a");
+  link->Subscribe("sig:realm:a", [&] { ++confirmed; });  // before the leave is confirmed
+  ASSERT_TRUE(RunUntil([&] { return confirmed == 51; }));
+  EXPECT_EQ(link->subscriptions(), 2u);  // the anchor and a
+  EXPECT_EQ(NumSub(*admin, "sig:realm:a"), 1);
+  EXPECT_EQ(NumSub(*admin, std::string(RedisLink::kAnchorChannel)), 1);
+  ASSERT_TRUE(RunUntil([&] { return NumSub(*admin, "sig:realm:b") == 0; }));
+  messages.clear();
+  ASSERT_TRUE(PublishUntilHeard(*admin, "sig:realm:a"));
+  ASSERT_TRUE(RunUntil([&] { return !messages.empty(); }));
+  EXPECT_EQ(messages.front(), "sig:realm:a=hello");
+
+  link->Unsubscribe("sig:realm:a");
+  ASSERT_TRUE(RunUntil([&] { return NumSub(*admin, "sig:realm:a") == 0; }));
+  EXPECT_EQ(link->subscriptions(), 1u);
+  std::optional<RedisConnection::Reply> reply;
   link->Command({"PING"}, [&](RedisConnection::Reply r) { reply = std::move(r); });
   ASSERT_TRUE(RunUntil([&] { return reply.has_value(); }));
   EXPECT_EQ((*reply)->str, "PONG");
