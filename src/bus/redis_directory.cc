@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -182,18 +183,20 @@ void RedisDirectory::Resync() {
     for (const auto& [realm_name, realm] : realms_) followed.push_back(realm_name);
   }
   for (std::string& realm_name : followed) {
+    // A snapshot in flight, as a claim's is: the realm's messages wait for it (OnRealmMessage).
+    ++claiming_[realm_name].claims;
     link_->Command({"HGETALL", MembersKey(realm_name)},
                    [this, realm_name](RedisConnection::Reply reply) {
-                     if (!reply.ok() || reply->type != RedisReply::Type::kArray) return;
-                     {
+                     if (reply.ok() && reply->type == RedisReply::Type::kArray) {
                        core::MutexLock lock(&mu_);
-                       auto realm = realms_.find(realm_name);
-                       if (realm == realms_.end()) return;
-                       std::vector<std::string> names;
-                       Reconcile(realm->second, realm_name, {}, reply->elements, 0,
-                                 /*remove_absent=*/true, &names);
+                       if (auto realm = realms_.find(realm_name); realm != realms_.end()) {
+                         std::vector<std::string> names;
+                         Reconcile(realm->second, realm_name, {}, reply->elements, 0,
+                                   /*remove_absent=*/true, &names);
+                       }
                      }
                      TellClaimedElsewhere();
+                     ClaimSettled(realm_name);
                    });
   }
 }
@@ -219,11 +222,13 @@ void RedisDirectory::Reclaim(absl::Duration settle) {
     }
   }
   for (Held& h : held) {
+    ++claiming_[h.realm].claims;  // its snapshot, as any claim's, goes before the messages
     link_->RunScript(
         Scripts::Claim(), {NameKey(h.realm, h.name), MembersKey(h.realm), NodeNamesKey(node_)},
         {node_id_, std::to_string(h.conn_id), h.token_digest, h.name,
          std::to_string(std::size_t{1} << 40), "1", RealmChannel(h.realm)},
         [this, h](RedisConnection::Reply reply) {
+          const absl::Cleanup settled = [this, &h] { ClaimSettled(h.realm); };
           if (!reply.ok() || reply->type != RedisReply::Type::kArray || reply->elements.empty()) {
             return;  // Redis away again: the lease decides
           }
@@ -248,7 +253,6 @@ void RedisDirectory::Reclaim(absl::Duration settle) {
               if (realm->second.local_members == 0) realms_.erase(realm);
             }
           }
-          Unfollow(h.realm);
           TellClaimedElsewhere();
           if (loser) loser->Close(core::ToWire(core::CloseCode::kNameTaken), "name_taken");
         });
@@ -318,11 +322,11 @@ void RedisDirectory::Unfollow(std::string_view realm_name) {
 }
 
 void RedisDirectory::OnRealmMessage(std::string_view realm_name, std::string_view payload) {
-  // While a claim in the realm is in flight, its snapshot may be older than this message (the
-  // message arrives on the subscription, the claim's reply on another connection): applied
-  // now, it would be undone by the snapshot, or lost with no realm to apply it to. Held until
-  // the claims settle, it lands on the snapshot instead, where it changes nothing if the
-  // snapshot already had it.
+  // While a snapshot of the realm is in flight (a claim's, a re-claim's or a resync's), it may
+  // be older than this message (the message arrives on the subscription, the snapshot on
+  // another connection): applied now, it would be undone by the snapshot (a member who never
+  // left told as gone), or lost with no realm to apply it to. Held until the snapshots settle,
+  // it lands on them instead, where it changes nothing if a snapshot already had it.
   if (auto it = claiming_.find(realm_name); it != claiming_.end()) {
     it->second.held.emplace_back(payload);
     return;

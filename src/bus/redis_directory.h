@@ -148,7 +148,8 @@ class RedisDirectory final : public core::Directory {
   std::atomic<bool> lease_held_{false};
   std::atomic<std::size_t> local_count_{0};
   std::atomic<std::uint64_t> join_seq_{0};
-  // Membership messages of realms with claims in flight (OnRealmMessage). On the executor.
+  // Membership messages of realms with snapshots in flight: claims, re-claims and resyncs
+  // (OnRealmMessage). On the executor.
   struct Claiming {
     int claims = 0;
     std::vector<std::string> held;
