@@ -44,6 +44,11 @@ ABSL_FLAG(int, bad_every, 0, "relay: every this many messages, one is invalid JS
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "relay: measured time");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "relay: load before measuring");
 ABSL_FLAG(int, peers, 10000, "idle, churn: peers");
+ABSL_FLAG(std::string, room_tag, "",
+          "td rooms are named after it (default: a random run id); loads given one tag share "
+          "rooms");
+ABSL_FLAG(absl::Duration, connect_timeout, absl::ZeroDuration(),
+          "idle, churn: how long logins may take (0: 60 s, or 1 ms a peer if longer)");
 ABSL_FLAG(int, rounds, 10, "churn: rounds; fanout: broadcasts");
 ABSL_FLAG(int, room_size, 10, "idle, churn with td: peers per room");
 ABSL_FLAG(int, fanout_peers, 1000, "fanout: peers in the room");
@@ -175,6 +180,8 @@ int main(int argc, char** argv) {
   sig::bench::BenchConfig config;
   absl::BitGen random;
   config.run_id = StrCat("b", absl::Uniform<std::uint32_t>(random));
+  config.room_tag = absl::GetFlag(FLAGS_room_tag);
+  config.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
   config.pairs = Positive("pairs", absl::GetFlag(FLAGS_pairs));
   config.rate = absl::GetFlag(FLAGS_rate);
   if (config.rate < 0) Usage("--rate must not be negative");

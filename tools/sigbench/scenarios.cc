@@ -59,8 +59,15 @@ void OnEachThread(ClientThreads& threads, const std::function<void(std::size_t)>
   while (done.load() < threads.size()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
+// How long a population of config.peers may take to log in.
+absl::Duration ConnectTimeout(const BenchConfig& config) {
+  if (config.connect_timeout > absl::ZeroDuration()) return config.connect_timeout;
+  return std::max(absl::Seconds(60), absl::Milliseconds(config.peers));
+}
+
 std::string RoomOf(const RunContext& run, std::string_view tag, std::size_t group) {
-  return run.dialect.kind() == Dialect::Kind::kTd ? core::StrCat(run.config.run_id, "-", tag, group)
+  const std::string& prefix = run.config.room_tag.empty() ? run.config.run_id : run.config.room_tag;
+  return run.dialect.kind() == Dialect::Kind::kTd ? core::StrCat(prefix, "-", tag, group)
                                                   : std::string();
 }
 
@@ -274,7 +281,7 @@ json::object RunIdle(RunContext& run) {
   }
   const auto cpu0 = run.probe.CpuSeconds();
   const auto connected =
-      population.Connect(std::max(absl::Seconds(60), absl::Milliseconds(config.peers)));
+      population.Connect(ConnectTimeout(config));
   const auto cpu1 = run.probe.CpuSeconds();
   std::this_thread::sleep_for(absl::ToChronoNanoseconds(config.settle));
   const auto rss1 = run.probe.RssKib();
@@ -315,7 +322,7 @@ json::object RunChurn(RunContext& run) {
                      RoomOf(run, core::StrCat("c", r, "-"), i / config.room_size), i);
     }
     const auto connected =
-        population.Connect(std::max(absl::Seconds(60), absl::Milliseconds(config.peers)));
+        population.Connect(ConnectTimeout(config));
     failures += connected.failed;
     population.CloseAll(absl::Seconds(60));
     // The server closes its side once it sees each close; give it a bounded time to finish.
@@ -361,7 +368,7 @@ json::object RunHeld(RunContext& run) {
     population.Add(core::StrCat(config.run_id, "-", i), "", i);
   }
   const auto connected =
-      population.Connect(std::max(absl::Seconds(60), absl::Milliseconds(config.peers)));
+      population.Connect(ConnectTimeout(config));
   std::this_thread::sleep_for(absl::ToChronoNanoseconds(config.settle));
   const auto rss1 = run.probe.RssKib();
   for (std::size_t i = 0; i < population.size(); ++i) {

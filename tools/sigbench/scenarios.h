@@ -17,6 +17,10 @@ namespace sig::bench {
 
 struct BenchConfig {
   std::string run_id;  // prefixes every peer id, so runs against one server never collide
+  // Prefixes td room names (default: run_id). Runs given one tag share rooms, so that loads on
+  // several cluster nodes fill the same rooms.
+  std::string room_tag;
+  absl::Duration connect_timeout = absl::ZeroDuration();  // idle, churn; 0: 60 s or 1 ms a peer
   std::size_t pairs = 200;
   double rate = 20000;  // relayed messages per second over all pairs; 0: closed loop
   std::size_t window = 1;  // closed loop: messages in flight per direction of each pair
