@@ -9,17 +9,18 @@ compose="$root/deploy/compose/compose.yaml"
 conf="$root/deploy/nginx/sigd.conf"
 fail() { echo "compose_test: $*" >&2; exit 1; }
 
-docker-compose -f "$compose" config -q || fail "docker-compose refuses $compose"
+# The resolved configuration, read whole (a grep -q on a pipe would end docker-compose early).
+config="$(docker-compose -f "$compose" config)" || fail "docker-compose refuses $compose"
 services="$(docker-compose -f "$compose" config --services | grep '^sigd-' | sort)"
 upstreams="$(sed -n 's/^ *server \([^ ;]*\):8080 .*/\1/p' "$conf" | sort)"
 [ -n "$services" ] || fail "no sigd services in $compose"
 [ "$services" = "$upstreams" ] ||
   fail "nginx upstreams ($(echo $upstreams)) are not the sigd services ($(echo $services))"
 # nginx mounts that very file, where nginx's http block includes it.
-docker-compose -f "$compose" config | grep -q "$conf:/etc/nginx/conf.d/sigd.conf:ro" ||
+grep -qF -- "$conf:/etc/nginx/conf.d/sigd.conf:ro" <<<"$config" ||
   fail "nginx does not mount $conf into conf.d"
 # Every node reaches Redis at the address the redis service has.
-redis_ip="$(docker-compose -f "$compose" config | sed -n 's/^ *ipv4_address: *//p' | head -1)"
-[ "$(docker-compose -f "$compose" config | grep -c "REDIS_ADDR: $redis_ip:6379")" = \
-  "$(echo "$services" | wc -l)" ] || fail "a sigd service does not point at redis ($redis_ip)"
+redis_ip="$(sed -n 's/^ *ipv4_address: *//p' <<<"$config" | head -1)"
+[ "$(grep -c "REDIS_ADDR: $redis_ip:6379" <<<"$config")" = "$(wc -l <<<"$services")" ] ||
+  fail "a sigd service does not point at redis ($redis_ip)"
 echo "compose_test: ok ($(echo $services))"
