@@ -365,9 +365,7 @@ void RedisDirectory::ApplyRealmMessage(std::string_view realm_name, std::string_
   TellClaimedElsewhere();
   // Closed, not orphaned, as on one node (peerjs-protocol.md section 4); its release finds the
   // name held elsewhere and changes nothing.
-  if (replaced) {
-    replaced->Close(core::ToWire(core::CloseCode::kNormal), "replaced by a new connection");
-  }
+  if (replaced) replaced->Replaced();
 }
 
 std::shared_ptr<core::Peer> RedisDirectory::TakenOver(core::StringMap<Realm>::iterator realm,

@@ -22,6 +22,9 @@ enum class CloseCode : std::uint16_t {
   kNameTaken = 4000,
   kInvalidName = 4001,
   kKicked = 4002,           // disconnected by an operator
+  kInvalidToken = 4003,     // auth on: the login's token is missing, bad or for someone else
+  kTokenExpired = 4004,     // auth on: the login's token has expired (or is not yet valid)
+  kReplaced = 4005,         // auth on: a newer login with a valid token took the name over
 };
 
 constexpr std::uint16_t ToWire(CloseCode code) { return static_cast<std::uint16_t>(code); }

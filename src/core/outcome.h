@@ -19,7 +19,7 @@ enum class LoginRejection : std::uint8_t {
   kMissingParams,
   kInvalidKey,
   kInvalidId,
-  kInvalidToken,
+  kInvalidToken,  // auth on: a token missing, bad, or for another name or room
   kIdTaken,
   kConcurrentLimit,
   kMaxConnections,
@@ -29,12 +29,15 @@ enum class LoginRejection : std::uint8_t {
   kShuttingDown,
   kDraining,
   kUnavailable,  // the directory could not decide (a cluster's bus is down)
+  kTokenExpired,  // auth on: the token's exp has passed, or its nbf is ahead
+  kAuthBlocked,   // auth on: too many failed logins from the client's address
 };
-inline constexpr std::array<std::string_view, 16> kLoginRejectionNames = {
+inline constexpr std::array<std::string_view, 18> kLoginRejectionNames = {
     "invalid_name",     "invalid_room",    "name_taken",  "missing_params",
     "invalid_key",      "invalid_id",      "invalid_token", "id_taken",
     "concurrent_limit", "max_connections", "max_connections_per_ip", "origin",
-    "bad_handshake",    "shutting_down",   "draining",    "unavailable"};
+    "bad_handshake",    "shutting_down",   "draining",    "unavailable",
+    "token_expired",    "auth_blocked"};
 
 // Why a frame from a logged-in (or logging-in) peer was refused; the connection stays open.
 enum class BadFrame : std::uint8_t {
@@ -60,6 +63,30 @@ enum class RelayFailure : std::uint8_t {
 inline constexpr std::array<std::string_view, 4> kRelayFailureNames = {
     "target_not_found", "hold_limit", "bus_down", "bus_full"};
 
+// Why an access token was refused (auth::TokenVerifier): a fixed set, so that the metric's
+// labels are bounded and nothing of the token reaches a label or a log. kExpired and
+// kNotYetValid tell the client to fetch a new token (token_expired); the rest are invalid_token.
+enum class TokenFailure : std::uint8_t {
+  kNone,
+  kMissing,      // auth is on and no token came
+  kTooLarge,     // longer than JWT_MAX_BYTES
+  kMalformed,    // not three canonical base64url parts of JSON objects
+  kUnknownKey,   // no key with that kid (or no kid while several keys are configured)
+  kAlgorithm,    // the header's alg is not the one its kid is pinned to, or crit/typ refused
+  kSignature,    // the signature does not verify
+  kClaims,       // sub, room or exp missing or of the wrong type, or nbf/iat/aud of the wrong type
+  kAudience,     // aud does not name JWT_AUDIENCE
+  kExpired,      // exp (plus the leeway) has passed
+  kNotYetValid,  // nbf (minus the leeway) is still ahead
+  kMismatch,     // valid, but for another name or room than the login asks for
+};
+inline constexpr std::array<std::string_view, 12> kTokenFailureNames = {
+    "none",      "missing", "too_large", "malformed", "unknown_key",   "algorithm",
+    "signature", "claims",  "audience",  "expired",   "not_yet_valid", "mismatch"};
+constexpr bool IsExpiry(TokenFailure f) {
+  return f == TokenFailure::kExpired || f == TokenFailure::kNotYetValid;
+}
+
 template <typename Outcome>
 constexpr std::size_t OutcomeIndex(Outcome outcome) {
   return static_cast<std::size_t>(outcome);
@@ -68,5 +95,6 @@ constexpr std::size_t OutcomeIndex(Outcome outcome) {
 constexpr std::string_view Name(LoginRejection r) { return kLoginRejectionNames[OutcomeIndex(r)]; }
 constexpr std::string_view Name(BadFrame b) { return kBadFrameNames[OutcomeIndex(b)]; }
 constexpr std::string_view Name(RelayFailure f) { return kRelayFailureNames[OutcomeIndex(f)]; }
+constexpr std::string_view Name(TokenFailure f) { return kTokenFailureNames[OutcomeIndex(f)]; }
 
 }  // namespace sig::core

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "absl/time/time.h"
+#include "core/close_code.h"
 #include "core/frame.h"
 #include "core/outcome.h"
 
@@ -41,6 +42,10 @@ class Peer {
 
   // Closes the connection with a WebSocket close code after flushing what is queued.
   virtual void Close(std::uint16_t code, std::string_view reason) = 0;
+
+  // Another connection took this peer's name over (a PeerJS reconnect with the same token, or a
+  // login with a valid token for the same subject): closes it as its protocol says. Any thread.
+  virtual void Replaced() { Close(ToWire(CloseCode::kNormal), "replaced by a new connection"); }
 
   virtual PeerInfo Info() const = 0;
 };

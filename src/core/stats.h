@@ -27,9 +27,10 @@ class Stats {
   static constexpr const auto& kRejections = kLoginRejectionNames;
   static constexpr const auto& kBadFrames = kBadFrameNames;
   static constexpr const auto& kRelayFailures = kRelayFailureNames;
+  static constexpr const auto& kTokenFailures = kTokenFailureNames;
   // Close codes the server sends; 1005 stands for a close frame without a code.
-  static constexpr std::array<std::uint16_t, 13> kCloseCodes = {
-      1000, 1001, 1002, 1003, 1005, 1007, 1008, 1009, 1012, 1013, 4000, 4001, 4002};
+  static constexpr std::array<std::uint16_t, 16> kCloseCodes = {
+      1000, 1001, 1002, 1003, 1005, 1007, 1008, 1009, 1012, 1013, 4000, 4001, 4002, 4003, 4004, 4005};
   // Upper bounds (bytes) of the received message size histogram; +Inf is implied.
   static constexpr std::array<double, 7> kSizeBuckets = {64, 256, 1024, 4096, 16384, 65536, 262144};
   // Upper bounds (seconds) of the relay latency histogram: from reading a frame off the
@@ -56,6 +57,7 @@ class Stats {
   void ObserveRelayLatency(std::int64_t nanos);
   void CountBadFrame(Protocol p, BadFrame b) { Add(bad_frames_[Index(p)][OutcomeIndex(b)]); }
   void CountRelayFailure(RelayFailure f) { Add(relay_failures_[OutcomeIndex(f)]); }
+  void CountAuthFailure(Protocol p, TokenFailure f) { Add(auth_failures_[Index(p)][OutcomeIndex(f)]); }
   void CountClose(std::uint16_t code);
   void CountQueueOverflow() { Add(queue_overflows_); }
   // A peer closed with 1008 for sending faster than its rate limit.
@@ -88,6 +90,7 @@ class Stats {
   }
   std::uint64_t bad_frames(std::size_t p, std::size_t b) const { return Load(bad_frames_[p][b]); }
   std::uint64_t relay_failures(std::size_t r) const { return Load(relay_failures_[r]); }
+  std::uint64_t auth_failures(std::size_t p, std::size_t f) const { return Load(auth_failures_[p][f]); }
   // Index kCloseCodes.size() counts codes outside the list.
   std::uint64_t closes(std::size_t c) const { return Load(closes_[c]); }
   std::uint64_t queue_overflows() const { return Load(queue_overflows_); }
@@ -154,6 +157,7 @@ class Stats {
   std::array<std::array<Counter, kGrpcCodes>, kAdminMethods.size()> admin_calls_{};
   std::array<std::array<Counter, kBadFrames.size()>, kProtocols.size()> bad_frames_{};
   std::array<Counter, kRelayFailures.size()> relay_failures_{};
+  std::array<std::array<Counter, kTokenFailures.size()>, kProtocols.size()> auth_failures_{};
   std::array<Counter, kCloseCodes.size() + 1> closes_{};
   std::array<std::atomic<std::int64_t>, kProtocols.size()> peers_{};
   Counter queue_overflows_{0};

@@ -31,21 +31,6 @@ bool OriginAllowed(const std::vector<std::string>* allowed, std::string_view ori
   return false;
 }
 
-// The access token the request carries: the `token` query parameter, else a bearer token.
-std::string Credentials(const HttpRequest& request) {
-  const std::string_view target(request.target().data(), request.target().size());
-  auto params = ParseQuery(target);
-  if (auto it = params.find("token"); it != params.end() && !it->second.empty()) {
-    return std::move(it->second);
-  }
-  constexpr std::string_view kBearer = "Bearer ";
-  const std::string_view authorization = HeaderValue(request, http::field::authorization);
-  if (authorization.substr(0, kBearer.size()) == kBearer) {
-    return std::string(authorization.substr(kBearer.size()));
-  }
-  return {};
-}
-
 }  // namespace
 
 UpgradeDecision AdmitUpgrade(const HttpRequest& request, const AdmissionPolicy& policy) {
@@ -70,15 +55,6 @@ UpgradeDecision AdmitUpgrade(const HttpRequest& request, const AdmissionPolicy& 
   if (absl::Status s = CheckUpgradeRequest(request); !s.ok()) {
     return Refuse(std::move(decision), core::LoginRejection::kBadHandshake, http::status::bad_request,
                   core::StrCat(R"({"error":)", JsonFrame::Quote(core::ToStd(s.message())), "}"));
-  }
-  if (policy.verifier != nullptr && policy.verifier->enabled()) {
-    absl::StatusOr<auth::Identity> identity = policy.verifier->Verify(Credentials(request), policy.now);
-    if (!identity.ok()) {
-      return Refuse(std::move(decision), core::LoginRejection::kInvalidToken, http::status::unauthorized,
-                    core::StrCat(R"({"error":)", JsonFrame::Quote(core::ToStd(identity.status().message())),
-                                 "}"));
-    }
-    decision.identity = *std::move(identity);
   }
   return decision;
 }

@@ -109,7 +109,8 @@ struct EdgeContext {
   // Set (before any connection) when the server speaks TLS: every connection then starts with a
   // TLS handshake. Owned by the Server.
   boost::asio::ssl::context* tls = nullptr;
-  // Checks access tokens at admission; null while auth is off. Owned by whoever set it.
+  // Checks the access tokens of logins (td's login message, PeerJS's token parameter); null
+  // while auth is off. Owned by whoever set it.
   const auth::TokenVerifier* verifier = nullptr;
   TdCodec td_codec;
   PeerJsCodec peerjs_codec;

@@ -118,7 +118,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (beast::websocket::is_upgrade(request)) {
       const UpgradeDecision decision = AdmitUpgrade(
           request, AdmissionPolicy{state_.peerjs.WebSocketPath(), state_.lifecycle.phase(),
-                                   &state_.allowed_origins, state_.verifier, state_.clock.Now()});
+                                   &state_.allowed_origins, state_.clock.Now()});
       const core::Protocol protocol = decision.protocol;
       if (!decision.admitted()) {
         state_.stats.CountRejection(protocol, *decision.refusal);

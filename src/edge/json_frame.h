@@ -18,7 +18,7 @@ namespace sig::edge {
 // copied nor moved, and the text must outlive it.
 class JsonFrame {
  public:
-  static constexpr std::size_t kMaxKeys = 5;
+  static constexpr std::size_t kMaxKeys = 6;
 
   struct Field {
     bool present = false;

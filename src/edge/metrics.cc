@@ -235,6 +235,11 @@ std::string RenderMetrics(const EdgeContext& state) {
       Every(core::Stats::kRejections),
       [&](std::size_t p, std::size_t i) { return s.rejections(p, i); }));
   families.push_back(ByProtocolAnd(
+      "sig_auth_failures_total",
+      "Logins refused for their access token (auth on), by reason; kNone is never counted.",
+      "reason", Every(std::span<const std::string_view>(core::Stats::kTokenFailures).subspan(1)),
+      [&](std::size_t p, std::size_t i) { return s.auth_failures(p, i + 1); }));
+  families.push_back(ByProtocolAnd(
       "sig_frames_received_total", "WebSocket messages read from peers, by message type.",
       "type", types, [&](std::size_t p, std::size_t i) { return s.frames_in(p, i); }));
   families.push_back(ByProtocolAnd(

@@ -6,6 +6,7 @@
 #include "core/name.h"
 #include "edge/peerjs_codec.h"
 #include "edge/join.h"
+#include "edge/login_auth.h"
 #include "edge/query.h"
 #include "core/envelope.h"
 
@@ -39,6 +40,9 @@ void PeerJsProtocol::Refuse(core::LoginRejection rejection) {
     case core::LoginRejection::kInvalidToken:
       frame = PeerJsCodec::Error("Invalid token provided");
       break;
+    case core::LoginRejection::kTokenExpired:
+      frame = PeerJsCodec::Error("Token expired");
+      break;
     case core::LoginRejection::kIdTaken:
       frame = PeerJsCodec::IdTaken();
       type = PeerJsType::kIdTaken;
@@ -70,6 +74,12 @@ void PeerJsProtocol::OnOpen() {
     return Refuse(core::LoginRejection::kInvalidId);
   }
   if (!core::IsPrintableUtf8(token_)) return Refuse(core::LoginRejection::kInvalidToken);
+  // Auth on: the token is a JWT for this id (sub) and key (room), and any later valid token for
+  // the id takes it over; off, it is the reconnect secret it always was.
+  const LoginAuth auth = CheckLoginToken(state_, sig::v1::PROTOCOL_PEERJS, token_, id_, key_);
+  if (!auth.ok()) return Refuse(auth.rejection());
+  authenticated_ = auth.authenticated();
+  const std::string takeover = authenticated_ ? auth.takeover_secret() : token_;
   realm_ = PeerJsOptions::Realm(key_);
   core::ClaimRequest request;
   request.protocol = sig::v1::PROTOCOL_PEERJS;
@@ -78,7 +88,7 @@ void PeerJsProtocol::OnOpen() {
   request.conn_id = connection_.id();
   request.peer = connection_.AsPeer();
   request.notices = &state_.peerjs_codec;
-  request.token = token_;
+  request.token = takeover;
   request.max_members = state_.limits.peerjs_concurrent_limit;
   JoinOnConnection(connection_, state_.router, std::move(request),
                    [this](core::ClaimResult result) { OnClaimed(std::move(result)); });
@@ -106,9 +116,15 @@ void PeerJsProtocol::OnClaimed(core::ClaimResult result) {
   last_heartbeat_ = state_.clock.Now();
   // OPEN goes out now; the router hands over the frames held for this id after it.
   connection_.Send(core::MakeFrame(PeerJsCodec::Open(), PeerJsType::kOpen));
-  if (result.replaced) {
-    // Same id and token: a reconnect. The old socket is closed, not orphaned (reference quirk 2).
-    result.replaced->Close(core::ToWire(core::CloseCode::kNormal), "replaced by a new connection");
+  // Same id and token: a reconnect. The old socket is closed, not orphaned (reference quirk 2).
+  if (result.replaced) result.replaced->Replaced();
+}
+
+void PeerJsProtocol::OnReplaced() {
+  if (authenticated_) {
+    connection_.Disconnect(core::CloseCode::kReplaced, "replaced");
+  } else {
+    connection_.Disconnect(core::CloseCode::kNormal, "replaced by a new connection");
   }
 }
 

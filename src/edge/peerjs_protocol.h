@@ -23,6 +23,8 @@ class PeerJsProtocol final : public Protocol {
   void OnText(std::string_view text) override;
   void OnRelayFailed(core::RelayFailure failure, std::string_view target) override;
   void OnClose() override;
+  // Authenticated: 4005, as td; anonymous: 1000, as peerjs-server closes a reconnect's old socket.
+  void OnReplaced() override;
   absl::Duration tick_interval() const override;
   void OnTick() override;
 
@@ -40,6 +42,7 @@ class PeerJsProtocol final : public Protocol {
   std::string token_;
   std::string realm_;
   bool registered_ = false;
+  bool authenticated_ = false;  // opened with a valid token (auth on)
   bool closed_ = false;
   absl::Time last_heartbeat_;
 };

@@ -60,6 +60,10 @@ class Protocol {
   // The connection is gone or going; unregister from the router. Called exactly once.
   virtual void OnClose() = 0;
 
+  // Another connection took this one's name over (core::Peer::Replaced): close as the
+  // protocol says.
+  virtual void OnReplaced() = 0;
+
   // How often the session calls OnTick while open; zero for never.
   virtual absl::Duration tick_interval() const { return absl::ZeroDuration(); }
   virtual void OnTick() {}

@@ -191,7 +191,9 @@ class Server::DrainTimer : public std::enable_shared_from_this<DrainTimer> {
 };
 
 Server::Server(Options options, core::Node& node)
-    : options_(std::move(options)), state_(node, options_.peerjs, options_.allowed_origins) {}
+    : options_(std::move(options)), state_(node, options_.peerjs, options_.allowed_origins) {
+  state_.verifier = options_.verifier;
+}
 
 Server::~Server() { Shutdown(); }
 

@@ -43,6 +43,9 @@ class Server {
     std::string tls_key_file;
     // How often frames held for absent PeerJS peers are checked for expiry.
     absl::Duration hold_sweep_interval = absl::Milliseconds(250);
+    // Checks the access tokens of logins (auth::JwtVerifier); null: auth off. Must outlive the
+    // server.
+    const auth::TokenVerifier* verifier = nullptr;
   };
 
   // Serves peers with `node`, which must outlive the server.

@@ -65,11 +65,12 @@ bool TdCodec::IsBroadcastType(std::string_view type) {
 }
 
 TdCommand TdCodec::Decode(std::string_view text, std::string_view sender) const {
-  enum : std::size_t { kType, kTarget, kName, kRoom, kFrom };
+  enum : std::size_t { kType, kTarget, kName, kRoom, kFrom, kToken };
   const bool logged_in = !sender.empty();
   JsonFrame parsed;
   if (absl::Status s =
-          parsed.Parse(text, {"type", "target", "name", "room", "from"}, limits_.max_json_depth);
+          parsed.Parse(text, {"type", "target", "name", "room", "from", "token"},
+                       limits_.max_json_depth);
       !s.ok()) {
     return Bad(core::BadFrame::kInvalidJson, core::ToStd(s.message()));
   }
@@ -86,15 +87,26 @@ TdCommand TdCodec::Decode(std::string_view text, std::string_view sender) const 
   cmd.type = type.value;
   if (cmd.type == "login") {
     if (logged_in) return Bad(core::BadFrame::kAlreadyLoggedIn, "already logged in");
+    const JsonFrame::Field& token = parsed.field(kToken);
+    if (token.present) {
+      if (!token.is_string) {
+        return BadLogin(core::LoginRejection::kInvalidToken, "\"token\" must be a string");
+      }
+      cmd.token = token.value;
+    }
     const JsonFrame::Field& name = parsed.field(kName);
-    if (!name.is_string) {
-      return BadLogin(core::LoginRejection::kInvalidName, "\"name\" must be a string");
+    absl::StatusOr<std::string> canonical;
+    if (name.present || !token.present) {  // with a token, the name may be left out
+      if (!name.is_string) {
+        return BadLogin(core::LoginRejection::kInvalidName, "\"name\" must be a string");
+      }
+      canonical = core::CanonicalName(name.value, limits_.max_name_chars);
+      if (!canonical.ok()) {
+        return BadLogin(core::LoginRejection::kInvalidName,
+                        core::ToStd(canonical.status().message()));
+      }
+      cmd.name = *std::move(canonical);
     }
-    absl::StatusOr<std::string> canonical = core::CanonicalName(name.value, limits_.max_name_chars);
-    if (!canonical.ok()) {
-      return BadLogin(core::LoginRejection::kInvalidName, core::ToStd(canonical.status().message()));
-    }
-    cmd.name = *std::move(canonical);
     const JsonFrame::Field& room = parsed.field(kRoom);
     if (room.present) {
       if (!room.is_string) {

@@ -46,7 +46,8 @@ inline constexpr core::FrameTypeTable kTdTypes{kTdTypeNames};
 // What one td client frame asks for, after validation.
 struct TdCommand {
   enum class Kind {
-    kLogin,      // name, room, in their canonical forms (core::CanonicalName); room empty: the default room
+    kLogin,      // name, room, in their canonical forms (core::CanonicalName); room empty: the default
+                 // room; name empty: left out (allowed with a token, whose sub it takes); token
     kPing,
     kRelay,      // type, target, frame
     kBroadcast,  // type, frame
@@ -57,6 +58,7 @@ struct TdCommand {
   std::string type;
   std::string name;
   std::string room;
+  std::string token;  // login: the access token, if any; never relayed or logged
   std::string target;
   // What recipients get: every member the sender wrote, byte for byte, except any "from", plus
   // "from" set to the sender's name.

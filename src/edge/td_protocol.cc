@@ -6,6 +6,8 @@
 #include "core/envelope.h"
 #include "core/strings.h"
 #include "edge/join.h"
+#include "edge/login_auth.h"
+#include "core/name.h"
 
 namespace sig::edge {
 namespace {
@@ -16,6 +18,12 @@ core::CloseCode CloseFor(core::LoginRejection rejection) {
       return core::CloseCode::kNameTaken;
     case core::LoginRejection::kUnavailable:
       return core::CloseCode::kTryAgainLater;
+    case core::LoginRejection::kInvalidToken:
+      return core::CloseCode::kInvalidToken;
+    case core::LoginRejection::kTokenExpired:
+      return core::CloseCode::kTokenExpired;
+    case core::LoginRejection::kAuthBlocked:
+      return core::CloseCode::kPolicy;
     default:
       return core::CloseCode::kInvalidName;
   }
@@ -66,18 +74,40 @@ void TdProtocol::OnText(std::string_view text) {
 }
 
 void TdProtocol::Login(const TdCommand& cmd) {
+  // Name syntax (the codec), then the token, then whether it is for this name and room, and
+  // only then whether the name is taken: an anonymous client cannot probe who is online.
+  LoginAuth auth = CheckLoginToken(state_, sig::v1::PROTOCOL_TD, cmd.token, cmd.name, cmd.room);
+  if (!auth.ok()) {
+    return Refuse(auth.rejection(), core::IsExpiry(auth.failure)
+                                        ? "the token has expired"
+                                        : "the token is not valid for this name and room");
+  }
+  std::string name = cmd.name;
+  if (name.empty()) {
+    if (!auth.authenticated()) {
+      return Refuse(core::LoginRejection::kInvalidName, "\"name\" must be a string");
+    }
+    absl::StatusOr<std::string> canonical =
+        core::CanonicalName(auth.identity.subject, state_.limits.max_name_chars);
+    if (!canonical.ok() || *canonical != auth.identity.subject) {
+      return Refuse(core::LoginRejection::kInvalidName, "the token's sub is not a valid name");
+    }
+    name = *std::move(canonical);
+  }
+  const std::string takeover = auth.takeover_secret();
   std::string realm = TdCodec::Realm(cmd.room);
   core::ClaimRequest request;
   request.protocol = sig::v1::PROTOCOL_TD;
   request.realm = realm;
-  request.name = cmd.name;
+  request.name = name;
+  request.token = takeover;
   request.conn_id = connection_.id();
   request.peer = connection_.AsPeer();
   request.notices = &state_.td_codec;
   request.list_names = true;
   logging_in_ = true;
   JoinOnConnection(connection_, state_.router, std::move(request),
-                   [this, name = cmd.name, realm](
+                   [this, name, realm](
                        core::ClaimResult result) mutable {
                      OnClaimed(std::move(result), std::move(name), std::move(realm));
                    });
@@ -105,6 +135,12 @@ void TdProtocol::OnClaimed(core::ClaimResult result, std::string name, std::stri
   realm_ = std::move(realm);
   connection_.Send(
       core::MakeFrame(TdCodec::LoginSuccess(name_, result.names), TdType::kLoginSuccess));
+  // A login with a valid token for the same subject: the session it replaces is closed (4005).
+  if (result.replaced) result.replaced->Replaced();
+}
+
+void TdProtocol::OnReplaced() {
+  connection_.Disconnect(core::CloseCode::kReplaced, "replaced");
 }
 
 void TdProtocol::Refuse(core::LoginRejection rejection, std::string_view message) {

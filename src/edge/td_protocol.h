@@ -19,6 +19,8 @@ class TdProtocol final : public Protocol {
   void OnText(std::string_view text) override;
   void OnRelayFailed(core::RelayFailure failure, std::string_view target) override;
   void OnClose() override;
+  // Only an authenticated login takes a td name over: 4005.
+  void OnReplaced() override;
 
  private:
   void Login(const TdCommand& cmd);

@@ -140,6 +140,12 @@ class WsSession final : public core::Peer,
     });
   }
 
+  void Replaced() override {
+    net::post(context_, [self = this->shared_from_this()] {
+      if (!self->protocol_closed_) self->protocol_->OnReplaced();
+    });
+  }
+
   void RelayFailed(core::RelayFailure failure, std::string_view target) override {
     if (context_.get_executor().running_in_this_thread()) {
       if (!protocol_closed_) protocol_->OnRelayFailed(failure, target);

@@ -7,6 +7,8 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "admin/admin_server.h"
+#include "auth/jwt_verifier.h"
 #include "bus/cluster.h"
 #include "core/clock.h"
 #include "core/limits.h"
@@ -126,6 +129,14 @@ ABSL_FLAG(absl::Duration, bus_lease, absl::Seconds(10),
           "The node's lease in Redis: a node killed frees its names within it; a node cut off "
           "from Redis stops serving before it runs out");
 
+ABSL_FLAG(std::string, jwt_keys_file, "",
+          "Keys that sign login tokens, lines of `kid alg key` (HS256 with a secret of at least "
+          "32 bytes, RS256/ES256 with a PEM public key file); set, every login needs a token. "
+          "Reloaded on SIGHUP");
+ABSL_FLAG(std::string, jwt_audience, "", "When set, a token's aud must name it");
+ABSL_FLAG(absl::Duration, jwt_leeway, absl::Seconds(30),
+          "Clock skew allowed when checking a token's exp and nbf");
+ABSL_FLAG(int, jwt_max_bytes, 2048, "Longest token accepted");
 ABSL_FLAG(bool, check_config, false,
           "Check the configuration, print every setting as name=value (secrets redacted) and "
           "exit: 0 when it is valid, 2 when not");
@@ -182,6 +193,23 @@ std::vector<std::string> Settings(bool only_changed) {
     lines.push_back(absl::StrCat(flag->Name(), "=", value));
   }
   return lines;
+}
+
+// SIGHUP: the keys file read again and swapped in whole; a file that does not load leaves the
+// keys as they were.
+void ReloadKeys(sig::auth::JwtVerifier* verifier, const std::string& file) {
+  if (verifier == nullptr) {
+    sig::core::LogInfo("SIGHUP: nothing to reload (auth is off)");
+    return;
+  }
+  absl::StatusOr<std::shared_ptr<const sig::auth::KeySet>> keys = sig::auth::KeySet::Load(file);
+  if (!keys.ok() || (*keys)->size() == 0) {
+    sig::core::LogError("SIGHUP: keys not reloaded, kept as they were: ",
+                        keys.ok() ? std::string("the file lists no key") : std::string(keys.status().message()));
+    return;
+  }
+  sig::core::LogInfo("SIGHUP: keys ", absl::StrJoin((*keys)->kids(), ","), " from ", file);
+  verifier->Replace(*std::move(keys));
 }
 
 template <typename T>
@@ -293,6 +321,32 @@ int main(int argc, char** argv) {
   limits.max_connections = static_cast<std::size_t>(max_connections);
   limits.max_connections_per_ip = static_cast<std::size_t>(max_per_ip);
 
+  // Auth: on when a keys file is given; a file that does not load is a startup error.
+  std::unique_ptr<sig::auth::JwtVerifier> verifier;
+  const std::string keys_file = absl::GetFlag(FLAGS_jwt_keys_file);
+  if (!keys_file.empty()) {
+    absl::StatusOr<std::shared_ptr<const sig::auth::KeySet>> keys = sig::auth::KeySet::Load(keys_file);
+    if (!keys.ok()) {
+      std::fprintf(stderr, "sigd: --jwt_keys_file: %s\n", std::string(keys.status().message()).c_str());
+      return 2;
+    }
+    if ((*keys)->size() == 0) {
+      std::fprintf(stderr, "sigd: --jwt_keys_file: %s lists no key\n", keys_file.c_str());
+      return 2;
+    }
+    const int max_bytes = absl::GetFlag(FLAGS_jwt_max_bytes);
+    if (!Positive("jwt_max_bytes", max_bytes)) return 2;
+    if (absl::GetFlag(FLAGS_jwt_leeway) < absl::ZeroDuration()) {
+      std::fprintf(stderr, "sigd: --jwt_leeway must not be negative\n");
+      return 2;
+    }
+    sig::auth::JwtOptions jwt;
+    jwt.audience = absl::GetFlag(FLAGS_jwt_audience);
+    jwt.leeway = absl::GetFlag(FLAGS_jwt_leeway);
+    jwt.max_bytes = static_cast<std::size_t>(max_bytes);
+    verifier = std::make_unique<sig::auth::JwtVerifier>(jwt, *std::move(keys));
+  }
+
   if (absl::GetFlag(FLAGS_check_config)) {
     for (const std::string& line : Settings(/*only_changed=*/false)) std::printf("%s\n", line.c_str());
     return 0;
@@ -305,6 +359,8 @@ int main(int argc, char** argv) {
   // handler below instead of killing the process with the default action.
   boost::asio::io_context signals_context(1);
   boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+  // SIGHUP reloads what can be reloaded (the token keys); it never stops sigd.
+  boost::asio::signal_set reloads(signals_context, SIGHUP);
 
   sig::core::SystemClock clock;
   sig::edge::Server::Options options;
@@ -319,6 +375,11 @@ int main(int argc, char** argv) {
   options.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.verifier = verifier.get();
+  if (verifier) {
+    sig::core::LogInfo("auth on: keys ", absl::StrJoin(verifier->keys()->kids(), ","), " from ",
+                       keys_file);
+  }
   // With Redis, this process is a node of a cluster: names are claimed in Redis and frames for
   // peers on other nodes go through it. Stopped (below) before the Node goes.
   std::optional<sig::bus::Cluster> cluster;
@@ -361,9 +422,18 @@ int main(int argc, char** argv) {
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     sig::core::LogInfo("signal ", signal, ": closing connections");
+    reloads.cancel();
     server.Shutdown();
     admin.Shutdown(absl::Seconds(1));
   });
+  std::function<void()> await_reload = [&] {
+    reloads.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      ReloadKeys(verifier.get(), keys_file);
+      await_reload();
+    });
+  };
+  await_reload();
   signals_context.run();
   if (cluster) cluster->Stop();
   sig::core::LogInfo("sigd stopped");

@@ -45,7 +45,7 @@ void CheckUpgrade(const sig::edge::HttpRequest& request) {
   const std::string peerjs_path = State().peerjs.WebSocketPath();
   const sig::edge::UpgradeDecision decision = sig::edge::AdmitUpgrade(
       request, sig::edge::AdmissionPolicy{peerjs_path, sig::core::Lifecycle::Phase::kServing,
-                                          &origins, nullptr, absl::UnixEpoch()});
+                                          &origins, absl::UnixEpoch()});
   if (decision.admitted()) {
     const auto origin = request[http::field::origin];
     if (!sig::edge::CheckUpgradeRequest(request).ok()) __builtin_trap();

@@ -13,6 +13,11 @@
 #include <string>
 #include <vector>
 
+#include <fstream>
+
+#include "auth/jwt_verifier.h"
+#include "auth/key_set.h"
+#include "core/strings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/sigd_process.h"
@@ -82,6 +87,10 @@ const std::map<std::string, EnvCase>& Cases() {
       {"held_max_frames_per_sender", {"65", "65"}},
       {"held_max_frames_per_target", {"65", "65"}},
       {"host", {"127.0.0.2", "127.0.0.2"}},
+      {"jwt_audience", {"sigd", "sigd"}},
+      {"jwt_keys_file", {SIG_TEST_DATA_DIR "/jwt/keys.txt", SIG_TEST_DATA_DIR "/jwt/keys.txt"}},
+      {"jwt_leeway", {"10s", "10s"}},
+      {"jwt_max_bytes", {"4096", "4096"}},
       {"http_timeout", {"31s", "31s"}},
       {"max_connections", {"100001", "100001"}},
       {"max_connections_per_ip", {"257", "257"}},
@@ -159,6 +168,74 @@ TEST(ConfigTest, CheckConfigNeverPrintsASecret) {
 TEST(ConfigTest, BadEnvironmentValueExitsTwo) {
   ScopedEnv scoped({"DRAIN_GRACE=30"});  // a duration needs a unit
   EXPECT_EQ(RunToEnd({SIGD_BINARY, "--check_config"}).exit_code, 2);
+}
+
+// A keys file that does not load is a startup error that names the line, never the secret.
+TEST(ConfigTest, ABadKeysFileExitsTwo) {
+  const std::string dir = ::testing::TempDir();
+  const std::string path = dir + "/bad-keys.txt";
+  {
+    std::ofstream out(path);
+    out << "k1 HS256 short-secret\n";
+  }
+  auto child = testing::Subprocess::Start({SIGD_BINARY, "--check_config", "--jwt_keys_file=" + path});
+  ASSERT_TRUE(child.ok());
+  auto error = child->ReadStderrLine(testing::kWait);
+  ASSERT_TRUE(error.ok()) << error.status();
+  EXPECT_THAT(*error, HasSubstr("line 1"));
+  EXPECT_THAT(*error, ::testing::Not(HasSubstr("short-secret")));
+  auto result = child->Finish(testing::kWait);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->exit_code, 2);
+  EXPECT_EQ(RunToEnd({SIGD_BINARY, "--check_config", "--jwt_keys_file=/nonexistent"}).exit_code, 2);
+}
+
+// SIGHUP reads the keys file again: a key added works at once, a key removed stops working,
+// and a file that no longer loads keeps the keys as they were.
+TEST(ConfigTest, SighupReloadsTheKeys) {
+  const std::string path = ::testing::TempDir() + "/reload-keys.txt";
+  const auto write = [&](std::string_view text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+  };
+  const std::string k1 = "k1 HS256 the-first-secret-of-at-least-32-bytes\n";
+  const std::string k2 = "k2 HS256 the-second-secret-of-at-least-32-bytes\n";
+  write(k1);
+  auto sigd = testing::SigdProcess::Start(SIGD_BINARY, {"--jwt_keys_file=" + path});
+  ASSERT_TRUE(sigd.ok()) << sigd.status();
+  const auto login = [&](std::string_view kid, std::string_view secret) -> std::string {
+    auto key = auth::VerificationKey::Hmac(std::string(kid), std::string(secret));
+    const std::string token = auth::MintHs256(
+        **key, core::StrCat(R"({"sub":"alice","room":"","exp":)",
+                            absl::ToUnixSeconds(absl::Now() + absl::Minutes(5)), "}"));
+    auto client = testing::WsClient::Connect(sigd->port());
+    if (!client.ok()) return "no connection";
+    if (!(*client)->Send(core::StrCat(R"({"type":"login","token":")", token, R"("})")).ok()) {
+      return "not sent";
+    }
+    auto reply = (*client)->ReadJson();
+    if (!reply.ok()) return "no reply";
+    const std::string type = testing::Str(*reply, "type");
+    return type == "error" ? testing::Str(*reply, "error") : type;
+  };
+  EXPECT_EQ(login("k1", "the-first-secret-of-at-least-32-bytes"), "login_success");
+  EXPECT_EQ(login("k2", "the-second-secret-of-at-least-32-bytes"), "invalid_token");
+  write(k2);
+  sigd->Signal(SIGHUP);
+  std::string second;
+  for (const absl::Time deadline = absl::Now() + testing::kWait; absl::Now() < deadline;) {
+    second = login("k2", "the-second-secret-of-at-least-32-bytes");
+    if (second == "login_success") break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(second, "login_success");
+  EXPECT_EQ(login("k1", "the-first-secret-of-at-least-32-bytes"), "invalid_token");
+  write("k3 HS256 too-short\n");
+  sigd->Signal(SIGHUP);
+  absl::SleepFor(absl::Milliseconds(200));  // a reload that fails changes nothing to wait for
+  EXPECT_EQ(login("k2", "the-second-secret-of-at-least-32-bytes"), "login_success");
+  sigd->Signal(SIGTERM);
+  EXPECT_TRUE(sigd->Wait(testing::kWait).ok());
 }
 
 // ADMIN_TOKEN from the environment protects the running admin API.

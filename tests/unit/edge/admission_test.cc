@@ -21,23 +21,12 @@ HttpRequest Upgrade(std::string target) {
   return request;
 }
 
-// Accepts the token "good" as alice in lobby; anything else is Unauthenticated.
-class FakeVerifier final : public auth::TokenVerifier {
- public:
-  bool enabled() const override { return true; }
-  absl::StatusOr<auth::Identity> Verify(std::string_view token, absl::Time) const override {
-    if (token != "good") return absl::UnauthenticatedError("invalid token");
-    return auth::Identity{"alice", "lobby", absl::InfiniteFuture()};
-  }
-};
-
 class AdmissionTest : public ::testing::Test {
  protected:
   AdmissionPolicy Policy(Phase phase = Phase::kServing) {
-    return AdmissionPolicy{"/peerjs/peerjs", phase, &origins_, verifier_, absl::UnixEpoch()};
+    return AdmissionPolicy{"/peerjs/peerjs", phase, &origins_, absl::UnixEpoch()};
   }
   std::vector<std::string> origins_;
-  const auth::TokenVerifier* verifier_ = nullptr;
 };
 
 TEST_F(AdmissionTest, ChoosesTheProtocolByPath) {
@@ -73,27 +62,6 @@ TEST_F(AdmissionTest, RefusesAMalformedHandshake) {
   const UpgradeDecision refused = AdmitUpgrade(request, Policy());
   EXPECT_EQ(refused.refusal, core::LoginRejection::kBadHandshake);
   EXPECT_EQ(refused.status, http::status::bad_request);
-}
-
-TEST_F(AdmissionTest, ChecksTheTokenOnlyWhenTheVerifierDoes) {
-  auth::NoTokenVerifier off;
-  verifier_ = &off;
-  const UpgradeDecision anonymous = AdmitUpgrade(Upgrade("/?token=anything"), Policy());
-  EXPECT_TRUE(anonymous.admitted());
-  EXPECT_TRUE(anonymous.identity.anonymous());
-
-  FakeVerifier on;
-  verifier_ = &on;
-  const UpgradeDecision by_query = AdmitUpgrade(Upgrade("/peerjs/peerjs?id=alice&token=good"), Policy());
-  ASSERT_TRUE(by_query.admitted());
-  EXPECT_EQ(by_query.identity.subject, "alice");
-  HttpRequest by_header = Upgrade("/");
-  by_header.set(http::field::authorization, "Bearer good");
-  EXPECT_EQ(AdmitUpgrade(by_header, Policy()).identity.room, "lobby");
-  const UpgradeDecision bad = AdmitUpgrade(Upgrade("/?token=bad"), Policy());
-  EXPECT_EQ(bad.refusal, core::LoginRejection::kInvalidToken);
-  EXPECT_EQ(bad.status, http::status::unauthorized);
-  EXPECT_EQ(AdmitUpgrade(Upgrade("/"), Policy()).refusal, core::LoginRejection::kInvalidToken);  // none at all
 }
 
 }  // namespace

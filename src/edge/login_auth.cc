@@ -1,0 +1,30 @@
+#include "edge/login_auth.h"
+
+#include "core/strings.h"
+
+namespace sig::edge {
+
+std::string LoginAuth::takeover_secret() const {
+  // A prefix no anonymous token carries: with auth on, every login is authenticated anyway.
+  return identity.anonymous() ? std::string() : core::StrCat("\x01jwt\x01", identity.subject);
+}
+
+LoginAuth CheckLoginToken(EdgeContext& state, core::Protocol protocol, std::string_view token,
+                          std::string_view name, std::string_view room) {
+  LoginAuth out;
+  if (state.verifier == nullptr || !state.verifier->enabled()) return out;
+  auth::Verification verified = state.verifier->Verify(token, state.clock.Now());
+  out.failure = verified.failure;
+  if (verified.ok() &&
+      ((!name.empty() && verified.identity.subject != name) || verified.identity.room != room)) {
+    out.failure = core::TokenFailure::kMismatch;
+  }
+  if (!out.ok()) {
+    state.stats.CountAuthFailure(protocol, out.failure);
+    return out;
+  }
+  out.identity = std::move(verified.identity);
+  return out;
+}
+
+}  // namespace sig::edge

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "auth/token_verifier.h"
+#include "core/outcome.h"
+#include "edge/edge_context.h"
+
+namespace sig::edge {
+
+// What a login's access token decided (EdgeContext::verifier). With auth off every login is
+// anonymous and passes.
+struct LoginAuth {
+  core::TokenFailure failure = core::TokenFailure::kNone;
+  auth::Identity identity;  // who the token proves the client is; anonymous with auth off
+
+  bool ok() const { return failure == core::TokenFailure::kNone; }
+  bool authenticated() const { return !identity.anonymous(); }
+  // What a refused client is told: token_expired for an expiry, else invalid_token.
+  core::LoginRejection rejection() const {
+    return core::IsExpiry(failure) ? core::LoginRejection::kTokenExpired
+                                   : core::LoginRejection::kInvalidToken;
+  }
+  // The directory's takeover secret for this identity: any later login with a valid token for
+  // the same subject replaces this one's session (a client back from a lost network comes back
+  // at once under its name). Empty while anonymous.
+  std::string takeover_secret() const;
+};
+
+// Verifies `token` and checks that it is for `name` in `room` (td: the room; PeerJS: the key).
+// An empty `name` takes the token's subject (td's login may leave it out), in which case the
+// caller checks the subject's syntax as a name. A failure is counted
+// (sig_auth_failures_total{protocol,reason}); the token never reaches a log.
+LoginAuth CheckLoginToken(EdgeContext& state, core::Protocol protocol, std::string_view token,
+                          std::string_view name, std::string_view room);
+
+}  // namespace sig::edge

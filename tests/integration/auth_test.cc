@@ -1,0 +1,249 @@
+// Logins with access tokens (auth on) over real loopback sockets, both protocols: the token
+// table, the order of the checks, replacement by a newer login, and a key reload while peers
+// are connected.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/serialize.hpp>
+
+#include "auth/jwt_verifier.h"
+#include "auth/key_set.h"
+#include "core/strings.h"
+#include "gtest/gtest.h"
+#include "testing/labels.h"
+#include "testing/test_server.h"
+
+namespace sig {
+namespace {
+
+constexpr std::string_view kSecret = "an HS256 secret of at least 32 bytes";
+
+std::unique_ptr<auth::VerificationKey> Key(std::string kid, std::string_view secret = kSecret) {
+  return *auth::VerificationKey::Hmac(std::move(kid), std::string(secret));
+}
+
+std::shared_ptr<const auth::KeySet> Keys(std::vector<std::string> kids) {
+  std::vector<std::unique_ptr<auth::VerificationKey>> keys;
+  for (std::string& kid : kids) keys.push_back(Key(std::move(kid)));
+  return auth::KeySet::Of(std::move(keys));
+}
+
+// header.payload.signature with the HS256 MAC under kSecret, whatever the header says.
+std::string Token(std::string_view header, std::string_view claims) {
+  const std::string signed_part =
+      core::StrCat(auth::EncodeBase64Url(header), ".", auth::EncodeBase64Url(claims));
+  return core::StrCat(signed_part, ".", auth::EncodeBase64Url(Key("x")->Sign(signed_part)));
+}
+
+class AuthTest : public testing::ServerTest {
+ protected:
+  void SetUp() override {
+    auth::JwtOptions options;
+    options.audience = "sigd";
+    jwt_ = std::make_unique<auth::JwtVerifier>(options, Keys({"k1"}));
+    verifier_ = jwt_.get();
+    peerjs_.key = "lobby";  // a PeerJS token's room is the key
+    StartServer();
+  }
+
+  std::int64_t Now(absl::Duration d = absl::ZeroDuration()) {
+    return absl::ToUnixSeconds(clock_.Now() + d);
+  }
+  // A good token for `sub` in `room` (td's room, or the PeerJS key), with `extra` claims.
+  std::string Good(std::string_view sub, std::string_view room, std::string_view kid = "k1",
+                   std::string_view extra = "") {
+    return Token(core::StrCat(R"({"alg":"HS256","typ":"JWT","kid":")", kid, R"("})"),
+                 core::StrCat(R"({"sub":")", sub, R"(","room":")", room,
+                              R"(","aud":"sigd","exp":)", Now(absl::Minutes(10)), extra, "}"));
+  }
+
+  // The table: each token, what td answers (error code, close code) and what PeerJS answers.
+  struct Row {
+    std::string name;
+    std::string token;
+    bool expired;  // token_expired / 4004 / "Token expired"; else invalid_token / 4003
+  };
+  std::vector<Row> Table() {
+    const std::string hs = R"({"alg":"HS256","kid":"k1"})";
+    const std::string claims = core::StrCat(R"({"sub":"alice","room":"lobby","aud":"sigd","exp":)",
+                                            Now(absl::Minutes(10)));
+    const std::string good = Good("alice", "lobby");
+    const std::string exp = core::StrCat(Now(absl::Minutes(10)));
+    return {
+        {"missing", "", false},
+        {"expired", Token(hs, core::StrCat(R"({"sub":"alice","room":"lobby","aud":"sigd","exp":)",
+                                            Now(-absl::Minutes(5)), "}")),
+         true},
+        {"not yet valid", Token(hs, core::StrCat(claims, R"(,"nbf":)", Now(absl::Minutes(5)), "}")),
+         true},
+        {"wrong audience", Token(hs, core::StrCat(R"({"sub":"alice","room":"lobby","aud":"x","exp":)",
+                                                  exp, "}")),
+         false},
+        {"unknown kid", Good("alice", "lobby", "k9"), false},
+        {"HS512", Token(R"({"alg":"HS512","kid":"k1"})", claims + "}"), false},
+        {"none", Token(R"({"alg":"none","kid":"k1"})", claims + "}"), false},
+        {"hs256", Token(R"({"alg":"hs256","kid":"k1"})", claims + "}"), false},
+        {"RS256 header on an HS256 kid", Token(R"({"alg":"RS256","kid":"k1"})", claims + "}"), false},
+        {"tampered payload",
+         core::StrCat(good.substr(0, good.find('.') + 1),
+                      auth::EncodeBase64Url(core::StrCat(
+                          R"({"sub":"alice","room":"lobby","aud":"sigd","exp":)", exp, ",\"x\":1}")),
+                      good.substr(good.rfind('.'))),
+         false},
+        {"bad padding", good + "=", false},
+        {"oversized", Good("alice", "lobby", "k1", core::StrCat(R"(,"pad":")", std::string(2100, 'p'), "\"")),
+         false},
+        {"missing claims", Token(hs, R"({"sub":"alice","room":"lobby"})"), false},
+        {"exp as a string", Token(hs, core::StrCat(R"({"sub":"alice","room":"lobby","aud":"sigd","exp":")",
+                                                   exp, "\"}")),
+         false},
+        {"sub mismatch", Good("mallory", "lobby"), false},
+        {"room mismatch", Good("alice", "elsewhere"), false},
+    };
+  }
+
+  void ExpectTdRefused(std::string_view login, std::string_view error, std::uint16_t code,
+                       std::string_view label) {
+    auto c = Connect();
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->Send(login).ok());
+    auto reply = c->ReadJson();
+    ASSERT_TRUE(reply.ok()) << label << ": " << reply.status();
+    EXPECT_EQ(testing::Str(*reply, "type"), "error") << label;
+    EXPECT_EQ(testing::Str(*reply, "error"), error) << label;
+    auto closed = c->WaitClose();
+    ASSERT_TRUE(closed.ok()) << label;
+    EXPECT_EQ(*closed, code) << label;
+  }
+  std::unique_ptr<testing::WsClient> TdLogin(std::string_view login) {
+    auto c = Connect();
+    if (!c) return nullptr;
+    EXPECT_TRUE(c->Send(login).ok());
+    auto reply = c->ReadJson();
+    EXPECT_TRUE(reply.ok()) << reply.status();
+    if (!reply.ok() || testing::Str(*reply, "type") != "login_success") {
+      ADD_FAILURE() << login << " -> " << (reply.ok() ? boost::json::serialize(*reply) : std::string());
+      return nullptr;
+    }
+    return c;
+  }
+  static std::string TdLoginText(std::string_view name, std::string_view room,
+                                 std::string_view token) {
+    std::string out = R"({"type":"login")";
+    if (!name.empty()) out += core::StrCat(R"(,"name":")", name, "\"");
+    if (!room.empty()) out += core::StrCat(R"(,"room":")", room, "\"");
+    return core::StrCat(out, R"(,"token":")", token, R"("})");
+  }
+
+  std::uint64_t AuthFailures(core::Protocol p, std::string_view reason) {
+    return node_->stats.auth_failures(core::ProtocolIndex(p),
+                                      testing::LabelIndex(core::Stats::kTokenFailures, reason));
+  }
+
+  std::unique_ptr<auth::JwtVerifier> jwt_;
+};
+
+TEST_F(AuthTest, TdTheTokenTable) {
+  for (const Row& row : Table()) {
+    ExpectTdRefused(TdLoginText("alice", "lobby", row.token),
+                    row.expired ? "token_expired" : "invalid_token", row.expired ? 4004 : 4003,
+                    row.name);
+  }
+  // No token at all.
+  ExpectTdRefused(R"({"type":"login","name":"alice","room":"lobby"})", "invalid_token", 4003,
+                  "no token member");
+  const auto td = sig::v1::PROTOCOL_TD;
+  EXPECT_EQ(AuthFailures(td, "missing"), 2u);
+  EXPECT_EQ(AuthFailures(td, "expired"), 1u);
+  EXPECT_EQ(AuthFailures(td, "not_yet_valid"), 1u);
+  EXPECT_EQ(AuthFailures(td, "mismatch"), 2u);
+  EXPECT_EQ(AuthFailures(td, "algorithm"), 4u);  // HS512, none, hs256, RS256 header
+  // And the good one logs in; the name may be left out, and is the token's sub then.
+  auto alice = TdLogin(TdLoginText("alice", "lobby", Good("alice", "lobby")));
+  ASSERT_TRUE(alice);
+  auto bob = Connect();
+  ASSERT_TRUE(bob->Send(TdLoginText("", "lobby", Good("bob", "lobby"))).ok());
+  auto reply = bob->ReadJson();
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(testing::Str(*reply, "type"), "login_success");
+  EXPECT_EQ(testing::Str(*reply, "id"), "bob");
+}
+
+// Name syntax, then the token, then the match, then name taken: a client without a good token
+// learns nothing about who is online.
+TEST_F(AuthTest, TdChecksInOrder) {
+  auto alice = TdLogin(TdLoginText("alice", "lobby", Good("alice", "lobby")));
+  ASSERT_TRUE(alice);
+  ExpectTdRefused(TdLoginText("bad\\u0000name", "lobby", "x"), "invalid_name", 4001, "syntax first");
+  ExpectTdRefused(TdLoginText("alice", "lobby", "garbage"), "invalid_token", 4003,
+                  "a taken name with a bad token");
+  ExpectTdRefused(TdLoginText("alice", "lobby", Good("mallory", "lobby")), "invalid_token", 4003,
+                  "a taken name with someone else's token");
+}
+
+// A second login with a valid token for the same subject takes the name over: the first
+// session is closed with 4005, and the room hears no leave or join.
+TEST_F(AuthTest, TdANewerLoginReplacesTheSession) {
+  auto alice = TdLogin(TdLoginText("alice", "lobby", Good("alice", "lobby")));
+  ASSERT_TRUE(alice);
+  auto bob = TdLogin(TdLoginText("bob", "lobby", Good("bob", "lobby")));
+  ASSERT_TRUE(bob);
+  ASSERT_TRUE(alice->ReadType("peer_connected").ok());
+  auto again = TdLogin(TdLoginText("alice", "lobby", Good("alice", "lobby", "k1", R"(,"iat":1)")));
+  ASSERT_TRUE(again);
+  auto closed = alice->WaitClose();
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(*closed, 4005);
+  ASSERT_TRUE(bob->Send(R"({"type":"offer","target":"alice","sdp":"x"})").ok());
+  auto offer = again->ReadType("offer");
+  ASSERT_TRUE(offer.ok()) << offer.status();
+  EXPECT_EQ(testing::Str(*offer, "from"), "bob");
+  ExpectPongNext(*bob);  // no peer_disconnected, no peer_connected for the takeover
+}
+
+TEST_F(AuthTest, PeerJsTheTokenTable) {
+  for (const Row& row : Table()) {
+    if (row.token.empty()) continue;  // no token is peerjs-server's missing-parameters case
+    auto c = ConnectPeerJs(core::StrCat("key=lobby&id=alice&token=", row.token));
+    ASSERT_TRUE(c);
+    auto got = c->Read();
+    ASSERT_TRUE(got.ok()) << row.name;
+    EXPECT_EQ(*got, row.expired ? R"({"type":"ERROR","payload":{"msg":"Token expired"}})"
+                                : R"({"type":"ERROR","payload":{"msg":"Invalid token provided"}})")
+        << row.name;
+    auto closed = c->WaitClose();
+    ASSERT_TRUE(closed.ok()) << row.name;
+  }
+  EXPECT_EQ(AuthFailures(sig::v1::PROTOCOL_PEERJS, "mismatch"), 2u);
+  EXPECT_EQ(AuthFailures(sig::v1::PROTOCOL_PEERJS, "too_large"), 1u);
+  auto alice = ConnectPeerJs(core::StrCat("key=lobby&id=alice&token=", Good("alice", "lobby")));
+  auto open = alice->Read();
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(*open, R"({"type":"OPEN"})");
+  // A newer login for alice: the old socket is closed with 4005.
+  auto again = ConnectPeerJs(core::StrCat("key=lobby&id=alice&token=",
+                                          Good("alice", "lobby", "k1", R"(,"iat":2)")));
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->Read().value_or(""), R"({"type":"OPEN"})");
+  auto closed = alice->WaitClose();
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(*closed, 4005);
+}
+
+// A reload that adds k2 and removes k1: connected peers stay, logins with k1 stop, with k2 work.
+TEST_F(AuthTest, AReloadAddsAndRemovesKeysWhilePeersStay) {
+  auto alice = TdLogin(TdLoginText("alice", "lobby", Good("alice", "lobby", "k1")));
+  ASSERT_TRUE(alice);
+  jwt_->Replace(Keys({"k2"}));
+  ExpectTdRefused(TdLoginText("bob", "lobby", Good("bob", "lobby", "k1")), "invalid_token", 4003,
+                  "k1 removed");
+  auto bob = TdLogin(TdLoginText("bob", "lobby", Good("bob", "lobby", "k2")));
+  ASSERT_TRUE(bob);
+  ASSERT_TRUE(alice->ReadType("peer_connected").ok());
+  ExpectPongNext(*alice);
+}
+
+}  // namespace
+}  // namespace sig
