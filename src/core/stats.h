@@ -60,6 +60,10 @@ class Stats {
   void CountAuthFailure(Protocol p, TokenFailure f) { Add(auth_failures_[Index(p)][OutcomeIndex(f)]); }
   void CountClose(std::uint16_t code);
   void CountQueueOverflow() { Add(queue_overflows_); }
+  // TURN credentials handed out: in td's login_success, or by GET /turn-credentials.
+  enum class TurnVia : std::uint8_t { kLogin, kHttp };
+  static constexpr std::array<std::string_view, 2> kTurnVias = {"login", "http"};
+  void CountTurnIssued(TurnVia via) { Add(turn_issued_[static_cast<std::size_t>(via)]); }
   // A peer closed with 1008 for sending faster than its rate limit.
   void CountRateLimited() { Add(rate_limited_); }
   // A message (or ping) that waited, its peer's reading paused, for its rate limit's token.
@@ -94,6 +98,7 @@ class Stats {
   // Index kCloseCodes.size() counts codes outside the list.
   std::uint64_t closes(std::size_t c) const { return Load(closes_[c]); }
   std::uint64_t queue_overflows() const { return Load(queue_overflows_); }
+  std::uint64_t turn_issued(std::size_t via) const { return Load(turn_issued_[via]); }
   std::uint64_t rate_limited() const { return Load(rate_limited_); }
   std::uint64_t rate_limit_waits() const { return Load(rate_limit_waits_); }
   std::uint64_t http_timeouts() const { return Load(http_timeouts_); }
@@ -161,6 +166,7 @@ class Stats {
   std::array<Counter, kCloseCodes.size() + 1> closes_{};
   std::array<std::atomic<std::int64_t>, kProtocols.size()> peers_{};
   Counter queue_overflows_{0};
+  std::array<Counter, kTurnVias.size()> turn_issued_{};
   Counter rate_limited_{0};
   Counter rate_limit_waits_{0};
   Counter http_timeouts_{0};

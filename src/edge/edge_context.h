@@ -14,6 +14,7 @@
 #include "core/mutex.h"
 #include "absl/time/time.h"
 #include "auth/token_verifier.h"
+#include "auth/turn_credentials.h"
 #include "core/clock.h"
 #include "core/close_code.h"
 #include "core/connection_set.h"
@@ -112,6 +113,11 @@ struct EdgeContext {
   // Checks the access tokens of logins (td's login message, PeerJS's token parameter); null
   // while auth is off. Owned by whoever set it.
   const auth::TokenVerifier* verifier = nullptr;
+  // Mints TURN credentials (td's login_success, GET /turn-credentials); null while TURN is off.
+  const auth::TurnIssuer* turn = nullptr;
+  // GET /turn-credentials answers anyone while auth is off (TURN_PUBLIC); otherwise only a
+  // bearer of a valid token, and 404 while auth is off.
+  bool turn_public = false;
   TdCodec td_codec;
   PeerJsCodec peerjs_codec;
   std::atomic<std::uint64_t> next_id{1};

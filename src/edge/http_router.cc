@@ -22,6 +22,7 @@ namespace {
 namespace http = boost::beast::http;
 
 constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kTurnCredentialsPath = "/turn-credentials";
 
 // A random (version 4) UUID, the id format peerjs-server hands out.
 std::string RandomUuid() {
@@ -96,6 +97,55 @@ HttpRouter::PeerJsPath HttpRouter::SplitPeerJs(std::string_view path) const {
   return split;
 }
 
+namespace {
+
+// The access token an HTTP request carries: an Authorization bearer, else a `token` query
+// parameter (so that a plain GET needs no CORS preflight).
+std::string RequestToken(const HttpRequest& request) {
+  constexpr std::string_view kBearer = "Bearer ";
+  const std::string_view authorization = HeaderValue(request, http::field::authorization);
+  if (authorization.substr(0, kBearer.size()) == kBearer) {
+    return std::string(authorization.substr(kBearer.size()));
+  }
+  auto params = ParseQuery(std::string_view(request.target().data(), request.target().size()));
+  auto it = params.find("token");
+  return it == params.end() ? std::string() : std::move(it->second);
+}
+
+HttpResponse Unauthorized(const HttpRequest& request) {
+  HttpResponse res = HttpRouter::MakeResponse(
+      http::status::unauthorized, R"({"error":"a valid bearer token is required"})", kJson,
+      request);
+  res.set(http::field::www_authenticate, R"(Bearer error="invalid_token")");
+  return res;
+}
+
+}  // namespace
+
+bool HttpRouter::MayListPeers(const HttpRequest& request, std::string_view key) const {
+  if (state_.verifier == nullptr || !state_.verifier->enabled()) return true;
+  const auth::Verification verified = state_.verifier->Verify(RequestToken(request), state_.clock.Now());
+  return verified.ok() && verified.identity.room == key;
+}
+
+HttpResponse HttpRouter::TurnCredentials(const HttpRequest& request) const {
+  const bool auth_on = state_.verifier != nullptr && state_.verifier->enabled();
+  // Off unless TURN is configured; without auth, only when the operator made it public, or
+  // sigd would hand relay credentials to anyone who can reach it.
+  if (state_.turn == nullptr || (!auth_on && !state_.turn_public)) {
+    return MakeResponse(http::status::not_found, R"({"error":"not found"})", kJson, request);
+  }
+  std::string user = "anonymous";
+  if (auth_on) {
+    auth::Verification verified = state_.verifier->Verify(RequestToken(request), state_.clock.Now());
+    if (!verified.ok()) return Unauthorized(request);
+    user = std::move(verified.identity.subject);
+  }
+  const auth::TurnCredential credential = state_.turn->Mint(user, state_.clock.Now());
+  state_.stats.CountTurnIssued(core::Stats::TurnVia::kHttp);
+  return MakeResponse(http::status::ok, state_.turn->RestJson(credential), kJson, request);
+}
+
 std::optional<std::string> HttpRouter::PeerListRealm(const HttpRequest& request) const {
   const std::string_view path = Path(request);
   if ((request.method() != http::verb::get && request.method() != http::verb::head) ||
@@ -103,7 +153,7 @@ std::optional<std::string> HttpRouter::PeerListRealm(const HttpRequest& request)
     return std::nullopt;
   }
   const PeerJsPath split = SplitPeerJs(path);
-  if (split.rest != "/peers") return std::nullopt;
+  if (split.rest != "/peers" || !MayListPeers(request, split.key)) return std::nullopt;
   return PeerJsOptions::Realm(split.key);
 }
 
@@ -130,9 +180,11 @@ HttpResponse HttpRouter::PeerList(const HttpRequest& request,
 HttpResponse HttpRouter::Route(const HttpRequest& request) const {
   const std::string_view path = Path(request);
   const bool peerjs = IsPeerJs(path);
-  if (peerjs && request.method() == http::verb::options) return Preflight(request);
+  // Pages on other origins fetch TURN credentials too: the same CORS as PeerJS's paths.
+  const bool cors = peerjs || path == kTurnCredentialsPath;
+  if (cors && request.method() == http::verb::options) return Preflight(request);
   HttpResponse res = RouteGet(request, path, peerjs);
-  if (peerjs) AddCors(request, res);
+  if (cors) AddCors(request, res);
   return res;
 }
 
@@ -150,6 +202,7 @@ HttpResponse HttpRouter::RouteGet(const HttpRequest& request, std::string_view p
   if (path == "/metrics") {
     return MakeResponse(http::status::ok, RenderMetrics(state_), kMetricsContentType, request);
   }
+  if (path == kTurnCredentialsPath) return TurnCredentials(request);
   if (path == "/demo") {
     return MakeResponse(http::status::ok, std::string(DemoPage()), "text/html; charset=utf-8",
                         request);
@@ -167,7 +220,7 @@ HttpResponse HttpRouter::RouteGet(const HttpRequest& request, std::string_view p
       return MakeResponse(http::status::ok, std::move(id), "text/html; charset=utf-8", request);
     }
     if (rest == "/peers") {
-      if (!state_.peerjs.allow_discovery) {
+      if (!state_.peerjs.allow_discovery || !MayListPeers(request, key)) {
         return MakeResponse(http::status::unauthorized, "Unauthorized",
                             "text/plain; charset=utf-8", request);
       }

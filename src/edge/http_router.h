@@ -41,6 +41,11 @@ class HttpRouter {
                                    std::string_view content_type, const HttpRequest& request);
 
  private:
+  // Auth on: whether the request bears a valid token for PeerJS key `key` (its room). Always
+  // true while auth is off.
+  bool MayListPeers(const HttpRequest& request, std::string_view key) const;
+  // GET /turn-credentials.
+  HttpResponse TurnCredentials(const HttpRequest& request) const;
   // A PeerJS path after the prefix: the key (the configured one when the path names none) and
   // what follows it.
   struct PeerJsPath {

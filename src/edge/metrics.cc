@@ -272,6 +272,16 @@ std::string RenderMetrics(const EdgeContext& state) {
 
   AddSingle(families, "sig_send_queue_overflows_total", "Peers closed as slow consumers (1013).",
             MetricType::Counter, static_cast<double>(s.queue_overflows()));
+  if (state.turn != nullptr) {
+    MetricFamily turn = Family("sig_turn_credentials_issued_total",
+                               "TURN credentials handed out, in td's login_success or by "
+                               "GET /turn-credentials.",
+                               MetricType::Counter);
+    for (std::size_t v = 0; v < core::Stats::kTurnVias.size(); ++v) {
+      Add(turn, {L("via", core::Stats::kTurnVias[v])}, static_cast<double>(s.turn_issued(v)));
+    }
+    families.push_back(std::move(turn));
+  }
   AddSingle(families, "sig_rate_limited_total",
             "Peers closed with 1008 for staying over their rate limit for rate_limit_grace.",
             MetricType::Counter, static_cast<double>(s.rate_limited()));

@@ -193,6 +193,8 @@ class Server::DrainTimer : public std::enable_shared_from_this<DrainTimer> {
 Server::Server(Options options, core::Node& node)
     : options_(std::move(options)), state_(node, options_.peerjs, options_.allowed_origins) {
   state_.verifier = options_.verifier;
+  state_.turn = options_.turn;
+  state_.turn_public = options_.turn_public;
 }
 
 Server::~Server() { Shutdown(); }

@@ -46,6 +46,9 @@ class Server {
     // Checks the access tokens of logins (auth::JwtVerifier); null: auth off. Must outlive the
     // server.
     const auth::TokenVerifier* verifier = nullptr;
+    // Mints TURN credentials; null: TURN off. Must outlive the server.
+    const auth::TurnIssuer* turn = nullptr;
+    bool turn_public = false;  // GET /turn-credentials without a token while auth is off
   };
 
   // Serves peers with `node`, which must outlive the server.

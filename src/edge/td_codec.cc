@@ -148,7 +148,8 @@ TdCommand TdCodec::Decode(std::string_view text, std::string_view sender) const 
              core::StrCat("unknown message type without a target: ", cmd.type));
 }
 
-std::string TdCodec::LoginSuccess(std::string_view name, const std::vector<std::string>& clients) {
+std::string TdCodec::LoginSuccess(std::string_view name, const std::vector<std::string>& clients,
+                                  std::string_view extra) {
   std::string out = core::StrCat(R"({"type":"login_success","id":)", JsonFrame::Quote(name),
                                  R"(,"clients":[)");
   bool first = true;
@@ -157,7 +158,9 @@ std::string TdCodec::LoginSuccess(std::string_view name, const std::vector<std::
     first = false;
     out += JsonFrame::Quote(client);
   }
-  out += "]}";
+  out += "]";
+  out += extra;
+  out += "}";
   return out;
 }
 

@@ -82,7 +82,9 @@ class TdCodec final : public core::NoticeEncoder {
   // logged in yet (a td name is never empty).
   TdCommand Decode(std::string_view text, std::string_view sender) const;
 
-  static std::string LoginSuccess(std::string_view name, const std::vector<std::string>& clients);
+  // `extra`: more members, written as they are after the others (",\"iceServers\":[...]").
+  static std::string LoginSuccess(std::string_view name, const std::vector<std::string>& clients,
+                                  std::string_view extra = {});
   static std::string Pong(std::int64_t unix_millis);
   // {"type":"error","error":code,"message":message}
   static std::string Error(std::string_view code, std::string_view message);

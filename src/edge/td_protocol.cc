@@ -133,8 +133,16 @@ void TdProtocol::OnClaimed(core::ClaimResult result, std::string name, std::stri
   state_.stats.AddPeers(sig::v1::PROTOCOL_TD, 1);
   name_ = std::move(name);
   realm_ = std::move(realm);
+  std::string ice;
+  if (state_.turn != nullptr) {
+    // The name is the TURN user: coturn's logs and user-quota see who relays.
+    const auth::TurnCredential credential = state_.turn->Mint(name_, state_.clock.Now());
+    ice = core::StrCat(R"(,"iceServers":)", state_.turn->IceServersJson(credential),
+                       R"(,"iceServersExpireAt":)", absl::ToUnixSeconds(credential.expires));
+    state_.stats.CountTurnIssued(core::Stats::TurnVia::kLogin);
+  }
   connection_.Send(
-      core::MakeFrame(TdCodec::LoginSuccess(name_, result.names), TdType::kLoginSuccess));
+      core::MakeFrame(TdCodec::LoginSuccess(name_, result.names, ice), TdType::kLoginSuccess));
   // A login with a valid token for the same subject: the session it replaces is closed (4005).
   if (result.replaced) result.replaced->Replaced();
 }

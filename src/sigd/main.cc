@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "absl/strings/str_join.h"
 #include "admin/admin_server.h"
 #include "auth/jwt_verifier.h"
+#include "auth/turn_credentials.h"
 #include "bus/cluster.h"
 #include "core/clock.h"
 #include "core/limits.h"
@@ -137,6 +139,17 @@ ABSL_FLAG(std::string, jwt_audience, "", "When set, a token's aud must name it")
 ABSL_FLAG(absl::Duration, jwt_leeway, absl::Seconds(30),
           "Clock skew allowed when checking a token's exp and nbf");
 ABSL_FLAG(int, jwt_max_bytes, 2048, "Longest token accepted");
+ABSL_FLAG(std::string, turn_secret, "",
+          "coturn's static-auth-secret: with turn_uris, td's login_success carries TURN "
+          "credentials and GET /turn-credentials hands them out");
+ABSL_FLAG(std::string, turn_secret_file, "",
+          "A file holding the TURN secret instead (first line), read again on SIGHUP");
+ABSL_FLAG(std::string, turn_uris, "",
+          "Comma-separated turn: / turns: URIs of the TURN servers the credentials are for");
+ABSL_FLAG(absl::Duration, turn_ttl, absl::Hours(1),
+          "How long a TURN credential is valid, 1m to 24h");
+ABSL_FLAG(bool, turn_public, false,
+          "Serve GET /turn-credentials to anyone while auth is off (otherwise 404)");
 ABSL_FLAG(bool, check_config, false,
           "Check the configuration, print every setting as name=value (secrets redacted) and "
           "exit: 0 when it is valid, 2 when not");
@@ -210,6 +223,30 @@ void ReloadKeys(sig::auth::JwtVerifier* verifier, const std::string& file) {
   }
   sig::core::LogInfo("SIGHUP: keys ", absl::StrJoin((*keys)->kids(), ","), " from ", file);
   verifier->Replace(*std::move(keys));
+}
+
+// The first line of `path`: a secret kept out of the environment and of `ps`.
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  if (line.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": the first line is empty"));
+  return line;
+}
+
+// SIGHUP: the TURN secret file read again (rotation: coturn takes the new secret beside the old
+// one first); a file that does not read keeps the secret as it was.
+void ReloadTurnSecret(sig::auth::TurnIssuer* turn, const std::string& file) {
+  if (turn == nullptr || file.empty()) return;
+  absl::StatusOr<std::string> secret = ReadSecretFile(file);
+  if (!secret.ok()) {
+    sig::core::LogError("SIGHUP: TURN secret not reloaded, kept as it was: ",
+                        std::string(secret.status().message()));
+    return;
+  }
+  turn->ReplaceSecret(*std::move(secret));
+  sig::core::LogInfo("SIGHUP: TURN secret reloaded from ", file);
 }
 
 template <typename T>
@@ -347,6 +384,46 @@ int main(int argc, char** argv) {
     verifier = std::make_unique<sig::auth::JwtVerifier>(jwt, *std::move(keys));
   }
 
+  // TURN: on with a secret and URIs.
+  std::unique_ptr<sig::auth::TurnIssuer> turn;
+  const std::string turn_secret_file = absl::GetFlag(FLAGS_turn_secret_file);
+  {
+    std::string secret = absl::GetFlag(FLAGS_turn_secret);
+    if (!secret.empty() && !turn_secret_file.empty()) {
+      std::fprintf(stderr, "sigd: --turn_secret and --turn_secret_file exclude each other\n");
+      return 2;
+    }
+    if (!turn_secret_file.empty()) {
+      absl::StatusOr<std::string> read = ReadSecretFile(turn_secret_file);
+      if (!read.ok()) {
+        std::fprintf(stderr, "sigd: --turn_secret_file: %s\n", std::string(read.status().message()).c_str());
+        return 2;
+      }
+      secret = *std::move(read);
+    }
+    const std::string uris = absl::GetFlag(FLAGS_turn_uris);
+    if (secret.empty() != uris.empty()) {
+      std::fprintf(stderr, "sigd: a TURN secret and --turn_uris go together\n");
+      return 2;
+    }
+    const absl::Duration ttl = absl::GetFlag(FLAGS_turn_ttl);
+    if (ttl < absl::Minutes(1) || ttl > absl::Hours(24)) {
+      std::fprintf(stderr, "sigd: --turn_ttl must be between 1m and 24h\n");
+      return 2;
+    }
+    if (!secret.empty()) {
+      sig::auth::TurnIssuer::Options turn_options;
+      std::string error;
+      if (!sig::auth::ParseTurnUris(uris, &turn_options.uris, &error)) {
+        std::fprintf(stderr, "sigd: --turn_uris: %s\n", error.c_str());
+        return 2;
+      }
+      turn_options.secret = std::move(secret);
+      turn_options.ttl = ttl;
+      turn = std::make_unique<sig::auth::TurnIssuer>(std::move(turn_options));
+    }
+  }
+
   if (absl::GetFlag(FLAGS_check_config)) {
     for (const std::string& line : Settings(/*only_changed=*/false)) std::printf("%s\n", line.c_str());
     return 0;
@@ -376,6 +453,8 @@ int main(int argc, char** argv) {
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.verifier = verifier.get();
+  options.turn = turn.get();
+  options.turn_public = absl::GetFlag(FLAGS_turn_public);
   if (verifier) {
     sig::core::LogInfo("auth on: keys ", absl::StrJoin(verifier->keys()->kids(), ","), " from ",
                        keys_file);
@@ -430,6 +509,7 @@ int main(int argc, char** argv) {
     reloads.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
       ReloadKeys(verifier.get(), keys_file);
+      ReloadTurnSecret(turn.get(), turn_secret_file);
       await_reload();
     });
   };

@@ -6,10 +6,12 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "auth/jwt_verifier.h"
 #include "auth/key_set.h"
+#include "auth/turn_credentials.h"
 #include "core/strings.h"
 #include "gtest/gtest.h"
 #include "testing/labels.h"
@@ -19,6 +21,7 @@ namespace sig {
 namespace {
 
 constexpr std::string_view kSecret = "an HS256 secret of at least 32 bytes";
+constexpr std::string_view kTurnSecret = "the coturn static-auth-secret";
 
 std::unique_ptr<auth::VerificationKey> Key(std::string kid, std::string_view secret = kSecret) {
   return *auth::VerificationKey::Hmac(std::move(kid), std::string(secret));
@@ -45,6 +48,10 @@ class AuthTest : public testing::ServerTest {
     jwt_ = std::make_unique<auth::JwtVerifier>(options, Keys({"k1"}));
     verifier_ = jwt_.get();
     peerjs_.key = "lobby";  // a PeerJS token's room is the key
+    peerjs_.allow_discovery = true;
+    turn_issuer_ = std::make_unique<auth::TurnIssuer>(auth::TurnIssuer::Options{
+        std::string(kTurnSecret), {"turn:127.0.0.1:3478?transport=udp"}, absl::Minutes(10)});
+    turn_ = turn_issuer_.get();
     StartServer();
   }
 
@@ -143,6 +150,7 @@ class AuthTest : public testing::ServerTest {
   }
 
   std::unique_ptr<auth::JwtVerifier> jwt_;
+  std::unique_ptr<auth::TurnIssuer> turn_issuer_;
 };
 
 TEST_F(AuthTest, TdTheTokenTable) {
@@ -232,6 +240,78 @@ TEST_F(AuthTest, PeerJsTheTokenTable) {
   EXPECT_EQ(*closed, 4005);
 }
 
+// With TURN configured, login_success carries a coturn REST credential for the name, which an
+// independent HMAC over the username reproduces.
+TEST_F(AuthTest, TdLoginSuccessCarriesTurnCredentials) {
+  auto alice = Connect();
+  ASSERT_TRUE(alice->Send(TdLoginText("alice", "lobby", Good("alice", "lobby"))).ok());
+  auto reply = alice->ReadJson();
+  ASSERT_TRUE(reply.ok());
+  const auto& servers = reply->at("iceServers").as_array();
+  ASSERT_EQ(servers.size(), 1u);
+  const std::string username(servers[0].at("username").as_string());
+  const std::int64_t expires = reply->at("iceServersExpireAt").as_int64();
+  EXPECT_EQ(username, core::StrCat(expires, ":alice"));
+  EXPECT_EQ(expires, Now(absl::Minutes(10)));
+  EXPECT_EQ(servers[0].at("credential").as_string(), auth::TurnPassword(kTurnSecret, username));
+  EXPECT_EQ(servers[0].at("urls").as_array()[0].as_string(), "turn:127.0.0.1:3478?transport=udp");
+}
+
+TEST_F(AuthTest, TurnCredentialsOverHttpNeedABearerToken) {
+  auto none = testing::HttpGet(server_->port(), "/turn-credentials");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(none->Header("www-authenticate"), R"(Bearer error="invalid_token")");
+  auto bad = testing::HttpRequest(server_->port(), "GET", "/turn-credentials",
+                                  {{"Authorization", "Bearer " + Good("alice", "lobby") + "x"}});
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->status, 401);
+  auto good = testing::HttpRequest(server_->port(), "GET", "/turn-credentials",
+                                   {{"Authorization", "Bearer " + Good("alice", "lobby")}});
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(good->status, 200);
+  EXPECT_EQ(good->Header("cache-control"), "no-store");
+  const boost::json::value body = boost::json::parse(good->body);
+  const std::string username(body.at("username").as_string());
+  EXPECT_EQ(username, core::StrCat(Now(absl::Minutes(10)), ":alice"));
+  EXPECT_EQ(body.at("password").as_string(), auth::TurnPassword(kTurnSecret, username));
+  EXPECT_EQ(body.at("ttl").as_int64(), 600);
+  EXPECT_EQ(body.at("uris").as_array().size(), 1u);
+  EXPECT_EQ(body.at("iceServers").as_array()[0].at("credential").as_string(),
+            body.at("password").as_string());
+  // The token may ride in the query instead, so that a plain GET needs no preflight.
+  auto query = testing::HttpGet(server_->port(), "/turn-credentials?token=" + Good("bob", "x"));
+  ASSERT_TRUE(query.ok());
+  EXPECT_EQ(query->status, 200);
+  // A page on another origin asks first.
+  auto preflight = testing::HttpRequest(
+      server_->port(), "OPTIONS", "/turn-credentials",
+      {{"Origin", "https://app.example"}, {"Access-Control-Request-Method", "GET"},
+       {"Access-Control-Request-Headers", "authorization"}});
+  ASSERT_TRUE(preflight.ok());
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_EQ(preflight->Header("access-control-allow-headers"), "authorization");
+  EXPECT_EQ(preflight->Header("access-control-allow-origin"), "https://app.example");
+}
+
+// With auth on, the PeerJS peer list is for bearers of a token for that key only.
+TEST_F(AuthTest, ThePeerListNeedsATokenForItsKey) {
+  auto alice = ConnectPeerJs(core::StrCat("key=lobby&id=alice&token=", Good("alice", "lobby")));
+  ASSERT_EQ(alice->Read().value_or(""), R"({"type":"OPEN"})");
+  auto none = testing::HttpGet(server_->port(), "/peerjs/lobby/peers");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->status, 401);
+  auto other = testing::HttpRequest(server_->port(), "GET", "/peerjs/lobby/peers",
+                                    {{"Authorization", "Bearer " + Good("bob", "elsewhere")}});
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->status, 401);
+  auto mine = testing::HttpRequest(server_->port(), "GET", "/peerjs/lobby/peers",
+                                   {{"Authorization", "Bearer " + Good("bob", "lobby")}});
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->status, 200);
+  EXPECT_EQ(mine->body, R"(["alice"])");
+}
+
 // A reload that adds k2 and removes k1: connected peers stay, logins with k1 stop, with k2 work.
 TEST_F(AuthTest, AReloadAddsAndRemovesKeysWhilePeersStay) {
   auto alice = TdLogin(TdLoginText("alice", "lobby", Good("alice", "lobby", "k1")));
@@ -243,6 +323,41 @@ TEST_F(AuthTest, AReloadAddsAndRemovesKeysWhilePeersStay) {
   ASSERT_TRUE(bob);
   ASSERT_TRUE(alice->ReadType("peer_connected").ok());
   ExpectPongNext(*alice);
+}
+
+}  // namespace
+}  // namespace sig
+
+namespace sig {
+namespace {
+
+// TURN without auth: GET /turn-credentials is 404 unless the operator made it public.
+class PublicTurnTest : public testing::ServerTest {
+ protected:
+  void Start(bool is_public) {
+    issuer_ = std::make_unique<auth::TurnIssuer>(auth::TurnIssuer::Options{
+        std::string(kTurnSecret), {"turn:127.0.0.1:3478"}, absl::Minutes(10)});
+    turn_ = issuer_.get();
+    turn_public_ = is_public;
+    StartServer();
+  }
+  std::unique_ptr<auth::TurnIssuer> issuer_;
+};
+
+TEST_F(PublicTurnTest, HiddenUnlessPublic) {
+  Start(false);
+  auto hidden = testing::HttpGet(server_->port(), "/turn-credentials");
+  ASSERT_TRUE(hidden.ok());
+  EXPECT_EQ(hidden->status, 404);
+}
+
+TEST_F(PublicTurnTest, AnyoneGetsThemWhenPublic) {
+  Start(true);
+  auto got = testing::HttpGet(server_->port(), "/turn-credentials");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->status, 200);
+  const boost::json::value body = boost::json::parse(got->body);
+  EXPECT_TRUE(std::string(body.at("username").as_string()).ends_with(":anonymous"));
 }
 
 }  // namespace

@@ -109,6 +109,12 @@ const std::map<std::string, EnvCase>& Cases() {
       {"send_queue_max_frames", {"1025", "1025"}},
       {"shutdown_grace", {"6s", "6s"}},
       {"threads", {"3", "3"}},
+      {"turn_public", {"true", "true"}},
+      {"turn_secret", {"s3cret", "(set)", {"TURN_URIS=turn:127.0.0.1:3478"}}},
+      {"turn_secret_file", {SIG_TEST_DATA_DIR "/jwt/keys.txt", SIG_TEST_DATA_DIR "/jwt/keys.txt",
+                            {"TURN_URIS=turn:127.0.0.1:3478"}}},
+      {"turn_ttl", {"2h", "2h"}},
+      {"turn_uris", {"turn:127.0.0.1:3478", "turn:127.0.0.1:3478", {"TURN_SECRET=s3cret"}}},
       {"tls_cert", {"/etc/sigd/cert.pem", "/etc/sigd/cert.pem", {"TLS_KEY=/etc/sigd/key.pem"}}},
       {"tls_key", {"/etc/sigd/key.pem", "/etc/sigd/key.pem", {"TLS_CERT=/etc/sigd/cert.pem"}}},
   };

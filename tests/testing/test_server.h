@@ -30,6 +30,8 @@ class ServerTest : public ::testing::Test {
     options.tls_key_file = tls_key_file_;
     options.hold_sweep_interval = absl::Milliseconds(10);
     options.verifier = verifier_;
+    options.turn = turn_;
+    options.turn_public = turn_public_;
     node_ = std::make_unique<core::Node>(limits_, clock_);
     server_ = std::make_unique<edge::Server>(options, *node_);
     absl::Status s = server_->Start();
@@ -80,6 +82,8 @@ class ServerTest : public ::testing::Test {
   core::Limits limits_;
   edge::PeerJsOptions peerjs_;
   const auth::TokenVerifier* verifier_ = nullptr;  // null: auth off
+  const auth::TurnIssuer* turn_ = nullptr;         // null: TURN off
+  bool turn_public_ = false;
   unsigned threads_ = 2;
   std::vector<std::string> allowed_origins_;
   std::string tls_cert_file_;  // with tls_key_file_: the server speaks only TLS
