@@ -240,6 +240,7 @@ enum class AdminService::Method : std::size_t {
   kWatchEvents,
   kDrain,
   kListNodes,
+  kReloadKeys,
 };
 
 AdminService::AdminService(core::Node& node, Options options)
@@ -739,6 +740,48 @@ grpc::Status AdminService::ListNodes(grpc::ServerContext* context, const v1::Lis
   });
 }
 
+grpc::Status AdminService::ReloadKeys(grpc::ServerContext* context,
+                                      const v1::ReloadKeysRequest* request,
+                                      v1::ReloadKeysResponse* response) {
+  return Call(Method::kReloadKeys, *context, [&]() -> grpc::Status {
+    Answers answers;
+    if (grpc::Status s = Ask(*context, request->scope(), "keys", *request, &answers); !s.ok()) {
+      return s;
+    }
+    // A node whose file did not load (or has auth off) fails the call, so the operator hears
+    // of it; the others reloaded all the same.
+    grpc::Status failed = grpc::Status::OK;
+    for (const NodeAnswer& answer : answers.answers) {
+      v1::ReloadKeysResponse part;
+      if (!answer.status.ok()) {
+        failed = answer.status;
+        continue;
+      }
+      if (!part.ParseFromString(answer.payload)) {
+        return grpc::Status(grpc::StatusCode::INTERNAL, "bad answer");
+      }
+      if (answer.node == core_.bus->node()) *response->mutable_kids() = part.kids();
+      response->add_reloaded_nodes(answer.node);
+    }
+    for (core::NodeId node : answers.missing) response->add_incomplete_nodes(node);
+    if (failed.ok() && response->reloaded_nodes().empty()) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "no node answered");
+    }
+    return failed;
+  });
+}
+
+grpc::Status AdminService::LocalReloadKeys(v1::ReloadKeysResponse* response) {
+  if (!options_.reload_keys) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "auth is off (JWT_KEYS_FILE is not set)");
+  }
+  absl::StatusOr<std::vector<std::string>> kids = options_.reload_keys();
+  if (!kids.ok()) return ToGrpc(kids.status());
+  for (std::string& kid : *kids) response->add_kids(std::move(kid));
+  return grpc::Status::OK;
+}
+
 void AdminService::LocalNode(v1::Node* node) {
   const absl::Time now = core_.clock.Now();
   node->set_id(core_.bus->node());
@@ -806,6 +849,10 @@ std::string AdminService::AnswerSurvey(std::string_view op, std::string_view que
   if (op == "watch") {
     core_.bus->MarkWatched();
     return EncodeAnswer(grpc::Status::OK, nullptr);
+  }
+  if (op == "keys") {
+    v1::ReloadKeysResponse response;
+    return EncodeAnswer(LocalReloadKeys(&response), &response);
   }
   if (op == "node") {
     v1::Node node;

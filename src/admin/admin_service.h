@@ -2,12 +2,14 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/mutex.h"
 #include "core/node.h"
@@ -34,6 +36,9 @@ class AdminService final
     std::size_t watch_queue = 1024;  // events buffered per WatchEvents stream
     // This node's WebSocket listener as ListNodes reports it.
     std::string address;
+    // Reads the token keys file again and returns the key ids now in use (ReloadKeys); unset
+    // while auth is off. Any thread.
+    std::function<absl::StatusOr<std::vector<std::string>>()> reload_keys;
   };
 
   // Reports on and acts on `node`, which must outlive the service.
@@ -59,6 +64,8 @@ class AdminService final
       grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override;
   grpc::Status Drain(grpc::ServerContext* context, const v1::DrainRequest* request,
                      v1::DrainResponse* response) override;
+  grpc::Status ReloadKeys(grpc::ServerContext* context, const v1::ReloadKeysRequest* request,
+                          v1::ReloadKeysResponse* response) override;
   grpc::Status ListNodes(grpc::ServerContext* context, const v1::ListNodesRequest* request,
                          v1::ListNodesResponse* response) override;
 
@@ -102,6 +109,7 @@ class AdminService final
   grpc::Status LocalKick(const v1::DisconnectPeerRequest& request,
                          v1::DisconnectPeerResponse* response);
   void LocalNode(v1::Node* node);
+  grpc::Status LocalReloadKeys(v1::ReloadKeysResponse* response);
   void LocalStats(v1::Stats* stats);
   grpc::Status LocalDrain(const v1::DrainRequest& request, v1::DrainResponse* response);
   // The one peer the nodes' answers name (NOT_FOUND, or UNAVAILABLE when a node did not answer).

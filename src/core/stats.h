@@ -38,8 +38,9 @@ class Stats {
   static constexpr std::array<double, 12> kLatencyBuckets = {
       25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 100e-3, 1.0};
   // Admin RPCs, and gRPC status codes 0..16 (grpc::StatusCode values).
-  static constexpr std::array<std::string_view, 7> kAdminMethods = {
-      "ListPeers", "GetPeer", "DisconnectPeer", "GetStats", "WatchEvents", "Drain", "ListNodes"};
+  static constexpr std::array<std::string_view, 8> kAdminMethods = {
+      "ListPeers", "GetPeer",  "DisconnectPeer", "GetStats",
+      "WatchEvents", "Drain", "ListNodes",      "ReloadKeys"};
   static constexpr std::size_t kGrpcCodes = 17;
   static constexpr std::array<std::string_view, kGrpcCodes> kGrpcCodeNames = {
       "OK",        "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",

@@ -208,21 +208,21 @@ std::vector<std::string> Settings(bool only_changed) {
   return lines;
 }
 
-// SIGHUP: the keys file read again and swapped in whole; a file that does not load leaves the
-// keys as they were.
-void ReloadKeys(sig::auth::JwtVerifier* verifier, const std::string& file) {
-  if (verifier == nullptr) {
-    sig::core::LogInfo("SIGHUP: nothing to reload (auth is off)");
-    return;
-  }
+// The keys file read again and swapped in whole (SIGHUP, the ReloadKeys RPC); a file that does
+// not load leaves the keys as they were. Returns the key ids now in use.
+absl::StatusOr<std::vector<std::string>> ReloadKeys(sig::auth::JwtVerifier& verifier,
+                                                    const std::string& file, std::string_view why) {
   absl::StatusOr<std::shared_ptr<const sig::auth::KeySet>> keys = sig::auth::KeySet::Load(file);
-  if (!keys.ok() || (*keys)->size() == 0) {
-    sig::core::LogError("SIGHUP: keys not reloaded, kept as they were: ",
-                        keys.ok() ? std::string("the file lists no key") : std::string(keys.status().message()));
-    return;
+  if (keys.ok() && (*keys)->size() == 0) keys = absl::InvalidArgumentError(file + " lists no key");
+  if (!keys.ok()) {
+    sig::core::LogError(why, ": keys not reloaded, kept as they were: ",
+                        std::string(keys.status().message()));
+    return absl::InvalidArgumentError(keys.status().message());
   }
-  sig::core::LogInfo("SIGHUP: keys ", absl::StrJoin((*keys)->kids(), ","), " from ", file);
-  verifier->Replace(*std::move(keys));
+  std::vector<std::string> kids = (*keys)->kids();
+  sig::core::LogInfo(why, ": keys ", absl::StrJoin(kids, ","), " from ", file);
+  verifier.Replace(*std::move(keys));
+  return kids;
 }
 
 // The first line of `path`: a secret kept out of the environment and of `ps`.
@@ -485,6 +485,11 @@ int main(int argc, char** argv) {
   admin_options.service.version = SIGD_VERSION;
   admin_options.service.default_drain_grace = absl::GetFlag(FLAGS_drain_grace);
   admin_options.service.address = options.host + ":" + std::to_string(server.port());
+  if (verifier) {
+    admin_options.service.reload_keys = [&verifier, &keys_file] {
+      return ReloadKeys(*verifier, keys_file, "ReloadKeys");
+    };
+  }
   sig::admin::AdminServer admin(admin_options, node);
   if (!admin_options.address.empty()) {
     if (absl::Status s = admin.Start(); !s.ok()) {
@@ -508,7 +513,7 @@ int main(int argc, char** argv) {
   std::function<void()> await_reload = [&] {
     reloads.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
-      ReloadKeys(verifier.get(), keys_file);
+      if (verifier) (void)ReloadKeys(*verifier, keys_file, "SIGHUP");
       ReloadTurnSecret(turn.get(), turn_secret_file);
       await_reload();
     });

@@ -1,7 +1,10 @@
 // sigctl as a subprocess against a live sigd subprocess: each command, its --json output parsed
 // and checked, and the exit status contract (0 done, 1 call failed, 2 usage).
 
+#include <signal.h>
+
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -184,6 +187,81 @@ TEST(SigctlNoServerTest, UnreachableServerFailsWithinTheDeadline) {
   auto result = child->Finish(testing::kWait);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->exit_code, 1);
+}
+
+}  // namespace
+}  // namespace sig
+
+namespace sig {
+namespace {
+
+// Runs sigctl (or any program) to its end.
+testing::Subprocess::Result RunToEnd(const std::vector<std::string>& args) {
+  auto child = testing::Subprocess::Start(args);
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return {};
+  auto result = child->Finish(testing::kWait);
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *result : testing::Subprocess::Result{};
+}
+
+void WriteFile(const std::string& path, std::string_view text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+// What sigd answers a td login with `token`: login_success, or the error's code.
+std::string LoginWith(std::uint16_t port, std::string_view token) {
+  auto client = testing::WsClient::Connect(port);
+  if (!client.ok()) return "no connection";
+  if (!(*client)->Send(std::string(R"({"type":"login","room":"lobby","token":")") +
+                       std::string(token) + R"("})")
+           .ok()) {
+    return "not sent";
+  }
+  auto reply = (*client)->ReadJson();
+  if (!reply.ok()) return "no reply";
+  const std::string type = testing::Str(*reply, "type");
+  return type == "error" ? testing::Str(*reply, "error") : type;
+}
+
+// An operator mints a token with sigctl from the keys file sigd reads, rotates the file, and
+// makes every node read it with sigctl keys reload.
+TEST(SigctlAuthTest, TokenMintAndKeysReload) {
+  const std::string file = ::testing::TempDir() + "/sigctl-keys.txt";
+  WriteFile(file, "k1 HS256 the-first-secret-of-at-least-32-bytes\n");
+  auto sigd = testing::SigdProcess::Start(SIGD_BINARY, {"--jwt_keys_file=" + file});
+  ASSERT_TRUE(sigd.ok()) << sigd.status();
+  const std::string addr = "--addr=127.0.0.1:" + std::to_string(sigd->admin_port());
+  auto mint = [&](std::string_view kid) {
+    return RunToEnd({SIGCTL_BINARY, "token", "mint", "--keys_file=" + file,
+                     "--kid=" + std::string(kid), "--sub=alice", "--room=lobby", "--ttl=5m"});
+  };
+  const testing::Subprocess::Result k1 = mint("k1");
+  ASSERT_EQ(k1.exit_code, 0);
+  const std::string token = k1.out.substr(0, k1.out.find('\n'));
+  EXPECT_EQ(LoginWith(sigd->port(), token), "login_success");
+  EXPECT_EQ(mint("k9").exit_code, 1);  // no such key
+
+  WriteFile(file, "k2 HS256 the-second-secret-of-at-least-32-bytes\n");
+  const testing::Subprocess::Result reloaded = RunToEnd({SIGCTL_BINARY, addr, "keys", "reload"});
+  EXPECT_EQ(reloaded.exit_code, 0);
+  EXPECT_EQ(reloaded.out, "keys in use: k2\n");
+  EXPECT_EQ(LoginWith(sigd->port(), token), "invalid_token");
+  const testing::Subprocess::Result k2 = mint("k2");
+  EXPECT_EQ(LoginWith(sigd->port(), k2.out.substr(0, k2.out.find('\n'))), "login_success");
+
+  // A file that does not load: the call fails and the keys stay.
+  WriteFile(file, "k3 HS256 short\n");
+  EXPECT_EQ(RunToEnd({SIGCTL_BINARY, addr, "keys", "reload"}).exit_code, 1);
+  EXPECT_EQ(LoginWith(sigd->port(), k2.out.substr(0, k2.out.find('\n'))), "login_success");
+  sigd->Signal(SIGTERM);
+  EXPECT_TRUE(sigd->Wait(testing::kWait).ok());
+}
+
+TEST_F(SigctlTest, KeysReloadWithAuthOffFails) {
+  const testing::Subprocess::Result result = Run({"keys", "reload"});
+  EXPECT_EQ(result.exit_code, 1);
 }
 
 }  // namespace

@@ -18,9 +18,14 @@
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "auth/jwt_verifier.h"
+#include "auth/key_set.h"
 #include "core/stats.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "sig/admin/v1/admin.grpc.pb.h"
@@ -53,6 +58,11 @@ commands:
                                         (--node: another node of the cluster; --all: every node)
   nodes                                 the cluster's nodes (REDIS_ADDR set), as each describes
                                         itself; those that did not answer on stderr
+  keys reload [--local]                 read JWT_KEYS_FILE again on every node (--local: the
+                                        asked node); prints the key ids in use
+  token mint --keys_file F --kid K --sub NAME --room ROOM [--ttl 10m] [--aud A]
+                                        print an HS256 login token signed with key K of the
+                                        keys file F (offline: no call to sigd)
 
 options (each may also come from the environment):
   --addr host:port   admin address (SIGCTL_ADDR, default 127.0.0.1:50051)
@@ -78,7 +88,8 @@ Args Parse(int argc, char** argv) {
       {"protocol", true}, {"realm", true},   {"prefix", true},  {"page_size", true},
       {"code", true},   {"reason", true},    {"service", true}, {"count", true},
       {"grace", true},  {"help", false},     {"local", false},  {"node", true},
-      {"all", false}};
+      {"all", false},   {"keys_file", true}, {"kid", true},     {"sub", true},
+      {"room", true},   {"ttl", true},       {"aud", true}};
   Args args;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -123,6 +134,7 @@ class Cli {
     if (args_.positional.empty()) return Usage("no command");
     json_ = Has("json");
     const std::string command = args_.positional[0];
+    if (command == "token") return Token();  // offline: no channel
     const std::string addr = Option("addr", Env("SIGCTL_ADDR", "127.0.0.1:50051"));
     token_ = Option("token", Env("SIGCTL_TOKEN", ""));
     auto channel = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
@@ -141,6 +153,7 @@ class Cli {
     if (command == "watch") return Watch();
     if (command == "drain") return Drain();
     if (command == "nodes") return Nodes();
+    if (command == "keys") return Keys();
     return Usage("unknown command " + command);
   }
 
@@ -267,6 +280,59 @@ class Cli {
       for (const auto& peer : all.peers()) rows.push_back(&peer);
       PrintPeerTable(rows);
     }
+    return kOk;
+  }
+
+  int Keys() {
+    if (!Positionals(1, "reload") || args_.positional[1] != "reload") {
+      return Usage("keys wants reload");
+    }
+    v1::ReloadKeysRequest request;
+    if (Has("local")) request.set_scope(v1::SCOPE_LOCAL);
+    v1::ReloadKeysResponse response;
+    grpc::Status status = admin_->ReloadKeys(Context().get(), request, &response);
+    for (std::uint64_t missing : response.incomplete_nodes()) {
+      std::cerr << "sigctl: node " << missing << " did not answer; it may not have reloaded\n";
+    }
+    if (!status.ok()) return Failed(status);
+    if (json_) {
+      std::cout << Json(response) << "\n";
+    } else {
+      std::printf("keys in use:");
+      for (const std::string& kid : response.kids()) std::printf(" %s", kid.c_str());
+      std::printf("\n");
+    }
+    return kOk;
+  }
+
+  // An HS256 token for tests and operators: the secret comes from the keys file sigd reads, so
+  // the host that mints is one that could verify.
+  int Token() {
+    if (!Positionals(1, "mint") || args_.positional[1] != "mint") return Usage("token wants mint");
+    for (const char* required : {"keys_file", "kid", "sub", "room"}) {
+      if (!Has(required)) return Usage(absl::StrFormat("token mint wants --%s", required));
+    }
+    absl::Duration ttl;
+    if (!Duration("ttl", absl::Minutes(10), &ttl)) return kUsage;
+    absl::StatusOr<std::shared_ptr<const sig::auth::KeySet>> keys =
+        sig::auth::KeySet::Load(Option("keys_file"));
+    if (!keys.ok()) {
+      std::cerr << "sigctl: " << keys.status().message() << "\n";
+      return kFailed;
+    }
+    const sig::auth::VerificationKey* key = (*keys)->Find(Option("kid"));
+    if (key == nullptr || key->algorithm() != sig::auth::Algorithm::kHs256) {
+      std::cerr << "sigctl: no HS256 key " << Option("kid") << " in " << Option("keys_file")
+                << " (RS256 and ES256 tokens are minted by their identity provider)\n";
+      return kFailed;
+    }
+    const absl::Time now = absl::Now();
+    boost::json::object claims{{"sub", Option("sub")},
+                               {"room", Option("room")},
+                               {"iat", absl::ToUnixSeconds(now)},
+                               {"exp", absl::ToUnixSeconds(now + ttl)}};
+    if (Has("aud")) claims["aud"] = Option("aud");
+    std::cout << sig::auth::MintHs256(*key, boost::json::serialize(claims)) << "\n";
     return kOk;
   }
 
