@@ -36,6 +36,10 @@ struct Limits {
   // WebSocket connections open at once from one client address (IPv6: one /64); one more
   // upgrade gets HTTP 503. 0: no limit. Generous, for many users behind one NAT.
   std::size_t max_connections_per_ip = 256;
+  // Auth on: bad tokens one client address may present at once, and how often it may present
+  // one more after that; past it, its logins are closed with 1008 unchecked.
+  std::uint32_t auth_failure_burst = 10;
+  absl::Duration auth_failure_refill = absl::Seconds(6);
   // WebSocket ping period. A peer from which nothing (not even a pong) arrives for two periods
   // is dropped.
   absl::Duration ping_interval = absl::Seconds(30);

@@ -30,6 +30,16 @@ bool TokenBucket::TryTake(absl::Time now) {
   return true;
 }
 
+bool TokenBucket::Full(absl::Time now) {
+  Refill(absl::ToUnixNanos(now));
+  return tokens_ >= burst_;
+}
+
+bool TokenBucket::HasToken(absl::Time now) {
+  Refill(absl::ToUnixNanos(now));
+  return tokens_ > 0;
+}
+
 absl::Duration TokenBucket::TimeToNextToken(absl::Time now) const {
   if (tokens_ > 0) return absl::ZeroDuration();
   if (refill_ns_ <= 0) return absl::InfiniteDuration();

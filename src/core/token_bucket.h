@@ -17,6 +17,11 @@ class TokenBucket {
   // Spends a token if one is left; false when the bucket is empty (the event is over the limit).
   bool TryTake(absl::Time now);
 
+  // Whether the bucket holds every token (nothing spent that has not come back).
+  bool Full(absl::Time now);
+  // Whether a token is left, without spending it.
+  bool HasToken(absl::Time now);
+
   // How long after `now` the bucket gains its next token (zero when it has one; infinite when
   // it never refills).
   absl::Duration TimeToNextToken(absl::Time now) const;

@@ -26,6 +26,7 @@
 #include "core/router.h"
 #include "core/stats.h"
 #include "edge/address_limit.h"
+#include "edge/auth_failure_limit.h"
 #include "edge/peerjs_codec.h"
 #include "edge/peerjs_options.h"
 #include "edge/td_codec.h"
@@ -118,6 +119,9 @@ struct EdgeContext {
   // GET /turn-credentials answers anyone while auth is off (TURN_PUBLIC); otherwise only a
   // bearer of a valid token, and 404 while auth is off.
   bool turn_public = false;
+  // Bad tokens per client address (auth on): limits.auth_failure_burst at once, then one per
+  // limits.auth_failure_refill.
+  AuthFailureLimit auth_failures{limits.auth_failure_burst, limits.auth_failure_refill};
   TdCodec td_codec;
   PeerJsCodec peerjs_codec;
   std::atomic<std::uint64_t> next_id{1};

@@ -10,10 +10,17 @@ std::string LoginAuth::takeover_secret() const {
 }
 
 LoginAuth CheckLoginToken(EdgeContext& state, core::Protocol protocol, std::string_view token,
-                          std::string_view name, std::string_view room) {
+                          std::string_view name, std::string_view room,
+                          std::string_view remote_address) {
   LoginAuth out;
   if (state.verifier == nullptr || !state.verifier->enabled()) return out;
-  auth::Verification verified = state.verifier->Verify(token, state.clock.Now());
+  const absl::Time now = state.clock.Now();
+  if (!state.auth_failures.Allowed(remote_address, now)) {
+    out.failure = core::TokenFailure::kMissing;  // not checked; rejection() says why
+    out.blocked = true;
+    return out;
+  }
+  auth::Verification verified = state.verifier->Verify(token, now);
   out.failure = verified.failure;
   if (verified.ok() &&
       ((!name.empty() && verified.identity.subject != name) || verified.identity.room != room)) {
@@ -21,6 +28,7 @@ LoginAuth CheckLoginToken(EdgeContext& state, core::Protocol protocol, std::stri
   }
   if (!out.ok()) {
     state.stats.CountAuthFailure(protocol, out.failure);
+    state.auth_failures.Failed(remote_address, now);
     return out;
   }
   out.identity = std::move(verified.identity);

@@ -18,7 +18,9 @@ struct LoginAuth {
   bool ok() const { return failure == core::TokenFailure::kNone; }
   bool authenticated() const { return !identity.anonymous(); }
   // What a refused client is told: token_expired for an expiry, else invalid_token.
+  bool blocked = false;  // refused unchecked: the address failed too often
   core::LoginRejection rejection() const {
+    if (blocked) return core::LoginRejection::kAuthBlocked;
     return core::IsExpiry(failure) ? core::LoginRejection::kTokenExpired
                                    : core::LoginRejection::kInvalidToken;
   }
@@ -29,10 +31,13 @@ struct LoginAuth {
 };
 
 // Verifies `token` and checks that it is for `name` in `room` (td: the room; PeerJS: the key).
+// A client address over its failure budget (EdgeContext::auth_failures) is refused with
+// kAuthBlocked before its token is checked; every failure spends from that budget.
 // An empty `name` takes the token's subject (td's login may leave it out), in which case the
 // caller checks the subject's syntax as a name. A failure is counted
 // (sig_auth_failures_total{protocol,reason}); the token never reaches a log.
 LoginAuth CheckLoginToken(EdgeContext& state, core::Protocol protocol, std::string_view token,
-                          std::string_view name, std::string_view room);
+                          std::string_view name, std::string_view room,
+                          std::string_view remote_address);
 
 }  // namespace sig::edge

@@ -43,6 +43,11 @@ void PeerJsProtocol::Refuse(core::LoginRejection rejection) {
     case core::LoginRejection::kTokenExpired:
       frame = PeerJsCodec::Error("Token expired");
       break;
+    case core::LoginRejection::kAuthBlocked:
+      // Not peerjs-server's (it has no auth); a policy close, as td's.
+      connection_.Send(core::MakeFrame(PeerJsCodec::Error("Too many failed logins"), type));
+      connection_.Disconnect(core::CloseCode::kPolicy, "too many failed logins");
+      return;
     case core::LoginRejection::kIdTaken:
       frame = PeerJsCodec::IdTaken();
       type = PeerJsType::kIdTaken;
@@ -76,7 +81,8 @@ void PeerJsProtocol::OnOpen() {
   if (!core::IsPrintableUtf8(token_)) return Refuse(core::LoginRejection::kInvalidToken);
   // Auth on: the token is a JWT for this id (sub) and key (room), and any later valid token for
   // the id takes it over; off, it is the reconnect secret it always was.
-  const LoginAuth auth = CheckLoginToken(state_, sig::v1::PROTOCOL_PEERJS, token_, id_, key_);
+  const LoginAuth auth = CheckLoginToken(state_, sig::v1::PROTOCOL_PEERJS, token_, id_, key_,
+                                         connection_.peer().Info().remote_address);
   if (!auth.ok()) return Refuse(auth.rejection());
   authenticated_ = auth.authenticated();
   const std::string takeover = authenticated_ ? auth.takeover_secret() : token_;

@@ -148,6 +148,11 @@ ABSL_FLAG(std::string, turn_uris, "",
           "Comma-separated turn: / turns: URIs of the TURN servers the credentials are for");
 ABSL_FLAG(absl::Duration, turn_ttl, absl::Hours(1),
           "How long a TURN credential is valid, 1m to 24h");
+ABSL_FLAG(int, auth_failure_burst, static_cast<int>(kDefaults.auth_failure_burst),
+          "Auth on: bad tokens one client address may present at once; past them, one per "
+          "auth_failure_refill, and its logins are closed with 1008 unchecked");
+ABSL_FLAG(absl::Duration, auth_failure_refill, kDefaults.auth_failure_refill,
+          "How often an address over auth_failure_burst may present one more token");
 ABSL_FLAG(bool, turn_public, false,
           "Serve GET /turn-credentials to anyone while auth is off (otherwise 404)");
 ABSL_FLAG(bool, check_config, false,
@@ -304,7 +309,9 @@ int main(int argc, char** argv) {
       !Positive("expire_timeout", absl::GetFlag(FLAGS_expire_timeout)) ||
       !Positive("alive_timeout", absl::GetFlag(FLAGS_alive_timeout)) ||
       !Positive("rate_limit_grace", absl::GetFlag(FLAGS_rate_limit_grace)) ||
-      !Positive("bus_lease", absl::GetFlag(FLAGS_bus_lease))) {
+      !Positive("bus_lease", absl::GetFlag(FLAGS_bus_lease)) ||
+      !Positive("auth_failure_burst", absl::GetFlag(FLAGS_auth_failure_burst)) ||
+      !Positive("auth_failure_refill", absl::GetFlag(FLAGS_auth_failure_refill))) {
     return 2;
   }
   std::optional<sig::bus::Cluster::Options> cluster_options;
@@ -357,6 +364,8 @@ int main(int argc, char** argv) {
   limits.rate_limit_grace = absl::GetFlag(FLAGS_rate_limit_grace);
   limits.max_connections = static_cast<std::size_t>(max_connections);
   limits.max_connections_per_ip = static_cast<std::size_t>(max_per_ip);
+  limits.auth_failure_burst = static_cast<std::uint32_t>(absl::GetFlag(FLAGS_auth_failure_burst));
+  limits.auth_failure_refill = absl::GetFlag(FLAGS_auth_failure_refill);
 
   // Auth: on when a keys file is given; a file that does not load is a startup error.
   std::unique_ptr<sig::auth::JwtVerifier> verifier;

@@ -47,6 +47,7 @@ class AuthTest : public testing::ServerTest {
     options.audience = "sigd";
     jwt_ = std::make_unique<auth::JwtVerifier>(options, Keys({"k1"}));
     verifier_ = jwt_.get();
+    limits_.auth_failure_burst = 100;  // the tables fail many logins from 127.0.0.1
     peerjs_.key = "lobby";  // a PeerJS token's room is the key
     peerjs_.allow_discovery = true;
     turn_issuer_ = std::make_unique<auth::TurnIssuer>(auth::TurnIssuer::Options{
@@ -310,6 +311,29 @@ TEST_F(AuthTest, ThePeerListNeedsATokenForItsKey) {
   ASSERT_TRUE(mine.ok());
   EXPECT_EQ(mine->status, 200);
   EXPECT_EQ(mine->body, R"(["alice"])");
+}
+
+// One address may fail ten logins at once, then one per 6 s; past that its logins are closed
+// with 1008 unchecked, even with a good token, until the budget refills.
+TEST_F(AuthTest, RepeatedFailuresFromOneAddressAreClosedWith1008) {
+  server_->Shutdown();
+  limits_.auth_failure_burst = 10;
+  StartServer();
+  for (int i = 0; i < 10; ++i) {
+    ExpectTdRefused(TdLoginText("alice", "lobby", "bad"), "invalid_token", 4003, "within budget");
+  }
+  ExpectTdRefused(TdLoginText("alice", "lobby", Good("alice", "lobby")), "auth_blocked", 1008,
+                  "over budget, even with a good token");
+  auto peerjs = ConnectPeerJs(core::StrCat("key=lobby&id=bob&token=", Good("bob", "lobby")));
+  EXPECT_EQ(peerjs->Read().value_or(""),
+            R"({"type":"ERROR","payload":{"msg":"Too many failed logins"}})");
+  EXPECT_EQ(peerjs->WaitClose().value_or(0), 1008);
+  clock_.Advance(absl::Seconds(6));  // one more try
+  auto alice = TdLogin(TdLoginText("alice", "lobby", Good("alice", "lobby")));
+  EXPECT_TRUE(alice);
+  EXPECT_EQ(node_->stats.rejections(core::ProtocolIndex(sig::v1::PROTOCOL_TD),
+                                    testing::LabelIndex(core::Stats::kRejections, "auth_blocked")),
+            1u);
 }
 
 // A reload that adds k2 and removes k1: connected peers stay, logins with k1 stop, with k2 work.

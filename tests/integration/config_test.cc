@@ -72,6 +72,8 @@ const std::map<std::string, EnvCase>& Cases() {
       {"allow_discovery", {"true", "true"}},
       {"allowed_origins", {"https://a.example,https://b.example", "https://a.example,https://b.example"}},
       {"api_key", {"other", "other"}},
+      {"auth_failure_burst", {"11", "11"}},
+      {"auth_failure_refill", {"7s", "7s"}},
       {"bad_frame_burst", {"11", "11"}},
       {"bad_frame_refill", {"2s", "2s"}},
       {"close_timeout", {"6s", "6s"}},
