@@ -116,9 +116,13 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
           realm.notices = state->notices;
           Reconcile(realm, state->realm, state->name, reply->elements, 2, /*remove_absent=*/true,
                     &result.names);
+          // The name changed hands (this node's holder, or another node's that this node knew
+          // of, was replaced): the realm hears no join, as on one node.
+          bool takeover = false;
           if (auto it = realm.members.find(state->name); it != realm.members.end()) {
             if (it->second.local()) {
               result.replaced = it->second.peer.lock();  // a takeover on this node
+              takeover = true;
               --realm.local_members;
               local_count_.fetch_sub(1, std::memory_order_relaxed);
               realm.members.erase(it);
@@ -129,6 +133,7 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
               RemoveMember(realm, state->realm, state->name);
             } else {
               realm.members.erase(it);
+              takeover = true;
             }
           }
           Member& member = realm.members[state->name];
@@ -141,8 +146,7 @@ void RedisDirectory::RunClaim(std::shared_ptr<ClaimState> state) {
           local_count_.fetch_add(1, std::memory_order_relaxed);
           Report(realm, core::MembershipChange{core::MembershipChange::Kind::kJoined,
                                                state->protocol, state->realm, state->name,
-                                               state->conn_id, state->notices,
-                                               result.replaced != nullptr});
+                                               state->conn_id, state->notices, takeover});
         }
         TellClaimedElsewhere();
         if (!state->list_names) result.names.clear();

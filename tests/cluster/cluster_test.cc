@@ -16,6 +16,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "auth/jwt_verifier.h"
+#include "auth/key_set.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/promtool.h"
@@ -795,6 +797,79 @@ TEST_F(ClusterTest, PeerJsFramesForAnAbsentIdFollowItToAnotherNodeOrExpireOnce) 
   ASSERT_TRUE(expire.ok()) << expire.status();
   EXPECT_EQ(*expire, R"({"type":"EXPIRE","src":"ghost","dst":"p1"})");
   EXPECT_FALSE(p1->Read(absl::Seconds(3)).ok());
+}
+
+// Signed-token logins on two nodes of a cluster: a login with a valid token for a name held on
+// another node takes it over there (the old socket closed with 4005), as on one node.
+class AuthClusterTest : public ::testing::Test {
+ protected:
+  static constexpr std::string_view kSecret = "test-secret-of-at-least-thirty-two-bytes";
+
+  void SetUp() override {
+    auto redis = testing::RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = *std::move(redis);
+    for (int i = 0; i < 2; ++i) {
+      auto node = testing::SigdProcess::Start(
+          SIGD_BINARY, {"--bus_lease=2s", "--redis_addr=" + redis_->address(),
+                        "--jwt_keys_file=" SIG_TEST_DATA_DIR "/jwt/keys.txt"});
+      ASSERT_TRUE(node.ok()) << node.status();
+      nodes_.push_back(std::make_unique<testing::SigdProcess>(*std::move(node)));
+    }
+  }
+
+  std::string Token(std::string_view sub, int iat) {
+    auto key = auth::VerificationKey::Hmac("k1", std::string(kSecret));
+    return auth::MintHs256(**key, absl::StrCat(R"({"sub":")", std::string(sub),
+                                               R"(","room":"r","iat":)", iat, R"(,"exp":)",
+                                               absl::ToUnixSeconds(absl::Now()) + 300, "}"));
+  }
+
+  // Logged in on `node` with a token for `name` (retried while the node has no lease yet).
+  std::unique_ptr<testing::WsClient> LoggedIn(int node, std::string_view name, int iat = 1) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    for (;;) {
+      auto client = testing::WsClient::Connect(nodes_[static_cast<std::size_t>(node)]->port());
+      EXPECT_TRUE(client.ok()) << client.status();
+      if (!client.ok()) return nullptr;
+      EXPECT_TRUE((*client)
+                      ->Send(absl::StrCat(R"({"type":"login","room":"r","token":")",
+                                          Token(name, iat), R"("})"))
+                      .ok());
+      auto reply = (*client)->ReadJson();
+      if (reply.ok() && Str(*reply, "type") == "login_success") return *std::move(client);
+      if (!reply.ok() || Str(*reply, "error") != "unavailable" || absl::Now() > deadline) {
+        ADD_FAILURE() << name << ": " << (reply.ok() ? boost::json::serialize(*reply) : "no reply");
+        return nullptr;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  }
+
+  std::unique_ptr<testing::RedisServer> redis_;
+  std::vector<std::unique_ptr<testing::SigdProcess>> nodes_;
+};
+
+TEST_F(AuthClusterTest, ANewerLoginOnAnotherNodeReplacesTheSession) {
+  auto alice = LoggedIn(0, "alice");
+  ASSERT_NE(alice, nullptr);
+  auto bob = LoggedIn(1, "bob");
+  ASSERT_NE(bob, nullptr);
+  ASSERT_TRUE(alice->ReadType("peer_connected").ok());
+  auto again = LoggedIn(1, "alice", 2);
+  ASSERT_NE(again, nullptr);
+  auto closed = alice->WaitClose();
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(*closed, 4005);
+  ASSERT_TRUE(bob->Send(R"({"type":"offer","target":"alice"})").ok());
+  auto offer = again->ReadType("offer");
+  ASSERT_TRUE(offer.ok()) << offer.status();
+  EXPECT_EQ(Str(*offer, "from"), "bob");
+  // No leave or join was told for the takeover: bob's next message is his pong.
+  ASSERT_TRUE(bob->Send(R"({"type":"ping"})").ok());
+  auto next = bob->ReadJson();
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(Str(*next, "type"), "pong");
 }
 
 }  // namespace
