@@ -259,6 +259,26 @@ TEST(SigctlAuthTest, TokenMintAndKeysReload) {
   EXPECT_TRUE(sigd->Wait(testing::kWait).ok());
 }
 
+// The README's backend example: a token minted with nothing but Node's crypto logs in.
+TEST(SigctlAuthTest, TheNodeBackendExampleMintsTokensSigdAccepts) {
+  const std::string secret = "the-example-secret-of-at-least-32-bytes";
+  const std::string file = ::testing::TempDir() + "/example-keys.txt";
+  WriteFile(file, "k1 HS256 " + secret + "\n");
+  auto sigd = testing::SigdProcess::Start(SIGD_BINARY, {"--jwt_keys_file=" + file});
+  ASSERT_TRUE(sigd.ok()) << sigd.status();
+  const testing::Subprocess::Result minted =
+      RunToEnd({SIG_NODE_BINARY, SIG_EXAMPLES_DIR "/mint-token.mjs", "--kid", "k1", "--secret",
+                secret, "--sub", "alice", "--room", "lobby"});
+  ASSERT_EQ(minted.exit_code, 0);
+  EXPECT_EQ(LoginWith(sigd->port(), minted.out.substr(0, minted.out.find('\n'))), "login_success");
+  const testing::Subprocess::Result wrong =
+      RunToEnd({SIG_NODE_BINARY, SIG_EXAMPLES_DIR "/mint-token.mjs", "--kid", "k1", "--secret",
+                "not-the-secret-sigd-has-of-32-bytes", "--sub", "alice", "--room", "lobby"});
+  EXPECT_EQ(LoginWith(sigd->port(), wrong.out.substr(0, wrong.out.find('\n'))), "invalid_token");
+  sigd->Signal(SIGTERM);
+  EXPECT_TRUE(sigd->Wait(testing::kWait).ok());
+}
+
 TEST_F(SigctlTest, KeysReloadWithAuthOffFails) {
   const testing::Subprocess::Result result = Run({"keys", "reload"});
   EXPECT_EQ(result.exit_code, 1);
