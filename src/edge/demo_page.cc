@@ -21,8 +21,9 @@ constexpr std::string_view kDemoPage = R"html(<!doctype html>
 <p>Open this page in two tabs, join the same room with two names, and connect: the chat runs
 over a WebRTC data channel that sigd only helped set up.</p>
 <form id="login">
-  <label>name <input id="name" required maxlength="64"></label>
+  <label>name <input id="name" maxlength="64"></label>
   <label>room <input id="room" maxlength="64" placeholder="(default)"></label>
+  <label>token <input id="token" placeholder="(if the server wants one)"></label>
   <button>join</button>
 </form>
 <p>status: <span id="status" data-state="offline">offline</span></p>
@@ -36,6 +37,7 @@ over a WebRTC data channel that sigd only helped set up.</p>
 const $ = (id) => document.getElementById(id);
 const peers = new Set();
 let ws, me, pc, channel, remote;
+let iceServers = [];  // the server's TURN credentials, when it offers them
 let inbox = Promise.resolve();  // server messages are handled one at a time, in order
 
 function log(line) {
@@ -63,7 +65,7 @@ function renderPeers() {
 
 function newPeerConnection(peer) {
   remote = peer;
-  pc = new RTCPeerConnection({ iceServers: [] });
+  pc = new RTCPeerConnection({ iceServers });
   pc.onicecandidate = (e) => {
     if (e.candidate) send({ type: 'candidate', target: peer, candidate: e.candidate.toJSON() });
   };
@@ -86,6 +88,7 @@ async function handle(msg) {
   switch (msg.type) {
     case 'login_success':
       me = msg.id;
+      iceServers = msg.iceServers || [];
       msg.clients.filter((c) => c !== me).forEach((c) => peers.add(c));
       renderPeers();
       setStatus('online', 'online as ' + me);
@@ -105,12 +108,19 @@ async function handle(msg) {
     case 'error': log('server: ' + msg.error + (msg.message ? ' (' + msg.message + ')' : '')); break;
   }
 }
-function join(name, room) {
+function join(name, room, token) {
   // One login per page: a second one would collide with our own name.
   for (const el of $('login').elements) el.disabled = true;
   const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
   ws = new WebSocket(scheme + location.host + '/');
-  ws.onopen = () => send(room ? { type: 'login', name, room } : { type: 'login', name });
+  // With a token the name may be left out: the server takes the token's.
+  ws.onopen = () => {
+    const login = { type: 'login' };
+    if (name) login.name = name;
+    if (room) login.room = room;
+    if (token) login.token = token;
+    send(login);
+  };
   ws.onmessage = (e) => { inbox = inbox.then(() => handle(JSON.parse(e.data))).catch((err) => log(String(err))); };
   ws.onclose = (e) => {
     setStatus('closed', 'closed (' + e.code + ')');
@@ -118,7 +128,10 @@ function join(name, room) {
   };
 }
 
-$('login').onsubmit = (e) => { e.preventDefault(); join($('name').value, $('room').value); };
+$('login').onsubmit = (e) => {
+  e.preventDefault();
+  join($('name').value, $('room').value, $('token').value);
+};
 $('chat').onsubmit = (e) => {
   e.preventDefault();
   if (!channel || channel.readyState !== 'open') return;
@@ -127,10 +140,11 @@ $('chat').onsubmit = (e) => {
   $('text').value = '';
 };
 const params = new URLSearchParams(location.search);
-if (params.get('name')) {
-  $('name').value = params.get('name');
+if (params.get('name') || params.get('token')) {
+  $('name').value = params.get('name') || '';
   $('room').value = params.get('room') || '';
-  join(params.get('name'), params.get('room'));
+  $('token').value = params.get('token') || '';
+  join(params.get('name'), params.get('room'), params.get('token'));
 }
 </script>
 </body>

@@ -133,3 +133,31 @@ async function stopProcess(proc) {
   const [code] = await once(proc, 'exit');
   return code;
 }
+
+// Debian's coturn on 127.0.0.1: a TURN listener on a free port and a small relay range, with
+// the REST scheme's shared `secrets` (several may be accepted at once, as during a rotation).
+// Loopback peers are allowed (the test's peers are on 127.0.0.1), which needs the CLI off.
+export async function startCoturn(dir, secrets) {
+  const port = await freePort();
+  const relayBase = 49152 + Math.floor(Math.random() * 8000);
+  const args = ['-n', '--listening-ip', '127.0.0.1', '--relay-ip', '127.0.0.1',
+    '--listening-port', String(port), '--min-port', String(relayBase),
+    '--max-port', String(relayBase + 40), '--use-auth-secret', '--realm', 'sigd.test',
+    '--no-tls', '--no-dtls', '--no-cli', '--allow-loopback-peers', '--fingerprint',
+    '--no-multicast-peers', '--pidfile', join(dir, 'turn.pid'), '--userdb', join(dir, 'turndb'),
+    '--log-file', 'stdout', '--simple-log'];
+  for (const secret of secrets) args.push('--static-auth-secret', secret);
+  const proc = spawn('turnserver', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Ready when its UDP listener answers a STUN binding request.
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    // The probe waits forever for an answer that never comes: bounded to one second a try.
+    const probe = spawn('turnutils_stunclient', ['-p', String(port), '127.0.0.1'],
+      { stdio: 'ignore', timeout: 1000 });
+    const [code] = await once(probe, 'exit');
+    if (code === 0) break;
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error('turnserver did not start');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { port, stop: () => stopProcess(proc) };
+}
