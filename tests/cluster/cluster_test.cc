@@ -2,6 +2,9 @@
 // able to tell (issue "Scale-out"). Real processes, real sockets, loopback only.
 #include <signal.h>
 
+#include <unistd.h>
+
+#include <fstream>
 #include <memory>
 #include <set>
 #include <string>
@@ -803,30 +806,38 @@ TEST_F(ClusterTest, PeerJsFramesForAnAbsentIdFollowItToAnotherNodeOrExpireOnce) 
 // another node takes it over there (the old socket closed with 4005), as on one node.
 class AuthClusterTest : public ::testing::Test {
  protected:
-  static constexpr std::string_view kSecret = "test-secret-of-at-least-thirty-two-bytes";
+  static constexpr const char* kSecret = "test-secret-of-at-least-thirty-two-bytes";
 
   void SetUp() override {
     auto redis = testing::RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = *std::move(redis);
+    keys_file_ = ::testing::TempDir() + "/cluster-keys-" + std::to_string(getpid()) + ".txt";
+    WriteKeys(absl::StrCat("k1 HS256 ", kSecret, "\n"));
     for (int i = 0; i < 2; ++i) {
       auto node = testing::SigdProcess::Start(
           SIGD_BINARY, {"--bus_lease=2s", "--redis_addr=" + redis_->address(),
-                        "--jwt_keys_file=" SIG_TEST_DATA_DIR "/jwt/keys.txt"});
+                        "--jwt_keys_file=" + keys_file_});
       ASSERT_TRUE(node.ok()) << node.status();
       nodes_.push_back(std::make_unique<testing::SigdProcess>(*std::move(node)));
     }
   }
 
-  std::string Token(std::string_view sub, int iat) {
-    auto key = auth::VerificationKey::Hmac("k1", std::string(kSecret));
+  void WriteKeys(std::string_view text) {
+    std::ofstream out(keys_file_, std::ios::trunc);
+    out << text;
+  }
+
+  std::string Token(std::string_view sub, int iat, std::string_view kid = "k1") {
+    auto key = auth::VerificationKey::Hmac(std::string(kid), std::string(kSecret));
     return auth::MintHs256(**key, absl::StrCat(R"({"sub":")", std::string(sub),
                                                R"(","room":"r","iat":)", iat, R"(,"exp":)",
                                                absl::ToUnixSeconds(absl::Now()) + 300, "}"));
   }
 
   // Logged in on `node` with a token for `name` (retried while the node has no lease yet).
-  std::unique_ptr<testing::WsClient> LoggedIn(int node, std::string_view name, int iat = 1) {
+  std::unique_ptr<testing::WsClient> LoggedIn(int node, std::string_view name, int iat = 1,
+                                              std::string_view kid = "k1") {
     const absl::Time deadline = absl::Now() + absl::Seconds(10);
     for (;;) {
       auto client = testing::WsClient::Connect(nodes_[static_cast<std::size_t>(node)]->port());
@@ -834,7 +845,7 @@ class AuthClusterTest : public ::testing::Test {
       if (!client.ok()) return nullptr;
       EXPECT_TRUE((*client)
                       ->Send(absl::StrCat(R"({"type":"login","room":"r","token":")",
-                                          Token(name, iat), R"("})"))
+                                          Token(name, iat, kid), R"("})"))
                       .ok());
       auto reply = (*client)->ReadJson();
       if (reply.ok() && Str(*reply, "type") == "login_success") return *std::move(client);
@@ -848,7 +859,33 @@ class AuthClusterTest : public ::testing::Test {
 
   std::unique_ptr<testing::RedisServer> redis_;
   std::vector<std::unique_ptr<testing::SigdProcess>> nodes_;
+  std::string keys_file_;
 };
+
+// sigctl keys reload on one node makes every node read its keys file again.
+TEST_F(AuthClusterTest, KeysReloadReachesEveryNode) {
+  ASSERT_NE(LoggedIn(1, "alice"), nullptr);  // both nodes up
+  WriteKeys(absl::StrCat("k2 HS256 ", kSecret, "\n"));
+  auto child = testing::Subprocess::Start(
+      {SIGCTL_BINARY, "--addr=127.0.0.1:" + std::to_string(nodes_[0]->admin_port()), "--json",
+       "keys", "reload"});
+  ASSERT_TRUE(child.ok());
+  auto result = child->Finish(absl::Seconds(10));
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(result->exit_code, 0) << result->out;
+  const boost::json::value reply = boost::json::parse(result->out);
+  EXPECT_EQ(reply.at("reloaded_nodes").as_array().size(), 2u) << result->out;
+  EXPECT_EQ(reply.at("kids").as_array()[0].as_string(), "k2");
+  // Node 1 was not asked, and takes k2 and refuses k1 all the same.
+  ASSERT_NE(LoggedIn(1, "bob", 1, "k2"), nullptr);
+  auto refused = testing::WsClient::Connect(nodes_[1]->port());
+  ASSERT_TRUE(refused.ok());
+  ASSERT_TRUE((*refused)->Send(absl::StrCat(R"({"type":"login","room":"r","token":")",
+                                            Token("carol", 1, "k1"), R"("})")).ok());
+  auto error = (*refused)->ReadJson();
+  ASSERT_TRUE(error.ok());
+  EXPECT_EQ(Str(*error, "error"), "invalid_token");
+}
 
 TEST_F(AuthClusterTest, ANewerLoginOnAnotherNodeReplacesTheSession) {
   auto alice = LoggedIn(0, "alice");

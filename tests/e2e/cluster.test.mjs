@@ -31,7 +31,9 @@ before(async () => {
   // Both nodes hold their lease (they refuse logins until then).
   for (const node of nodes) await waitForOk(`http://127.0.0.1:${node.port}/health`);
   proxyPort = await freePort();
-  let conf = site.replace(/^(\s*)listen [^;\n]+;/m, `$1listen 127.0.0.1:${proxyPort};`);
+  let conf = site.replace(/^(\s*)listen [^;\n]+;/m, `$1listen 127.0.0.1:${proxyPort};`)
+    .replace(/access_log \S+ sigd_no_query;/, `access_log ${join(dir, 'access.log')} sigd_no_query;`);
+  assert.ok(conf.includes(join(dir, 'access.log')), 'deploy/nginx/sigd.conf keeps an access log');
   upstreams.forEach((line, i) => {
     conf = conf.replace(line, line.replace(/server \S+:\d+/, `server 127.0.0.1:${nodes[i].port}`));
   });
@@ -154,4 +156,11 @@ test('two /demo pages on different nodes see each other and chat', async () => {
   // Leaving is heard on the other node too.
   await bob.close();
   await alice.locator('#peers button[data-peer="bob"]').waitFor({ state: 'detached' });
+});
+
+// The PeerJS clients above put their token in the WebSocket URL; nginx's log must not keep it.
+test('nginx logs requests without their query strings', () => {
+  const log = readFileSync(join(dir, 'access.log'), 'utf8');
+  assert.match(log, /GET \/peerjs\/peerjs" 101/, 'the upgrades were logged');
+  assert.doesNotMatch(log, /token=/);
 });

@@ -17,6 +17,7 @@
 
 #include "auth/jwt_verifier.h"
 #include "auth/key_set.h"
+#include "auth/turn_credentials.h"
 #include "core/strings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -242,6 +243,46 @@ TEST(ConfigTest, SighupReloadsTheKeys) {
   sigd->Signal(SIGHUP);
   absl::SleepFor(absl::Milliseconds(200));  // a reload that fails changes nothing to wait for
   EXPECT_EQ(login("k2", "the-second-secret-of-at-least-32-bytes"), "login_success");
+  sigd->Signal(SIGTERM);
+  EXPECT_TRUE(sigd->Wait(testing::kWait).ok());
+}
+
+// SIGHUP reads TURN_SECRET_FILE again: the credentials of later logins are under the new
+// secret (the rotation's switch), those of a file that does not read stay under the old one.
+TEST(ConfigTest, SighupReloadsTheTurnSecret) {
+  const std::string path = ::testing::TempDir() + "/turn-secret.txt";
+  const auto write = [&](std::string_view text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+  };
+  write("the-old-secret\n");
+  auto sigd = testing::SigdProcess::Start(
+      SIGD_BINARY, {"--turn_secret_file=" + path, "--turn_uris=turn:127.0.0.1:3478"});
+  ASSERT_TRUE(sigd.ok()) << sigd.status();
+  // The credential a fresh login gets, checked against `secret`.
+  std::int64_t n = 0;
+  const auto under = [&](std::string_view secret) {
+    auto client = testing::WsClient::Connect(sigd->port());
+    if (!client.ok()) return false;
+    auto reply = (*client)->Login(core::StrCat("p", ++n));
+    if (!reply.ok()) return false;
+    const auto& server = reply->at("iceServers").as_array()[0];
+    const std::string username(server.at("username").as_string());
+    return server.at("credential").as_string() == auth::TurnPassword(secret, username);
+  };
+  EXPECT_TRUE(under("the-old-secret"));
+  write("the-new-secret\n");
+  sigd->Signal(SIGHUP);
+  bool switched = false;
+  for (const absl::Time deadline = absl::Now() + testing::kWait; !switched && absl::Now() < deadline;) {
+    switched = under("the-new-secret");
+    if (!switched) absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(switched);
+  write("");
+  sigd->Signal(SIGHUP);
+  absl::SleepFor(absl::Milliseconds(200));  // a reload that fails changes nothing to wait for
+  EXPECT_TRUE(under("the-new-secret"));
   sigd->Signal(SIGTERM);
   EXPECT_TRUE(sigd->Wait(testing::kWait).ok());
 }
