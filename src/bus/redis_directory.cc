@@ -25,7 +25,7 @@ namespace net = boost::asio;
 
 // Tokens are never stored: the owner value carries a digest of the token, enough to recognise
 // the same token on a takeover.
-std::string TokenDigest(std::string_view token) {
+std::string TokenDigest(std::string_view token, std::optional<std::int64_t> issued) {
   if (token.empty()) return {};
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
@@ -35,6 +35,8 @@ std::string TokenDigest(std::string_view token) {
     out.push_back(kHex[byte >> 4]);
     out.push_back(kHex[byte & 0xf]);
   }
+  // The claim script reads an issue time after a '|': a takeover by an older one is refused.
+  if (issued && *issued >= 0) out += core::StrCat("|", *issued);
   return out;
 }
 
@@ -71,7 +73,8 @@ RedisDirectory::RedisDirectory(net::any_io_executor executor, std::shared_ptr<Re
 void RedisDirectory::Claim(core::ClaimRequest request, core::ClaimDone done) {
   auto state = std::make_shared<ClaimState>(ClaimState{
       request.protocol, std::string(request.realm), std::string(request.name), request.conn_id,
-      std::move(request.peer), request.notices, TokenDigest(request.token), request.max_members,
+      std::move(request.peer), request.notices, TokenDigest(request.token, request.issued),
+      request.max_members,
       request.list_names, std::move(done)});
   net::post(executor_, [this, state]() mutable {
     if (!link_->up() || !lease_held_.load(std::memory_order_relaxed)) {

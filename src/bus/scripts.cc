@@ -28,7 +28,13 @@ local replaced = ''
 if owner then
   local nid, conn, token = string.match(owner, '^(%d+)|(%d+)|(.*)$')
   if redis.call('EXISTS', 'sig:node:' .. nid) == 1 then
-    if ARGV[3] == '' or token ~= ARGV[3] then return {'taken', owner} end
+    -- A token digest may carry an issue time after '|': an older one takes nothing over.
+    local have, have_at = string.match(token, '^([^|]*)|?(%d*)$')
+    local want, want_at = string.match(ARGV[3], '^([^|]*)|?(%d*)$')
+    if ARGV[3] == '' or have ~= want or
+       (have_at ~= '' and want_at ~= '' and tonumber(want_at) < tonumber(have_at)) then
+      return {'taken', owner}
+    end
     replaced = owner
     if nid ~= ARGV[1] then redis.call('SREM', 'sig:node:' .. nid .. ':names', entry) end
   else

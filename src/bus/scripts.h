@@ -31,7 +31,7 @@ class Script {
 // set lists "<name key>\t<members key>\t<channel>\t<name>", all the reaper needs.
 struct Scripts {
   // Claims a name. KEYS: name key, members key, own node's names key. ARGV: own nid, conn,
-  // token hash (empty: none), name, max members, "1" to list the realm's members, the realm's
+  // token hash (empty: none; "hash|issued" refuses a takeover by an older issue time), name, max members, "1" to list the realm's members, the realm's
   // channel. Replies {"claimed", replaced owner or "", [name, owner]...}, {"taken", owner},
   // {"full"}, or {"fenced"} when the node's own lease is gone. An owner whose node's lease is
   // gone is replaced, and its leave announced.

@@ -36,6 +36,10 @@ struct ClaimRequest {
   // When not empty, a later claim of the same name with the same token takes the name over (a
   // reconnect) instead of being refused as taken.
   std::string_view token;
+  // When this claim and the holder's both carry one: the takeover is refused (kTaken) if this
+  // one is older. Login tokens' issue times, so that a still-valid older token cannot take a
+  // name back from a session that logged in with a newer one. Non-negative.
+  std::optional<std::int64_t> issued;
   // The claim is refused (kRealmFull) when the realm already has this many members.
   std::size_t max_members = std::numeric_limits<std::size_t>::max();
   // Fill ClaimResult::names (O(realm) work, so only protocols that need it ask).

@@ -81,7 +81,9 @@ void LocalDirectory::Claim(ClaimRequest request, ClaimDone done) {
     if (realm->dead) continue;
     auto existing = realm->members.find(name);
     if (existing != realm->members.end()) {
-      if (request.token.empty() || existing->second.token != request.token) {
+      const std::optional<std::int64_t>& held = existing->second.issued;
+      if (request.token.empty() || existing->second.token != request.token ||
+          (held && request.issued && *request.issued < *held)) {
         result.outcome = ClaimOutcome::kTaken;
         break;
       }
@@ -103,7 +105,8 @@ void LocalDirectory::Claim(ClaimRequest request, ClaimDone done) {
     realm->members.emplace(
         std::string(name),
         Member{request.protocol, request.conn_id, std::move(request.peer), request.notices,
-               join_seq_.fetch_add(1, std::memory_order_relaxed), std::string(request.token)});
+               join_seq_.fetch_add(1, std::memory_order_relaxed), std::string(request.token),
+               request.issued});
     size_.fetch_add(1, std::memory_order_relaxed);
     if (request.list_names) {
       result.names.reserve(realm->members.size());

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -56,6 +57,7 @@ class LocalDirectory final : public Directory {
     const NoticeEncoder* notices;
     std::uint64_t join_seq;
     std::string token;
+    std::optional<std::int64_t> issued;  // ClaimRequest::issued
   };
   struct Realm {
     Mutex mu;

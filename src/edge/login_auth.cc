@@ -9,6 +9,12 @@ std::string LoginAuth::takeover_secret() const {
   return identity.anonymous() ? std::string() : core::StrCat("\x01jwt\x01", identity.subject);
 }
 
+std::optional<std::int64_t> LoginAuth::issued() const {
+  if (identity.anonymous() || identity.issued == absl::InfinitePast()) return std::nullopt;
+  const std::int64_t seconds = absl::ToUnixSeconds(identity.issued);
+  return seconds >= 0 ? std::optional<std::int64_t>(seconds) : std::nullopt;
+}
+
 LoginAuth CheckLoginToken(EdgeContext& state, core::Protocol protocol, std::string_view token,
                           std::string_view name, std::string_view room,
                           std::string_view remote_address) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,9 @@ struct LoginAuth {
   // the same subject replaces this one's session (a client back from a lost network comes back
   // at once under its name). Empty while anonymous.
   std::string takeover_secret() const;
+  // The token's issue time (iat, else nbf) for ClaimRequest::issued: a session that logged in
+  // with a newer token is not taken over by an older one.
+  std::optional<std::int64_t> issued() const;
 };
 
 // Verifies `token` and checks that it is for `name` in `room` (td: the room; PeerJS: the key).

@@ -95,6 +95,7 @@ void PeerJsProtocol::OnOpen() {
   request.peer = connection_.AsPeer();
   request.notices = &state_.peerjs_codec;
   request.token = takeover;
+  request.issued = auth.issued();
   request.max_members = state_.limits.peerjs_concurrent_limit;
   JoinOnConnection(connection_, state_.router, std::move(request),
                    [this](core::ClaimResult result) { OnClaimed(std::move(result)); });

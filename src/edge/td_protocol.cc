@@ -103,6 +103,7 @@ void TdProtocol::Login(const TdCommand& cmd) {
   request.realm = realm;
   request.name = name;
   request.token = takeover;
+  request.issued = auth.issued();
   request.conn_id = connection_.id();
   request.peer = connection_.AsPeer();
   request.notices = &state_.td_codec;

@@ -898,6 +898,14 @@ TEST_F(AuthClusterTest, ANewerLoginOnAnotherNodeReplacesTheSession) {
   auto closed = alice->WaitClose();
   ASSERT_TRUE(closed.ok()) << closed.status();
   EXPECT_EQ(*closed, 4005);
+  // The first token (issued earlier) cannot take the name back, on either node.
+  auto older = testing::WsClient::Connect(nodes_[0]->port());
+  ASSERT_TRUE(older.ok());
+  ASSERT_TRUE((*older)->Send(absl::StrCat(R"({"type":"login","room":"r","token":")",
+                                          Token("alice", 1), R"("})")).ok());
+  auto taken = (*older)->ReadJson();
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(Str(*taken, "error"), "name_taken");
   ASSERT_TRUE(bob->Send(R"({"type":"offer","target":"alice"})").ok());
   auto offer = again->ReadType("offer");
   ASSERT_TRUE(offer.ok()) << offer.status();

@@ -212,6 +212,25 @@ TEST_F(AuthTest, TdANewerLoginReplacesTheSession) {
   ExpectPongNext(*bob);  // no peer_disconnected, no peer_connected for the takeover
 }
 
+// "Newer" is the token's issue time: a still-valid token issued before the session's own cannot
+// take the name back (two devices of one user do not evict each other forever).
+TEST_F(AuthTest, AnOlderTokenCannotTakeTheNameBack) {
+  auto alice = TdLogin(TdLoginText("alice", "lobby", Good("alice", "lobby", "k1", R"(,"iat":100)")));
+  ASSERT_TRUE(alice);
+  ExpectTdRefused(TdLoginText("alice", "lobby", Good("alice", "lobby", "k1", R"(,"iat":50)")),
+                  "name_taken", 4000, "older token");
+  auto newer = TdLogin(TdLoginText("alice", "lobby", Good("alice", "lobby", "k1", R"(,"iat":200)")));
+  ASSERT_TRUE(newer);
+  EXPECT_EQ(alice->WaitClose().value_or(0), 4005);
+  // PeerJS alike: ID-TAKEN for the older one.
+  auto bob = ConnectPeerJs(core::StrCat("key=lobby&id=bob&token=",
+                                        Good("bob", "lobby", "k1", R"(,"iat":100)")));
+  ASSERT_EQ(bob->Read().value_or(""), R"({"type":"OPEN"})");
+  auto older = ConnectPeerJs(core::StrCat("key=lobby&id=bob&token=",
+                                          Good("bob", "lobby", "k1", R"(,"iat":99)")));
+  EXPECT_EQ(older->Read().value_or(""), R"({"type":"ID-TAKEN","payload":{"msg":"ID is taken"}})");
+}
+
 TEST_F(AuthTest, PeerJsTheTokenTable) {
   for (const Row& row : Table()) {
     if (row.token.empty()) continue;  // no token is peerjs-server's missing-parameters case
