@@ -30,15 +30,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Runs a program to its end and returns its exit code and stdout.
-testing::Subprocess::Result RunToEnd(const std::vector<std::string>& args) {
-  auto child = testing::Subprocess::Start(args);
-  EXPECT_TRUE(child.ok()) << child.status();
-  if (!child.ok()) return {};
-  auto result = child->Finish(testing::kWait);
-  EXPECT_TRUE(result.ok()) << result.status();
-  return result.ok() ? *result : testing::Subprocess::Result{};
-}
+using testing::RunToEnd;
 
 // The flags --helpfull lists under sigd's own source file.
 std::set<std::string> SigdFlags() {

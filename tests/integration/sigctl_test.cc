@@ -195,15 +195,7 @@ TEST(SigctlNoServerTest, UnreachableServerFailsWithinTheDeadline) {
 namespace sig {
 namespace {
 
-// Runs sigctl (or any program) to its end.
-testing::Subprocess::Result RunToEnd(const std::vector<std::string>& args) {
-  auto child = testing::Subprocess::Start(args);
-  EXPECT_TRUE(child.ok()) << child.status();
-  if (!child.ok()) return {};
-  auto result = child->Finish(testing::kWait);
-  EXPECT_TRUE(result.ok()) << result.status();
-  return result.ok() ? *result : testing::Subprocess::Result{};
-}
+using testing::RunToEnd;
 
 void WriteFile(const std::string& path, std::string_view text) {
   std::ofstream out(path, std::ios::trunc);

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
 #include "absl/time/clock.h"
 
 namespace sig::testing {
@@ -118,6 +119,20 @@ absl::StatusOr<Subprocess::Result> Subprocess::Finish(absl::Duration timeout) {
   if (!status.ok()) return status.status();
   result.exit_code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
   return result;
+}
+
+Subprocess::Result RunToEnd(const std::vector<std::string>& args, absl::Duration timeout) {
+  auto child = Subprocess::Start(args);
+  if (!child.ok()) {
+    ADD_FAILURE() << args.front() << ": " << child.status();
+    return {};
+  }
+  auto result = child->Finish(timeout);
+  if (!result.ok()) {
+    ADD_FAILURE() << args.front() << ": " << result.status();
+    return {};
+  }
+  return *std::move(result);
 }
 
 }  // namespace sig::testing

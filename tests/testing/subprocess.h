@@ -47,4 +47,9 @@ class Subprocess {
   std::string err_buffer_;
 };
 
+// Runs `args` to its end within `timeout`. A child that cannot start or does not end in time
+// fails the calling test and gives an empty Result (exit_code -1).
+Subprocess::Result RunToEnd(const std::vector<std::string>& args,
+                            absl::Duration timeout = absl::Seconds(10));
+
 }  // namespace sig::testing
