@@ -1,6 +1,7 @@
 #include "admin/admin_service.h"
 
 #include <algorithm>
+#include <map>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -81,7 +82,9 @@ void Fill(const core::PeerRecord& record, v1::Peer* out) {
       std::min<std::size_t>(info.queue_depth, std::numeric_limits<std::uint32_t>::max())));
 }
 
-std::size_t PageSize(const v1::ListPeersRequest& request) {
+// A listing's page size: 0 means the default, and it is capped.
+template <typename Request>
+std::size_t PageSize(const Request& request) {
   return static_cast<std::size_t>(request.page_size() <= 0
                                       ? kDefaultPageSize
                                       : std::min(request.page_size(), kMaxPageSize));
@@ -241,6 +244,8 @@ enum class AdminService::Method : std::size_t {
   kDrain,
   kListNodes,
   kReloadKeys,
+  kUndrain,
+  kListRooms,
 };
 
 AdminService::AdminService(core::Node& node, Options options)
@@ -449,7 +454,8 @@ grpc::Status AdminService::LocalKick(const v1::DisconnectPeerRequest& request,
   kicked.close_code = static_cast<std::uint16_t>(code);
   kicked.reason = request.reason();
   core_.events.Publish(kicked);
-  record.peer->Close(static_cast<std::uint16_t>(code), request.reason());
+  record.peer->Close(static_cast<std::uint16_t>(code), request.reason(),
+                    core::DisconnectReason::kKicked);
   response->mutable_peer()->set_node(core_.bus->node());
   return grpc::Status::OK;
 }
@@ -672,17 +678,9 @@ grpc::Status AdminService::Drain(grpc::ServerContext* context, const v1::DrainRe
     if (request->grace().seconds() < 0 || request->grace().nanos() < 0) {
       return Invalid("grace must not be negative");
     }
-    const bool cluster = request->scope() == v1::SCOPE_CLUSTER;
-    if (cluster && request->node() != 0) return Invalid("node and SCOPE_CLUSTER exclude each other");
-    const bool elsewhere = request->node() != 0 && request->node() != core_.bus->node();
-    if ((cluster || elsewhere) && core_.bus->state() == core::Bus::State::kDisabled) {
-      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                          "not a node of a cluster (REDIS_ADDR is not set)");
-    }
     Answers answers;
-    const v1::Scope scope = cluster || elsewhere ? v1::SCOPE_CLUSTER : v1::SCOPE_LOCAL;
-    if (grpc::Status s = Ask(*context, scope, "drain", *request, &answers,
-                             elsewhere ? request->node() : core::kNoNode);
+    if (grpc::Status s = AskNodes(*context, request->node(), request->scope(), "drain", *request,
+                                  &answers);
         !s.ok()) {
       return s;
     }
@@ -704,6 +702,100 @@ grpc::Status AdminService::Drain(grpc::ServerContext* context, const v1::DrainRe
     // One node asked: its answer is the call's. Several: a success if any began draining.
     return response->drained_nodes().empty() ? refused : grpc::Status::OK;
   });
+}
+
+grpc::Status AdminService::AskNodes(const grpc::ServerContextBase& context, std::uint64_t node,
+                                    v1::Scope scope, std::string_view op,
+                                    const google::protobuf::Message& question, Answers* out) {
+  const bool cluster = scope == v1::SCOPE_CLUSTER;
+  if (cluster && node != 0) return Invalid("node and SCOPE_CLUSTER exclude each other");
+  const bool elsewhere = node != 0 && node != core_.bus->node();
+  if ((cluster || elsewhere) && core_.bus->state() == core::Bus::State::kDisabled) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "not a node of a cluster (REDIS_ADDR is not set)");
+  }
+  return Ask(context, cluster || elsewhere ? v1::SCOPE_CLUSTER : v1::SCOPE_LOCAL, op, question,
+             out, elsewhere ? node : core::kNoNode);
+}
+
+grpc::Status AdminService::Undrain(grpc::ServerContext* context, const v1::UndrainRequest* request,
+                                   v1::UndrainResponse* response) {
+  return Call(Method::kUndrain, *context, [&]() -> grpc::Status {
+    Answers answers;
+    if (grpc::Status s = AskNodes(*context, request->node(), request->scope(), "undrain", *request,
+                                  &answers);
+        !s.ok()) {
+      return s;
+    }
+    grpc::Status refused = grpc::Status(grpc::StatusCode::UNAVAILABLE, "no node answered");
+    for (const NodeAnswer& answer : answers.answers) {
+      if (!answer.status.ok()) {
+        refused = answer.status;
+        continue;
+      }
+      response->add_undrained_nodes(answer.node);
+    }
+    for (core::NodeId node : answers.missing) response->add_incomplete_nodes(node);
+    // As Drain: one node asked, its answer is the call's; several, a success if any undrained.
+    return response->undrained_nodes().empty() ? refused : grpc::Status::OK;
+  });
+}
+
+grpc::Status AdminService::LocalUndrain() {
+  if (absl::Status s = core_.lifecycle.Undrain(); !s.ok()) return ToGrpc(s);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ListRooms(grpc::ServerContext* context,
+                                     const v1::ListRoomsRequest* request,
+                                     v1::ListRoomsResponse* response) {
+  return Call(Method::kListRooms, *context, [&]() -> grpc::Status {
+    if (request->page_size() < 0) return Invalid("page_size must not be negative");
+    const std::size_t page_size = PageSize(*request);
+    Answers answers;
+    if (grpc::Status s = Ask(*context, request->scope(), "rooms", *request, &answers); !s.ok()) {
+      return s;
+    }
+    // Each node sent its first page_size + 1 rooms after the token, in realm order: the first
+    // page_size of their union are complete (every node's members of them are among its answer),
+    // and one more tells that another page follows.
+    std::map<std::string, v1::Room> rooms;
+    for (const NodeAnswer& answer : answers.answers) {
+      if (!answer.status.ok()) return answer.status;
+      v1::ListRoomsResponse part;
+      if (!part.ParseFromString(answer.payload)) {
+        return grpc::Status(grpc::StatusCode::INTERNAL, "bad answer");
+      }
+      for (const v1::Room& room : part.rooms()) {
+        v1::Room& merged = rooms[room.realm()];
+        merged.set_protocol(room.protocol());
+        merged.set_realm(room.realm());
+        merged.set_members(merged.members() + room.members());
+        merged.set_nodes(merged.nodes() + 1);
+      }
+    }
+    for (auto& [realm, room] : rooms) {
+      if (static_cast<std::size_t>(response->rooms_size()) == page_size) {
+        response->set_next_page_token(response->rooms(response->rooms_size() - 1).realm());
+        break;
+      }
+      *response->add_rooms() = std::move(room);
+    }
+    for (core::NodeId node : answers.missing) response->add_incomplete_nodes(node);
+    return grpc::Status::OK;
+  });
+}
+
+void AdminService::LocalRooms(const v1::ListRoomsRequest& request,
+                              v1::ListRoomsResponse* response) {
+  for (core::RealmSummary& realm :
+       core_.directory->Realms(request.page_token(), PageSize(request) + 1)) {
+    v1::Room* room = response->add_rooms();
+    room->set_protocol(realm.protocol);
+    room->set_realm(std::move(realm.realm));
+    room->set_members(realm.members);
+    room->set_nodes(1);
+  }
 }
 
 grpc::Status AdminService::LocalDrain(const v1::DrainRequest& request,
@@ -845,6 +937,18 @@ std::string AdminService::AnswerSurvey(std::string_view op, std::string_view que
     }
     grpc::Status status = LocalDrain(request, &response);
     return EncodeAnswer(status, &response);
+  }
+  if (op == "undrain") {
+    return EncodeAnswer(LocalUndrain(), nullptr);
+  }
+  if (op == "rooms") {
+    v1::ListRoomsRequest request;
+    v1::ListRoomsResponse response;
+    if (!request.ParseFromArray(question.data(), static_cast<int>(question.size()))) {
+      return EncodeAnswer(Invalid("bad question"), nullptr);
+    }
+    LocalRooms(request, &response);
+    return EncodeAnswer(grpc::Status::OK, &response);
   }
   if (op == "watch") {
     core_.bus->MarkWatched();

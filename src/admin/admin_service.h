@@ -64,13 +64,17 @@ class AdminService final
       grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override;
   grpc::Status Drain(grpc::ServerContext* context, const v1::DrainRequest* request,
                      v1::DrainResponse* response) override;
+  grpc::Status Undrain(grpc::ServerContext* context, const v1::UndrainRequest* request,
+                       v1::UndrainResponse* response) override;
+  grpc::Status ListRooms(grpc::ServerContext* context, const v1::ListRoomsRequest* request,
+                         v1::ListRoomsResponse* response) override;
   grpc::Status ReloadKeys(grpc::ServerContext* context, const v1::ReloadKeysRequest* request,
                           v1::ReloadKeysResponse* response) override;
   grpc::Status ListNodes(grpc::ServerContext* context, const v1::ListNodesRequest* request,
                          v1::ListNodesResponse* response) override;
 
   // This node's answer to a survey from the node an operator asked (core::Bus::Survey): `op` is
-  // "peers", "get", "kick", "stats", "drain" or "node", `question` the call's request, serialized; the answer is
+  // "peers", "get", "kick", "stats", "drain", "undrain", "rooms", "watch", "keys" or "node", `question` the call's request, serialized; the answer is
   // "<grpc code>\t<message>\t" and the serialized response.
   std::string AnswerSurvey(std::string_view op, std::string_view question);
   // The admin listener as bound. Surveys may already be answered (from the bus's thread).
@@ -112,6 +116,13 @@ class AdminService final
   grpc::Status LocalReloadKeys(v1::ReloadKeysResponse* response);
   void LocalStats(v1::Stats* stats);
   grpc::Status LocalDrain(const v1::DrainRequest& request, v1::DrainResponse* response);
+  grpc::Status LocalUndrain();
+  void LocalRooms(const v1::ListRoomsRequest& request, v1::ListRoomsResponse* response);
+  // Asks the nodes a Drain or Undrain acts on: this one (`node` 0 or its own id), another node
+  // by id, or with SCOPE_CLUSTER every node.
+  grpc::Status AskNodes(const grpc::ServerContextBase& context, std::uint64_t node,
+                        v1::Scope scope, std::string_view op,
+                        const google::protobuf::Message& question, Answers* out);
   // The one peer the nodes' answers name (NOT_FOUND, or UNAVAILABLE when a node did not answer).
   static grpc::Status OnePeer(const Answers& answers, google::protobuf::Message* out);
 

@@ -261,7 +261,8 @@ void RedisDirectory::Reclaim(absl::Duration settle) {
             }
           }
           TellClaimedElsewhere();
-          if (loser) loser->Close(core::ToWire(core::CloseCode::kNameTaken), "name_taken");
+          if (loser) loser->Close(core::ToWire(core::CloseCode::kNameTaken), "name_taken",
+                                      core::DisconnectReason::kLoginRefused);
         });
   }
 }
@@ -283,7 +284,8 @@ void RedisDirectory::CloseAllFenced() {
   }
   for (const std::string& realm_name : followed) Unfollow(realm_name);
   for (const auto& peer : peers) {
-    peer->Close(core::ToWire(core::CloseCode::kServiceRestart), "cluster node fenced");
+    peer->Close(core::ToWire(core::CloseCode::kServiceRestart), "cluster node fenced",
+                core::DisconnectReason::kFenced);
   }
 }
 
@@ -534,6 +536,30 @@ std::vector<core::PeerRecord> RedisDirectory::List(const core::PeerFilter& filte
             [](const core::PeerRecord& a, const core::PeerRecord& b) { return a.conn_id < b.conn_id; });
   if (all.size() > limit) all.resize(limit);
   return all;
+}
+
+std::vector<core::RealmSummary> RedisDirectory::Realms(std::string_view after,
+                                                       std::size_t limit) const {
+  std::vector<core::RealmSummary> all;
+  {
+    core::MutexLock lock(&mu_);
+    for (const auto& [name, realm] : realms_) {
+      if (realm.local_members > 0 && name > after) {
+        all.push_back(core::RealmSummary{realm.protocol, name, realm.local_members});
+      }
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const core::RealmSummary& a, const core::RealmSummary& b) {
+    return a.realm < b.realm;
+  });
+  if (all.size() > limit) all.resize(limit);
+  return all;
+}
+
+std::size_t RedisDirectory::realm_count() const {
+  core::MutexLock lock(&mu_);
+  return static_cast<std::size_t>(std::count_if(
+      realms_.begin(), realms_.end(), [](const auto& entry) { return entry.second.local_members > 0; }));
 }
 
 std::optional<core::PeerRecord> RedisDirectory::Find(std::string_view realm_name,

@@ -58,6 +58,8 @@ class RedisDirectory final : public core::Directory {
   std::optional<core::PeerRecord> Find(std::string_view realm,
                                        std::string_view name) const override;
   std::size_t size() const override { return local_count_.load(std::memory_order_relaxed); }
+  std::vector<core::RealmSummary> Realms(std::string_view after, std::size_t limit) const override;
+  std::size_t realm_count() const override;
 
   // A message on `realm`'s channel: "J\t<nid>\t<conn>\t<name>", "L\t..." or "T\t..." (see
   // Scripts). On the executor.

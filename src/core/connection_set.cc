@@ -18,7 +18,7 @@ void ConnectionSet::Remove(std::uint64_t id) {
   ShrinkIfSparse(peers_);
 }
 
-void ConnectionSet::CloseAll(CloseCode code, std::string_view reason) {
+void ConnectionSet::CloseAll(CloseCode code, std::string_view reason, DisconnectReason why) {
   std::vector<std::shared_ptr<Peer>> live;
   {
     MutexLock lock(&mu_);
@@ -27,7 +27,7 @@ void ConnectionSet::CloseAll(CloseCode code, std::string_view reason) {
       if (auto p = peer.lock()) live.push_back(std::move(p));
     }
   }
-  for (const auto& p : live) p->Close(ToWire(code), reason);
+  for (const auto& p : live) p->Close(ToWire(code), reason, why);
 }
 
 std::size_t ConnectionSet::size() const {

@@ -21,7 +21,7 @@ class ConnectionSet {
   void Add(std::uint64_t id, std::weak_ptr<Peer> peer);
   void Remove(std::uint64_t id);
   // Asks every live connection to close with `code`.
-  void CloseAll(CloseCode code, std::string_view reason);
+  void CloseAll(CloseCode code, std::string_view reason, DisconnectReason why);
   std::size_t size() const;
 
  private:

@@ -81,6 +81,13 @@ struct PeerRecord {
   std::shared_ptr<Peer> peer;
 };
 
+// A realm with members on this node, for listings such as `sigctl rooms`.
+struct RealmSummary {
+  Protocol protocol = sig::v1::PROTOCOL_TD;
+  std::string realm;
+  std::size_t members = 0;  // on this node
+};
+
 // A claim or a release, as the directory reports it.
 struct MembershipChange {
   enum class Kind : std::uint8_t { kJoined, kLeft };
@@ -157,6 +164,14 @@ class Directory {
 
   // Names registered across all realms.
   virtual std::size_t size() const = 0;
+
+  // Up to `limit` realms with members on this node whose names sort after `after`, in name
+  // order: paging by the last name returned walks every realm present throughout the walk once.
+  // O(realms on this node) per call: an operator's listing, not a hot path.
+  virtual std::vector<RealmSummary> Realms(std::string_view after, std::size_t limit) const = 0;
+
+  // Realms with members on this node.
+  virtual std::size_t realm_count() const = 0;
 };
 
 }  // namespace sig::core

@@ -43,6 +43,17 @@ absl::Status Lifecycle::Drain(absl::Duration grace) {
   return absl::OkStatus();
 }
 
+absl::Status Lifecycle::Undrain() {
+  MutexLock lock(&mu_);
+  const Phase now = phase_.load(std::memory_order_relaxed);
+  if (now != Phase::kDraining) {
+    return absl::FailedPreconditionError(std::string("the server is ").append(Name(now)));
+  }
+  phase_.store(Phase::kServing, std::memory_order_release);
+  for (const auto& [handle, listener] : listeners_) listener(Phase::kServing, absl::ZeroDuration());
+  return absl::OkStatus();
+}
+
 bool Lifecycle::Stop() { return Advance(Phase::kDraining, Phase::kStopping, absl::ZeroDuration()); }
 
 }  // namespace sig::core

@@ -16,8 +16,8 @@
 namespace sig::core {
 
 // Whether the server takes new peers, shared by the edge (refuses upgrades, answers /health)
-// and the admin plane (gRPC health, Drain). Phases only move forward:
-// serving → draining → stopping, or serving → stopping.
+// and the admin plane (gRPC health, Drain). Phases move forward, serving → draining → stopping
+// or serving → stopping, except that an operator may end a drain (draining → serving).
 class Lifecycle {
  public:
   enum class Phase : std::uint8_t { kServing, kDraining, kStopping };
@@ -38,6 +38,10 @@ class Lifecycle {
   // Serving → draining: new peers are refused now, the remaining ones closed with 1012 after
   // `grace`. FailedPrecondition when not serving.
   absl::Status Drain(absl::Duration grace);
+
+  // Draining → serving: listeners hear kServing and call off what the drain planned.
+  // FailedPrecondition when not draining.
+  absl::Status Undrain();
 
   // Any phase → stopping. Returns false if already stopping.
   bool Stop();

@@ -221,6 +221,36 @@ std::vector<PeerRecord> LocalDirectory::List(const PeerFilter& filter, std::uint
   return page;
 }
 
+std::vector<RealmSummary> LocalDirectory::Realms(std::string_view after, std::size_t limit) const {
+  std::vector<std::pair<std::string, std::shared_ptr<Realm>>> realms;
+  for (const RealmShard& shard : realm_shards_) {
+    ReaderMutexLock lock(&shard.mu);
+    for (const auto& [name, realm] : shard.realms) {
+      if (name > after) realms.emplace_back(name, realm);
+    }
+  }
+  std::sort(realms.begin(), realms.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<RealmSummary> page;
+  for (auto& [name, realm] : realms) {
+    if (page.size() == limit) break;
+    ReaderMutexLock lock(&realm->mu);
+    if (realm->members.empty()) continue;  // emptied since it was listed
+    page.push_back(RealmSummary{realm->members.begin()->second.protocol, std::move(name),
+                                realm->members.size()});
+  }
+  return page;
+}
+
+std::size_t LocalDirectory::realm_count() const {
+  std::size_t count = 0;
+  for (const RealmShard& shard : realm_shards_) {
+    ReaderMutexLock lock(&shard.mu);
+    count += shard.realms.size();
+  }
+  return count;
+}
+
 std::optional<PeerRecord> LocalDirectory::Find(std::string_view realm_name,
                                                std::string_view name) const {
   std::shared_ptr<Realm> realm = FindRealm(realm_name);

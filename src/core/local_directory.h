@@ -46,6 +46,8 @@ class LocalDirectory final : public Directory {
                                std::size_t limit) const override;
   std::optional<PeerRecord> Find(std::string_view realm, std::string_view name) const override;
   std::size_t size() const override { return size_.load(std::memory_order_relaxed); }
+  std::vector<RealmSummary> Realms(std::string_view after, std::size_t limit) const override;
+  std::size_t realm_count() const override;
 
  private:
   static constexpr std::size_t kShards = 64;

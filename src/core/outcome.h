@@ -87,6 +87,29 @@ constexpr bool IsExpiry(TokenFailure f) {
   return f == TokenFailure::kExpired || f == TokenFailure::kNotYetValid;
 }
 
+// Why a WebSocket connection ended, counted once per connection when it does. The first cause
+// decides: a peer closed for a bad frame whose socket then breaks counts as bad_input.
+enum class DisconnectReason : std::uint8_t {
+  kClientClose,     // the client sent the first close frame
+  kConnectionLost,  // the socket ended or failed without a close handshake
+  kPingTimeout,     // silent for two ping_interval periods
+  kAliveTimeout,    // PeerJS: no HEARTBEAT within alive_timeout
+  kLoginRefused,    // the login or PeerJS handshake was refused (name taken, bad token, ...)
+  kReplaced,        // a newer session took the name over
+  kKicked,          // an operator's DisconnectPeer
+  kDrain,           // 1012 at the end of a drain's grace period
+  kShutdown,        // 1001: the server stopped
+  kFenced,          // 1012: a cluster node cut off from Redis stopped serving
+  kSlowConsumer,    // 1013: the send queue overflowed
+  kRateLimited,     // 1008: over the rate limit for rate_limit_grace
+  kBadInput,        // 1008: too many bad frames
+  kProtocolError,   // 1002, 1003, 1007, 1009: a frame that breaks the WebSocket rules or bounds
+};
+inline constexpr std::array<std::string_view, 14> kDisconnectReasonNames = {
+    "client_close", "connection_lost", "ping_timeout", "alive_timeout", "login_refused",
+    "replaced",     "kicked",          "drain",        "shutdown",      "fenced",
+    "slow_consumer", "rate_limited",   "bad_input",    "protocol_error"};
+
 template <typename Outcome>
 constexpr std::size_t OutcomeIndex(Outcome outcome) {
   return static_cast<std::size_t>(outcome);
@@ -96,5 +119,8 @@ constexpr std::string_view Name(LoginRejection r) { return kLoginRejectionNames[
 constexpr std::string_view Name(BadFrame b) { return kBadFrameNames[OutcomeIndex(b)]; }
 constexpr std::string_view Name(RelayFailure f) { return kRelayFailureNames[OutcomeIndex(f)]; }
 constexpr std::string_view Name(TokenFailure f) { return kTokenFailureNames[OutcomeIndex(f)]; }
+constexpr std::string_view Name(DisconnectReason r) {
+  return kDisconnectReasonNames[OutcomeIndex(r)];
+}
 
 }  // namespace sig::core

@@ -40,12 +40,15 @@ class Peer {
   // place among the peer's replies.
   virtual void RelayFailed(RelayFailure failure, std::string_view target) = 0;
 
-  // Closes the connection with a WebSocket close code after flushing what is queued.
-  virtual void Close(std::uint16_t code, std::string_view reason) = 0;
+  // Closes the connection with a WebSocket close code after flushing what is queued; `why` is
+  // what sig_disconnects_total counts (codes alone do not tell a kick with 1000 from a client's).
+  virtual void Close(std::uint16_t code, std::string_view reason, DisconnectReason why) = 0;
 
   // Another connection took this peer's name over (a PeerJS reconnect with the same token, or a
   // login with a valid token for the same subject): closes it as its protocol says. Any thread.
-  virtual void Replaced() { Close(ToWire(CloseCode::kNormal), "replaced by a new connection"); }
+  virtual void Replaced() {
+    Close(ToWire(CloseCode::kNormal), "replaced by a new connection", DisconnectReason::kReplaced);
+  }
 
   virtual PeerInfo Info() const = 0;
 };

@@ -28,6 +28,7 @@ class Stats {
   static constexpr const auto& kBadFrames = kBadFrameNames;
   static constexpr const auto& kRelayFailures = kRelayFailureNames;
   static constexpr const auto& kTokenFailures = kTokenFailureNames;
+  static constexpr const auto& kDisconnectReasons = kDisconnectReasonNames;
   // Close codes the server sends; 1005 stands for a close frame without a code.
   static constexpr std::array<std::uint16_t, 16> kCloseCodes = {
       1000, 1001, 1002, 1003, 1005, 1007, 1008, 1009, 1012, 1013, 4000, 4001, 4002, 4003, 4004, 4005};
@@ -38,9 +39,9 @@ class Stats {
   static constexpr std::array<double, 12> kLatencyBuckets = {
       25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 100e-3, 1.0};
   // Admin RPCs, and gRPC status codes 0..16 (grpc::StatusCode values).
-  static constexpr std::array<std::string_view, 8> kAdminMethods = {
-      "ListPeers", "GetPeer",  "DisconnectPeer", "GetStats",
-      "WatchEvents", "Drain", "ListNodes",      "ReloadKeys"};
+  static constexpr std::array<std::string_view, 10> kAdminMethods = {
+      "ListPeers",  "GetPeer",    "DisconnectPeer", "GetStats", "WatchEvents",
+      "Drain",      "ListNodes",  "ReloadKeys",     "Undrain",  "ListRooms"};
   static constexpr std::size_t kGrpcCodes = 17;
   static constexpr std::array<std::string_view, kGrpcCodes> kGrpcCodeNames = {
       "OK",        "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
@@ -60,6 +61,11 @@ class Stats {
   void CountRelayFailure(RelayFailure f) { Add(relay_failures_[OutcomeIndex(f)]); }
   void CountAuthFailure(Protocol p, TokenFailure f) { Add(auth_failures_[Index(p)][OutcomeIndex(f)]); }
   void CountClose(std::uint16_t code);
+  void CountDisconnect(Protocol p, DisconnectReason r) {
+    Add(disconnects_[Index(p)][OutcomeIndex(r)]);
+  }
+  // TLS handshakes that failed or timed out (plain HTTP on a TLS port, bad clients, scanners).
+  void CountTlsHandshakeFailure() { Add(tls_handshake_failures_); }
   void CountQueueOverflow() { Add(queue_overflows_); }
   // TURN credentials handed out: in td's login_success, or by GET /turn-credentials.
   enum class TurnVia : std::uint8_t { kLogin, kHttp };
@@ -98,6 +104,8 @@ class Stats {
   std::uint64_t auth_failures(std::size_t p, std::size_t f) const { return Load(auth_failures_[p][f]); }
   // Index kCloseCodes.size() counts codes outside the list.
   std::uint64_t closes(std::size_t c) const { return Load(closes_[c]); }
+  std::uint64_t disconnects(std::size_t p, std::size_t r) const { return Load(disconnects_[p][r]); }
+  std::uint64_t tls_handshake_failures() const { return Load(tls_handshake_failures_); }
   std::uint64_t queue_overflows() const { return Load(queue_overflows_); }
   std::uint64_t turn_issued(std::size_t via) const { return Load(turn_issued_[via]); }
   std::uint64_t rate_limited() const { return Load(rate_limited_); }
@@ -167,6 +175,8 @@ class Stats {
   std::array<Counter, kCloseCodes.size() + 1> closes_{};
   std::array<std::atomic<std::int64_t>, kProtocols.size()> peers_{};
   Counter queue_overflows_{0};
+  std::array<std::array<Counter, kDisconnectReasons.size()>, kProtocols.size()> disconnects_{};
+  Counter tls_handshake_failures_{0};
   std::array<Counter, kTurnVias.size()> turn_issued_{};
   Counter rate_limited_{0};
   Counter rate_limit_waits_{0};

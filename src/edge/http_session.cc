@@ -70,7 +70,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
                                 if (ec == beast::error::timeout) {
                                   self->state_.stats.CountHttpTimeout();
                                 }
-                                if (!ec) self->DoRead();  // else: not TLS, or gave up
+                                if (ec) {
+                                  self->state_.stats.CountTlsHandshakeFailure();
+                                  return;  // not TLS, or gave up
+                                }
+                                self->DoRead();
                               });
     } else {
       DoRead();

@@ -1,12 +1,14 @@
 #include "edge/metrics.h"
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <span>
 #include <sstream>
 #include <string_view>
@@ -96,6 +98,18 @@ MetricFamily Histogram(std::string name, std::string help, std::span<const doubl
   return family;
 }
 
+// The boot time, from /proc/stat's btime: process start times are counted from it.
+std::optional<double> BootTimeSeconds() {
+  std::ifstream stat("/proc/stat");
+  std::string key;
+  double value = 0;
+  while (stat >> key) {
+    if (key == "btime" && stat >> value) return value;
+    stat.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  return std::nullopt;
+}
+
 // Process metrics as the Prometheus client libraries name them, read from /proc/self.
 void AddProcessMetrics(std::vector<MetricFamily>& out) {
   std::ifstream stat_file("/proc/self/stat");
@@ -108,7 +122,13 @@ void AddProcessMetrics(std::vector<MetricFamily>& out) {
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
   // f[11], f[12]: utime, stime (fields 14 and 15); f[20]: vsize; f[21]: rss in pages.
+  // f[19]: starttime, in clock ticks after boot (field 22).
   if (f.size() > 21) {
+    if (const std::optional<double> boot = BootTimeSeconds()) {
+      AddSingle(out, "process_start_time_seconds",
+                "Start time of the process since unix epoch in seconds.", MetricType::Gauge,
+                *boot + std::stod(f[19]) / ticks);
+    }
     AddSingle(out, "process_cpu_seconds_total", "User and system CPU time spent, in seconds.",
               MetricType::Counter, (std::stod(f[11]) + std::stod(f[12])) / ticks);
     AddSingle(out, "process_resident_memory_bytes", "Resident memory size in bytes.",
@@ -125,6 +145,11 @@ void AddProcessMetrics(std::vector<MetricFamily>& out) {
     --fds;  // the directory handle itself
   }
   AddSingle(out, "process_open_fds", "Number of open file descriptors.", MetricType::Gauge, fds);
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    AddSingle(out, "process_max_fds", "Maximum number of open file descriptors.",
+              MetricType::Gauge, static_cast<double>(limit.rlim_cur));
+  }
 }
 
 // A cluster node's bus (cluster-design.md 6); a node alone has none of these series.
@@ -270,6 +295,32 @@ std::string RenderMetrics(const EdgeContext& state) {
   }
   families.push_back(std::move(closes));
 
+  MetricFamily disconnects = Family(
+      "sig_disconnects_total",
+      "WebSocket connections ended, by protocol and the first cause (client_close: the client "
+      "closed; connection_lost: the socket ended without a close handshake).",
+      MetricType::Counter);
+  for (std::size_t p = 0; p < core::kProtocolNames.size(); ++p) {
+    for (std::size_t r = 0; r < core::Stats::kDisconnectReasons.size(); ++r) {
+      // Only PeerJS has a HEARTBEAT to miss.
+      if (static_cast<core::DisconnectReason>(r) == core::DisconnectReason::kAliveTimeout &&
+          core::kProtocols[p] != sig::v1::PROTOCOL_PEERJS) {
+        continue;
+      }
+      Add(disconnects, {L("protocol", core::kProtocolNames[p]), L("reason", core::Stats::kDisconnectReasons[r])},
+          static_cast<double>(s.disconnects(p, r)));
+    }
+  }
+  families.push_back(std::move(disconnects));
+  AddSingle(families, "sig_rooms",
+            "Rooms (td rooms and PeerJS keys) with members connected to this node.",
+            MetricType::Gauge, static_cast<double>(state.node.directory->realm_count()));
+  if (state.tls != nullptr) {
+    AddSingle(families, "sig_tls_handshake_failures_total",
+              "TLS handshakes that failed or ran past http_timeout (plain HTTP sent to the TLS "
+              "port, an untrusted certificate, scanners).",
+              MetricType::Counter, static_cast<double>(s.tls_handshake_failures()));
+  }
   AddSingle(families, "sig_send_queue_overflows_total", "Peers closed as slow consumers (1013).",
             MetricType::Counter, static_cast<double>(s.queue_overflows()));
   if (state.turn != nullptr) {

@@ -46,7 +46,8 @@ void PeerJsProtocol::Refuse(core::LoginRejection rejection) {
     case core::LoginRejection::kAuthBlocked:
       // Not peerjs-server's (it has no auth); a policy close, as td's.
       connection_.Send(core::MakeFrame(PeerJsCodec::Error("Too many failed logins"), type));
-      connection_.Disconnect(core::CloseCode::kPolicy, "too many failed logins");
+      connection_.Disconnect(core::CloseCode::kPolicy, "too many failed logins",
+                             core::DisconnectReason::kLoginRefused);
       return;
     case core::LoginRejection::kIdTaken:
       frame = PeerJsCodec::IdTaken();
@@ -60,7 +61,7 @@ void PeerJsProtocol::Refuse(core::LoginRejection rejection) {
       break;
   }
   connection_.Send(core::MakeFrame(std::move(frame), type));
-  connection_.Disconnect(core::CloseCode::kNoStatus, "");
+  connection_.Disconnect(core::CloseCode::kNoStatus, "", core::DisconnectReason::kLoginRefused);
 }
 
 // The checks in peerjs-server's order, with its exact texts.
@@ -129,9 +130,10 @@ void PeerJsProtocol::OnClaimed(core::ClaimResult result) {
 
 void PeerJsProtocol::OnReplaced() {
   if (authenticated_) {
-    connection_.Disconnect(core::CloseCode::kReplaced, "replaced");
+    connection_.Disconnect(core::CloseCode::kReplaced, "replaced", core::DisconnectReason::kReplaced);
   } else {
-    connection_.Disconnect(core::CloseCode::kNormal, "replaced by a new connection");
+    connection_.Disconnect(core::CloseCode::kNormal, "replaced by a new connection",
+                           core::DisconnectReason::kReplaced);
   }
 }
 
@@ -191,7 +193,7 @@ void PeerJsProtocol::OnTick() {
   if (!registered_) return;
   if (state_.clock.Now() - last_heartbeat_ >= state_.limits.peerjs_alive_timeout) {
     core::LogInfo("conn ", connection_.id(), ": no HEARTBEAT within the alive timeout, closing");
-    connection_.Disconnect(core::CloseCode::kNoStatus, "");
+    connection_.Disconnect(core::CloseCode::kNoStatus, "", core::DisconnectReason::kAliveTimeout);
   }
 }
 

@@ -26,7 +26,8 @@ class Connection {
   virtual void Send(core::Frame frame) = 0;
 
   // Sends what is queued, then closes with `code`. Later calls are ignored.
-  virtual void Disconnect(core::CloseCode code, std::string_view reason) = 0;
+  virtual void Disconnect(core::CloseCode code, std::string_view reason,
+                          core::DisconnectReason why) = 0;
 
   // This connection as the router's Peer: weak, for registration; and as the sender of a relay,
   // which the router tells when a frame could not be delivered.

@@ -176,7 +176,8 @@ class Server::DrainTimer : public std::enable_shared_from_this<DrainTimer> {
         if (ec) return;
         core::LogInfo("drain grace period over: closing ", self->state_.connections.size(),
                       " connections with 1012");
-        self->state_.connections.CloseAll(core::CloseCode::kServiceRestart, "server draining");
+        self->state_.connections.CloseAll(core::CloseCode::kServiceRestart, "server draining",
+                                          core::DisconnectReason::kDrain);
       });
     });
   }
@@ -224,6 +225,7 @@ absl::Status Server::Start() {
   drain_listener_ = state_.lifecycle.AddListener(
       [timer = drain_timer_](core::Lifecycle::Phase phase, absl::Duration grace) {
         if (phase == core::Lifecycle::Phase::kDraining) timer->Start(grace);
+        if (phase == core::Lifecycle::Phase::kServing) timer->Stop();  // an operator's Undrain
       });
 
   for (auto& context : contexts_) {
@@ -268,7 +270,8 @@ void Server::Shutdown() {
   listener_->Close();
   sweeper_->Stop();
   drain_timer_->Stop();
-  state_.connections.CloseAll(core::CloseCode::kGoingAway, "server shutting down");
+  state_.connections.CloseAll(core::CloseCode::kGoingAway, "server shutting down",
+                              core::DisconnectReason::kShutdown);
   // Sessions leave the set when their socket is done; wait for that, bounded.
   const absl::Time deadline = absl::Now() + state_.limits.shutdown_grace;
   while (state_.connections.size() > 0 && absl::Now() < deadline) {

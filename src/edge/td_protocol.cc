@@ -151,14 +151,15 @@ void TdProtocol::OnClaimed(core::ClaimResult result, std::string name, std::stri
 }
 
 void TdProtocol::OnReplaced() {
-  connection_.Disconnect(core::CloseCode::kReplaced, "replaced");
+  connection_.Disconnect(core::CloseCode::kReplaced, "replaced", core::DisconnectReason::kReplaced);
 }
 
 void TdProtocol::Refuse(core::LoginRejection rejection, std::string_view message) {
   state_.stats.CountRejection(sig::v1::PROTOCOL_TD, rejection);
   connection_.Send(
       core::MakeFrame(TdCodec::Error(core::Name(rejection), message), TdType::kError));
-  connection_.Disconnect(CloseFor(rejection), core::Name(rejection));
+  connection_.Disconnect(CloseFor(rejection), core::Name(rejection),
+                         core::DisconnectReason::kLoginRefused);
 }
 
 void TdProtocol::Reject(core::BadFrame bad, std::string_view message) {

@@ -134,9 +134,9 @@ class WsSession final : public core::Peer,
       self->Send(std::move(frame));
     });
   }
-  void Close(std::uint16_t code, std::string_view reason) override {
-    net::post(context_, [self = this->shared_from_this(), code, reason = std::string(reason)] {
-      self->StartClose(code, reason, /*flush=*/true);
+  void Close(std::uint16_t code, std::string_view reason, core::DisconnectReason why) override {
+    net::post(context_, [self = this->shared_from_this(), code, reason = std::string(reason), why] {
+      self->StartClose(code, reason, /*flush=*/true, why);
     });
   }
 
@@ -171,8 +171,9 @@ class WsSession final : public core::Peer,
   // Connection: this session's executor only.
   std::uint64_t id() const override { return id_; }
   void Send(core::Frame frame) override { Enqueue(std::move(frame), /*close_inline=*/true); }
-  void Disconnect(core::CloseCode code, std::string_view reason) override {
-    StartClose(core::ToWire(code), reason, /*flush=*/true);
+  void Disconnect(core::CloseCode code, std::string_view reason,
+                  core::DisconnectReason why) override {
+    StartClose(core::ToWire(code), reason, /*flush=*/true, why);
   }
   std::weak_ptr<core::Peer> AsPeer() override { return this->weak_from_this(); }
   core::Peer& peer() override { return *this; }
@@ -237,7 +238,8 @@ class WsSession final : public core::Peer,
   }
 
   void CloseSlowConsumer() {
-    StartClose(core::ToWire(core::CloseCode::kTryAgainLater), "slow consumer", /*flush=*/false);
+    StartClose(core::ToWire(core::CloseCode::kTryAgainLater), "slow consumer", /*flush=*/false,
+               core::DisconnectReason::kSlowConsumer);
   }
 
   void OnAccept(error_code ec) {
@@ -254,9 +256,11 @@ class WsSession final : public core::Peer,
     registered_ = true;
     // Upgrades are refused once not serving; this catches one that raced the phase change.
     if (const auto phase = state_.lifecycle.phase(); phase == core::Lifecycle::Phase::kStopping) {
-      StartClose(core::ToWire(core::CloseCode::kGoingAway), "server shutting down", true);
+      StartClose(core::ToWire(core::CloseCode::kGoingAway), "server shutting down", true,
+                 core::DisconnectReason::kShutdown);
     } else if (phase == core::Lifecycle::Phase::kDraining) {
-      StartClose(core::ToWire(core::CloseCode::kServiceRestart), "server draining", true);
+      StartClose(core::ToWire(core::CloseCode::kServiceRestart), "server draining", true,
+                 core::DisconnectReason::kDrain);
     } else {
       opening_ = true;
       protocol_->OnOpen();
@@ -306,6 +310,7 @@ class WsSession final : public core::Peer,
     heard_ = false;
     if (silent_periods_ >= 2) {
       core::LogInfo("conn ", id_, ": silent for two ping periods, dropping");
+      why_ = core::DisconnectReason::kPingTimeout;
       End();
       return;
     }
@@ -386,7 +391,7 @@ class WsSession final : public core::Peer,
         break;
       case WsReader::Kind::kBinary:
         StartClose(core::ToWire(core::CloseCode::kUnsupportedData), "binary frames are not supported",
-                   /*flush=*/true);
+                   /*flush=*/true, core::DisconnectReason::kProtocolError);
         break;
       case WsReader::Kind::kPing:
         if (Admit(event)) QueueControl(WsOpcode::kPong, event.payload);
@@ -399,13 +404,13 @@ class WsSession final : public core::Peer,
         // dropped; one that answers the server's completes the handshake.
         input_done_ = true;
         if (!closing()) peer_close_code_ = event.code;
-        StartClose(event.code, {}, /*flush=*/false);
+        StartClose(event.code, {}, /*flush=*/false, core::DisconnectReason::kClientClose);
         break;
       case WsReader::Kind::kError:
         // Replies to the complete messages before the broken frame are due: they go first.
         input_done_ = true;
         core::LogInfo("conn ", id_, ": ", event.payload, ", closing with ", event.code);
-        StartClose(event.code, event.payload, /*flush=*/true);
+        StartClose(event.code, event.payload, /*flush=*/true, core::DisconnectReason::kProtocolError);
         break;
     }
   }
@@ -426,7 +431,8 @@ class WsSession final : public core::Peer,
         state_.stats.CountRateLimited();
         core::LogWarning("conn ", id_, ": over its rate limit for ",
                          absl::FormatDuration(state_.limits.rate_limit_grace), ", closing");
-        StartClose(core::ToWire(core::CloseCode::kPolicy), "rate limit", /*flush=*/true);
+        StartClose(core::ToWire(core::CloseCode::kPolicy), "rate limit", /*flush=*/true,
+                   core::DisconnectReason::kRateLimited);
         return false;
     }
     return false;
@@ -595,10 +601,13 @@ class WsSession final : public core::Peer,
 
   // Starts closing with `code`. With `flush`, queued frames go out first; without, they are
   // dropped (a slow consumer would never drain them). Either way the close_timeout bounds it.
-  // Codes the server chooses are counted; a peer's own close is answered, not counted.
-  void StartClose(std::uint16_t code, std::string_view reason, bool flush) {
+  // Codes the server chooses are counted; a peer's own close is answered, not counted. `why`
+  // is counted once the connection ends (End), for the first close only.
+  void StartClose(std::uint16_t code, std::string_view reason, bool flush,
+                  core::DisconnectReason why) {
     if (closing()) return;
     phase_ = Phase::kClosing;
+    why_ = why;
     if (peer_close_code_ == 0) state_.stats.CountClose(code);
     AppendWsClose(code, reason, close_frame_);
     if (!flush) {
@@ -641,7 +650,10 @@ class WsSession final : public core::Peer,
     SyncQueueDepth();
     error_code ignored;
     io_.socket().close(ignored);
-    if (registered_) state_.connections.Remove(id_);
+    if (registered_) {
+      state_.stats.CountDisconnect(protocol_->kind(), why_);
+      state_.connections.Remove(id_);
+    }
     registered_ = false;
   }
 
@@ -696,6 +708,9 @@ class WsSession final : public core::Peer,
   SteadyTime next_tick_{};
   SteadyTime next_keep_alive_{};
   std::uint16_t peer_close_code_ = 0;  // the code of the peer's close frame, once it sent one
+  // Why the connection ends: set by the first StartClose or by a ping timeout; a socket that
+  // ends without either was lost.
+  core::DisconnectReason why_ = core::DisconnectReason::kConnectionLost;
   bool writing_ = false;
   bool flush_pending_ = false;  // in this thread's PendingFlushes
   bool opening_ = false;     // inside protocol_->OnOpen()

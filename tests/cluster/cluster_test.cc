@@ -324,6 +324,16 @@ TEST_F(ClusterTest, StatsAndDrainReachEveryNode) {
   auto local = Sigctl(0, {"--json", "stats", "--local"});
   ASSERT_EQ(local.exit_code, 0) << local.out;
   EXPECT_EQ(boost::json::parse(local.out).at("peers_by_protocol").at("td").as_string(), "1");
+  // One room over three nodes: its members summed, its nodes counted.
+  auto rooms = Sigctl(0, {"--json", "rooms"});
+  ASSERT_EQ(rooms.exit_code, 0) << rooms.out;
+  const boost::json::value room = boost::json::parse(rooms.out).at("rooms").at(0);
+  EXPECT_EQ(room.at("realm").as_string(), "td/r");
+  EXPECT_EQ(room.at("members").as_string(), "3");
+  EXPECT_EQ(room.at("nodes").as_int64(), 3);
+  auto local_rooms = Sigctl(0, {"--json", "rooms", "--local"});
+  ASSERT_EQ(local_rooms.exit_code, 0) << local_rooms.out;
+  EXPECT_EQ(boost::json::parse(local_rooms.out).at("rooms").at(0).at("members").as_string(), "1");
 
   // Node 2 (no admin listener of its own) drained through node 1, by the id `nodes` gives.
   auto nodes = Sigctl(1, {"--json", "nodes"});
@@ -362,6 +372,18 @@ TEST_F(ClusterTest, StatsAndDrainReachEveryNode) {
     auto health = testing::HttpGet(nodes_[static_cast<std::size_t>(node)]->port(), "/health");
     ASSERT_TRUE(health.ok());
     EXPECT_EQ(health->status, 503) << node;
+  }
+  EXPECT_TRUE(alice_->Send(R"({"type":"offer","target":"bob"})").ok());
+  EXPECT_TRUE(bob_->ReadType("offer").ok());
+
+  // And back: every node serves again; alice and bob were never closed.
+  auto undrained = Sigctl(0, {"--json", "undrain", "--all"});
+  ASSERT_EQ(undrained.exit_code, 0) << undrained.out;
+  EXPECT_EQ(boost::json::parse(undrained.out).at("undrained_nodes").as_array().size(), 3u);
+  for (int node = 0; node < 3; ++node) {
+    auto health = testing::HttpGet(nodes_[static_cast<std::size_t>(node)]->port(), "/health");
+    ASSERT_TRUE(health.ok());
+    EXPECT_EQ(health->status, 200) << node;
   }
   EXPECT_TRUE(alice_->Send(R"({"type":"offer","target":"bob"})").ok());
   EXPECT_TRUE(bob_->ReadType("offer").ok());

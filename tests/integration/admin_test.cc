@@ -307,6 +307,66 @@ TEST_F(AdminTest, DrainFlipsHealthRefusesUpgradesThenCloses1012) {
   EXPECT_EQ(stats.login_rejections_by_reason().at("draining"), 1u);
 }
 
+TEST_F(AdminTest, UndrainAdmitsPeersAgainAndCallsTheClosesOff) {
+  auto alice = LoggedIn("alice");
+  ASSERT_TRUE(alice);
+  v1::UndrainResponse undrained;
+  EXPECT_EQ(stub_->Undrain(Context().get(), {}, &undrained).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);  // not draining
+  v1::DrainRequest request;
+  request.mutable_grace()->set_nanos(200'000'000);
+  v1::DrainResponse drained;
+  ASSERT_TRUE(stub_->Drain(Context().get(), request, &drained).ok());
+  EXPECT_EQ(Health(""), HealthStatus::NOT_SERVING);
+
+  const grpc::Status status = stub_->Undrain(Context().get(), {}, &undrained);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(undrained.undrained_nodes_size(), 1);
+  EXPECT_EQ(Health(""), HealthStatus::SERVING);
+  EXPECT_TRUE(LoggedIn("bob"));  // upgrades are admitted again
+  auto health = testing::HttpGet(server_->port(), "/health");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  // Well past the drain's grace period, alice is still connected.
+  EXPECT_FALSE(alice->WaitClose(absl::Milliseconds(600)).ok());
+  ExpectPongNext(*alice);
+  v1::Stats stats;
+  ASSERT_TRUE(stub_->GetStats(Context().get(), {}, &stats).ok());
+  EXPECT_EQ(stats.phase(), v1::SERVING_PHASE_SERVING);
+}
+
+TEST_F(AdminTest, ListRoomsCountsMembersByRoomInPages) {
+  auto a = LoggedIn("a", "alpha");
+  auto b = LoggedIn("b", "alpha");
+  auto c = LoggedIn("c", "beta");
+  auto d = LoggedIn("d");
+  auto pj = OpenPeerJs("pj");
+  ASSERT_TRUE(a && b && c && d && pj);
+  v1::ListRoomsRequest request;
+  request.set_page_size(2);
+  std::vector<std::pair<std::string, std::uint64_t>> rooms;
+  int pages = 0;
+  do {
+    v1::ListRoomsResponse page;
+    ASSERT_TRUE(stub_->ListRooms(Context().get(), request, &page).ok());
+    ++pages;
+    for (const v1::Room& room : page.rooms()) {
+      rooms.emplace_back(room.realm(), room.members());
+      EXPECT_EQ(room.nodes(), 1u);
+    }
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  EXPECT_EQ(pages, 2);
+  EXPECT_THAT(rooms, ::testing::ElementsAre(std::pair<std::string, std::uint64_t>{"peerjs/peerjs", 1},
+                                            std::pair<std::string, std::uint64_t>{"td/", 1},
+                                            std::pair<std::string, std::uint64_t>{"td/alpha", 2},
+                                            std::pair<std::string, std::uint64_t>{"td/beta", 1}));
+  request.set_page_size(-1);
+  v1::ListRoomsResponse refused;
+  EXPECT_EQ(stub_->ListRooms(Context().get(), request, &refused).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(AdminTest, StatsCountTrafficAndAdminCalls) {
   auto a = LoggedIn("a");
   auto b = LoggedIn("b");

@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/eventually.h"
 #include "testing/promtool.h"
 #include "testing/test_server.h"
 
@@ -17,6 +18,11 @@ using ::testing::Not;
 class MetricsTest : public testing::ServerTest {
  protected:
   void SetUp() override { StartServer(); }
+
+  // Waits until the exposition has `sample` (a whole line but its newline).
+  bool EventuallyScraped(const std::string& sample) {
+    return testing::Eventually([&] { return Scrape().find(sample + "\n") != std::string::npos; });
+  }
 
   std::string Scrape() {
     auto reply = testing::HttpGet(server_->port(), "/metrics");
@@ -38,6 +44,15 @@ TEST_F(MetricsTest, ExpositionPassesPromtool) {
 
 TEST_F(MetricsTest, KnownSeriesStartAtZero) {
   const std::string text = Scrape();
+  EXPECT_THAT(text, HasSubstr(R"(sig_disconnects_total{protocol="td",reason="client_close"} 0)"));
+  EXPECT_THAT(text, HasSubstr(R"(sig_disconnects_total{protocol="peerjs",reason="alive_timeout"} 0)"));
+  // td has no HEARTBEAT to miss: a series that can never move is not exported.
+  EXPECT_THAT(text, Not(HasSubstr(R"(sig_disconnects_total{protocol="td",reason="alive_timeout"})")));
+  EXPECT_THAT(text, HasSubstr("sig_rooms 0\n"));
+  EXPECT_THAT(text, HasSubstr("process_max_fds "));
+  EXPECT_THAT(text, ::testing::ContainsRegex("process_start_time_seconds [0-9.e+]+\n"));
+  // Plain HTTP: there is no TLS handshake to fail.
+  EXPECT_THAT(text, Not(HasSubstr("sig_tls_handshake_failures_total")));
   EXPECT_THAT(text, HasSubstr(R"(sig_logins_total{protocol="td"} 0)"));
   EXPECT_THAT(text, HasSubstr(R"(sig_bad_frames_total{protocol="peerjs",reason="invalid_json"} 0)"));
   EXPECT_THAT(text, HasSubstr(R"(sig_closes_total{code="1013"} 0)"));
@@ -89,6 +104,59 @@ TEST_F(MetricsTest, CountersMoveWithTrafficAndNoPeerNameIsALabel) {
   // b's offer for certain; pj's OFFER to itself may not have finished its write yet.
   EXPECT_THAT(text, ::testing::ContainsRegex("sig_relay_latency_seconds_count [12]\n"));
   EXPECT_THAT(text, Not(HasSubstr("alice-secret-name")));
+}
+
+// Timeouts short enough to fire within a test.
+class DisconnectMetricsTest : public MetricsTest {
+ protected:
+  void SetUp() override {
+    limits_.ping_interval = absl::Milliseconds(100);
+    limits_.peerjs_alive_timeout = absl::Milliseconds(200);
+    StartServer();
+  }
+};
+
+// Each way a connection ends is counted once under its first cause.
+TEST_F(DisconnectMetricsTest, DisconnectsAreCountedByTheirCause) {
+  auto closer = LoggedIn("closer");
+  ASSERT_TRUE(closer->Close().ok());
+  auto lost = LoggedIn("lost");
+  lost->Abort();
+  auto refused = Connect();
+  ASSERT_TRUE(refused->Send(R"({"type":"login","name":""})").ok());
+  ASSERT_TRUE(refused->WaitClose().ok());
+  auto binary = LoggedIn("binary");
+  ASSERT_TRUE(binary->SendBinary("x").ok());
+  ASSERT_TRUE(binary->WaitClose().ok());
+  // Never reads, so never answers the server's ping: dropped after two ping periods.
+  auto silent = LoggedIn("silent");
+  EXPECT_TRUE(EventuallyScraped(R"(sig_disconnects_total{protocol="td",reason="ping_timeout"} 1)"));
+  auto pj = OpenPeerJs("pj");
+  ASSERT_TRUE(pj);
+  clock_.Advance(absl::Seconds(1));  // past alive_timeout with no HEARTBEAT
+  ASSERT_TRUE(pj->WaitClose().ok());
+
+  EXPECT_TRUE(EventuallyScraped(R"(sig_disconnects_total{protocol="peerjs",reason="alive_timeout"} 1)"));
+  EXPECT_TRUE(EventuallyScraped(R"(sig_disconnects_total{protocol="td",reason="client_close"} 1)"));
+  EXPECT_TRUE(EventuallyScraped(R"(sig_disconnects_total{protocol="td",reason="connection_lost"} 1)"));
+  EXPECT_TRUE(EventuallyScraped(R"(sig_disconnects_total{protocol="td",reason="login_refused"} 1)"));
+  EXPECT_TRUE(EventuallyScraped(R"(sig_disconnects_total{protocol="td",reason="protocol_error"} 1)"));
+  EXPECT_TRUE(EventuallyScraped("sig_rooms 0"));
+  const std::string text = Scrape();
+  EXPECT_THAT(text, HasSubstr(R"(sig_disconnects_total{protocol="td",reason="kicked"} 0)"));
+  EXPECT_THAT(text, HasSubstr(R"(sig_disconnects_total{protocol="peerjs",reason="login_refused"} 0)"));
+}
+
+// What remains when a drain's grace runs out is closed for the drain.
+TEST_F(MetricsTest, ConnectionsClosedAtTheEndOfADrainAreCountedAsDrained) {
+  auto drained = LoggedIn("drained");
+  auto pj2 = OpenPeerJs("pj2");
+  EXPECT_TRUE(EventuallyScraped("sig_rooms 2"));  // td's default room and PeerJS's key
+  ASSERT_TRUE(server_->state().lifecycle.Drain(absl::Milliseconds(1)).ok());
+  EXPECT_EQ(drained->WaitClose().value_or(0), 1012);
+  EXPECT_EQ(pj2->WaitClose().value_or(0), 1012);
+  EXPECT_TRUE(EventuallyScraped(R"(sig_disconnects_total{protocol="td",reason="drain"} 1)"));
+  EXPECT_TRUE(EventuallyScraped(R"(sig_disconnects_total{protocol="peerjs",reason="drain"} 1)"));
 }
 
 }  // namespace

@@ -155,6 +155,32 @@ TEST_F(SigctlTest, DrainThenHealthFails) {
   EXPECT_EQ(again.exit_code, 1);  // FAILED_PRECONDITION
 }
 
+TEST_F(SigctlTest, UndrainRoomsAndStatsForPeople) {
+  auto alice = LoggedIn("alice");
+  auto bob = LoggedIn("bob");
+  auto stats = Run({"stats"});
+  ASSERT_EQ(stats.exit_code, 0) << stats.out;
+  EXPECT_THAT(stats.out, HasSubstr("phase        serving\n"));
+  EXPECT_THAT(stats.out, ::testing::ContainsRegex("uptime       [0-9]+s\n"));
+  EXPECT_THAT(stats.out, HasSubstr("logins\n  td "));
+  // Nothing was refused or dropped: those sections are left out.
+  EXPECT_THAT(stats.out, ::testing::Not(HasSubstr("login rejections")));
+  EXPECT_THAT(stats.out, ::testing::Not(HasSubstr("relay failures")));
+
+  auto rooms = Run({"rooms"});
+  ASSERT_EQ(rooms.exit_code, 0) << rooms.out;
+  EXPECT_THAT(rooms.out, ::testing::ContainsRegex("td/ops +td +2 +1\n"));
+
+  EXPECT_EQ(Run({"undrain"}).exit_code, 1);  // not draining: FAILED_PRECONDITION
+  ASSERT_EQ(Run({"drain", "--grace=1h"}).exit_code, 0);
+  EXPECT_THAT(Run({"stats"}).out, HasSubstr("phase        draining\n"));
+  auto undrain = Run({"undrain"});
+  EXPECT_EQ(undrain.exit_code, 0) << undrain.out;
+  EXPECT_EQ(undrain.out, "serving again\n");
+  EXPECT_EQ(Run({"health"}).exit_code, 0);
+  EXPECT_EQ(Run({"undrain", "--node=1", "--all"}).exit_code, 2);
+}
+
 TEST_F(SigctlTest, ExitStatusContract) {
   EXPECT_EQ(Run({"stats"}, /*with_token=*/false).exit_code, 1);  // UNAUTHENTICATED
   EXPECT_EQ(Run({"frobnicate"}).exit_code, 2);
@@ -176,7 +202,7 @@ TEST_F(SigctlTest, AddressAndTokenFromTheEnvironment) {
   unsetenv("SIGCTL_TOKEN");
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->exit_code, 0);
-  EXPECT_THAT(result->out, HasSubstr("SERVING_PHASE_SERVING"));
+  EXPECT_THAT(result->out, HasSubstr("phase        serving\n"));
 }
 
 TEST(SigctlNoServerTest, UnreachableServerFailsWithinTheDeadline) {

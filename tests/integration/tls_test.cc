@@ -18,7 +18,9 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/eventually.h"
 #include "testing/test_server.h"
 
 namespace sig {
@@ -68,18 +70,23 @@ class TlsTest : public testing::ServerTest {
     return boost::json::parse(beast::buffers_to_string(buffer.data()));
   }
 
+  http::response<http::string_body> HttpsGet(std::string_view target) {
+    auto stream = Connect();
+    http::request<http::empty_body> request{http::verb::get, target, 11};
+    request.set(http::field::host, "localhost");
+    http::write(*stream, request);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(*stream, buffer, response);
+    return response;
+  }
+
   net::io_context io_;
   ssl::context client_tls_{ssl::context::tls_client};
 };
 
 TEST_F(TlsTest, HttpsServesHealth) {
-  auto stream = Connect();
-  http::request<http::empty_body> request{http::verb::get, "/health", 11};
-  request.set(http::field::host, "localhost");
-  http::write(*stream, request);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(*stream, buffer, response);
+  const http::response<http::string_body> response = HttpsGet("/health");
   EXPECT_EQ(response.result_int(), 200);
   EXPECT_EQ(boost::json::parse(response.body()).at("status").as_string(), "healthy");
 }
@@ -105,9 +112,15 @@ TEST_F(TlsTest, PeerJsOpensOverWss) {
   EXPECT_EQ(ReadJson(*ws).at("type").as_string(), "OPEN");
 }
 
-TEST_F(TlsTest, PlainHttpToTheTlsPortGetsNoAnswer) {
+TEST_F(TlsTest, PlainHttpToTheTlsPortGetsNoAnswerAndIsCounted) {
+  EXPECT_THAT(HttpsGet("/metrics").body(),
+              ::testing::HasSubstr("sig_tls_handshake_failures_total 0\n"));
   auto reply = testing::HttpGet(server_->port(), "/health");
   EXPECT_FALSE(reply.ok() && reply->status == 200);
+  EXPECT_TRUE(testing::Eventually([&] {
+    return HttpsGet("/metrics").body().find("sig_tls_handshake_failures_total 1\n") !=
+           std::string::npos;
+  }));
 }
 
 }  // namespace

@@ -19,8 +19,9 @@ class FakeConnection final : public edge::Connection, public core::Peer {
   explicit FakeConnection(std::uint64_t id) : id_(id) {}
   std::uint64_t id() const override { return id_; }
   void Send(core::Frame frame) override { sent.push_back(frame->bytes); }
-  void Disconnect(core::CloseCode code, std::string_view) override {
+  void Disconnect(core::CloseCode code, std::string_view, core::DisconnectReason why) override {
     closes.push_back(core::ToWire(code));
+    reasons.push_back(why);
   }
   std::weak_ptr<core::Peer> AsPeer() override { return self; }
   core::Peer& peer() override { return *this; }
@@ -31,7 +32,10 @@ class FakeConnection final : public edge::Connection, public core::Peer {
     if (protocol != nullptr) protocol->OnRelayFailed(failure, target);
   }
   void Deliver(core::Frame frame) override { sent.push_back(frame->bytes); }
-  void Close(std::uint16_t code, std::string_view) override { closes.push_back(code); }
+  void Close(std::uint16_t code, std::string_view, core::DisconnectReason why) override {
+    closes.push_back(code);
+    reasons.push_back(why);
+  }
   core::PeerInfo Info() const override { return {}; }
 
   std::string LastType() const {
@@ -46,6 +50,7 @@ class FakeConnection final : public edge::Connection, public core::Peer {
   edge::Protocol* protocol = nullptr;
   std::vector<std::string> sent;
   std::vector<std::uint16_t> closes;
+  std::vector<core::DisconnectReason> reasons;  // one per close, beside closes
 
  private:
   std::uint64_t id_;

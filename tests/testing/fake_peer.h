@@ -18,7 +18,7 @@ class FakePeer final : public core::Peer {
     frames_.push_back(std::move(frame));
   }
   // Recorded as "code reason": the admin plane closes peers (DisconnectPeer).
-  void Close(std::uint16_t code, std::string_view reason) override {
+  void Close(std::uint16_t code, std::string_view reason, core::DisconnectReason) override {
     core::MutexLock lock(&mu_);
     closes_.push_back(std::to_string(code) + " " + std::string(reason));
   }

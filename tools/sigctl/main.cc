@@ -22,6 +22,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "auth/jwt_verifier.h"
@@ -56,6 +57,9 @@ commands:
   drain  [--grace 30s] [--node ID | --all]
                                         refuse new peers; close the rest with 1012 after grace
                                         (--node: another node of the cluster; --all: every node)
+  undrain [--node ID | --all]           end a drain: admit new peers again, keep the rest open
+  rooms  [--local] [--page_size N]      rooms (td rooms, PeerJS keys) with member counts, every
+                                        node's members counted (--local: the asked node's)
   nodes                                 the cluster's nodes (REDIS_ADDR set), as each describes
                                         itself; those that did not answer on stderr
   keys reload [--local]                 read JWT_KEYS_FILE again on every node (--local: the
@@ -121,6 +125,20 @@ Args Parse(int argc, char** argv) {
   return args;
 }
 
+// "serving", "draining", "stopping".
+std::string PhaseName(v1::ServingPhase phase) {
+  return absl::AsciiStrToLower(v1::ServingPhase_Name(phase).substr(sizeof("SERVING_PHASE_") - 1));
+}
+
+// Two units at most, for people: "42s", "12m5s", "3h12m", "2d3h".
+std::string HumanDuration(absl::Duration d) {
+  const std::int64_t s = absl::ToInt64Seconds(d);
+  if (s < 60) return absl::StrFormat("%ds", s);
+  if (s < 3600) return absl::StrFormat("%dm%ds", s / 60, s % 60);
+  if (s < 86400) return absl::StrFormat("%dh%dm", s / 3600, s % 3600 / 60);
+  return absl::StrFormat("%dd%dh", s / 86400, s % 86400 / 3600);
+}
+
 class Cli {
  public:
   explicit Cli(Args args) : args_(std::move(args)) {}
@@ -152,6 +170,8 @@ class Cli {
     if (command == "health") return Health();
     if (command == "watch") return Watch();
     if (command == "drain") return Drain();
+    if (command == "undrain") return Undrain();
+    if (command == "rooms") return Rooms();
     if (command == "nodes") return Nodes();
     if (command == "keys") return Keys();
     return Usage("unknown command " + command);
@@ -355,7 +375,7 @@ class Cli {
       std::printf("%-20llu %-22s %-22s %-8s %-8s %-7s %8llu %8llu\n",
                   static_cast<unsigned long long>(node.id()), node.address().c_str(),
                   node.admin_address().c_str(), node.version().c_str(),
-                  absl::FormatDuration(uptime).c_str(), node.bus().c_str(),
+                  HumanDuration(uptime).c_str(), node.bus().c_str(),
                   static_cast<unsigned long long>(node.connections()),
                   static_cast<unsigned long long>(node.peers()));
     }
@@ -414,17 +434,21 @@ class Cli {
       return kOk;
     }
     std::printf("version      %s\nphase        %s\nuptime       %s\nconnections  %llu\n",
-                stats.version().c_str(),
-                std::string(v1::ServingPhase_Name(stats.phase())).c_str(),
-                TimeUtil::ToString(stats.uptime()).c_str(),
+                stats.version().c_str(), std::string(PhaseName(stats.phase())).c_str(),
+                HumanDuration(absl::Seconds(stats.uptime().seconds())).c_str(),
                 static_cast<unsigned long long>(stats.connections()));
     if (stats.nodes_size() > 0) std::printf("nodes        %d (summed)\n", stats.nodes_size());
+    // A section whose counts are all zero is left out.
     const auto section = [](const char* title,
                             const google::protobuf::Map<std::string, std::uint64_t>& values) {
-      std::map<std::string, std::uint64_t> sorted(values.begin(), values.end());
+      std::map<std::string, std::uint64_t> sorted;
+      for (const auto& [key, value] : values) {
+        if (value != 0) sorted.emplace(key, value);
+      }
+      if (sorted.empty()) return;
       std::printf("%s\n", title);
       for (const auto& [key, value] : sorted) {
-        if (value != 0) std::printf("  %-24s %llu\n", key.c_str(), static_cast<unsigned long long>(value));
+        std::printf("  %-24s %llu\n", key.c_str(), static_cast<unsigned long long>(value));
       }
     };
     section("peers", stats.peers_by_protocol());
@@ -503,6 +527,68 @@ class Cli {
     return status.ok() ? kOk : Failed(status);
   }
 
+  // --node ID or --all into a Drain or Undrain request; false after a usage error.
+  template <typename Request>
+  bool NodeTarget(Request& request) {
+    std::int64_t node = 0;
+    if (!Number("node", 0, &node)) return false;
+    if (node != 0 && Has("all")) {
+      Usage("--node and --all exclude each other");
+      return false;
+    }
+    request.set_node(static_cast<std::uint64_t>(node));
+    if (Has("all")) request.set_scope(v1::SCOPE_CLUSTER);
+    return true;
+  }
+
+  int Undrain() {
+    v1::UndrainRequest request;
+    if (!Positionals(0, "no arguments") || !NodeTarget(request)) return kUsage;
+    v1::UndrainResponse response;
+    grpc::Status status = admin_->Undrain(Context().get(), request, &response);
+    for (std::uint64_t missing : response.incomplete_nodes()) {
+      std::cerr << "sigctl: node " << missing << " did not answer; it may still be draining\n";
+    }
+    if (!status.ok()) return Failed(status);
+    if (json_) {
+      std::cout << Json(response) << "\n";
+    } else {
+      std::printf("serving again\n");
+    }
+    return kOk;
+  }
+
+  int Rooms() {
+    if (!Positionals(0, "no arguments")) return kUsage;
+    v1::ListRoomsRequest request;
+    if (Has("local")) request.set_scope(v1::SCOPE_LOCAL);
+    std::int64_t page_size = 0;
+    if (!Number("page_size", 0, &page_size)) return kUsage;
+    request.set_page_size(static_cast<std::int32_t>(page_size));
+    v1::ListRoomsResponse all;
+    do {
+      v1::ListRoomsResponse page;
+      grpc::Status status = admin_->ListRooms(Context().get(), request, &page);
+      if (!status.ok()) return Failed(status);
+      for (auto& room : *page.mutable_rooms()) *all.add_rooms() = std::move(room);
+      for (std::uint64_t node : page.incomplete_nodes()) {
+        std::cerr << "sigctl: node " << node << " did not answer; its members are missing\n";
+      }
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty());
+    if (json_) {
+      std::cout << Json(all) << "\n";
+      return kOk;
+    }
+    std::printf("%-40s %-8s %8s %6s\n", "ROOM", "PROTOCOL", "MEMBERS", "NODES");
+    for (const v1::Room& room : all.rooms()) {
+      std::printf("%-40s %-8s %8llu %6u\n", room.realm().c_str(),
+                  std::string(ProtocolName(room.protocol())).c_str(),
+                  static_cast<unsigned long long>(room.members()), room.nodes());
+    }
+    return kOk;
+  }
+
   int Drain() {
     if (!Positionals(0, "no arguments")) return kUsage;
     v1::DrainRequest request;
@@ -511,11 +597,7 @@ class Cli {
       if (!Duration("grace", absl::ZeroDuration(), &grace)) return kUsage;
       *request.mutable_grace() = TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(grace));
     }
-    std::int64_t node = 0;
-    if (!Number("node", 0, &node)) return kUsage;
-    if (node != 0 && Has("all")) return Usage("--node and --all exclude each other");
-    request.set_node(static_cast<std::uint64_t>(node));
-    if (Has("all")) request.set_scope(v1::SCOPE_CLUSTER);
+    if (!NodeTarget(request)) return kUsage;
     v1::DrainResponse response;
     grpc::Status status = admin_->Drain(Context().get(), request, &response);
     if (!status.ok()) return Failed(status);

@@ -128,6 +128,26 @@ TEST_F(LocalDirectoryTest, NamesAreInClaimOrderAndARealmIsDroppedWhenEmpty) {
   EXPECT_THAT(directory_.Names("peerjs/k"), ElementsAre("z"));
 }
 
+TEST_F(LocalDirectoryTest, RealmsArePagedByNameWithTheirMemberCounts) {
+  auto a1 = Claimed("td/b", "a1", 1);
+  auto a2 = Claimed("td/b", "a2", 2);
+  auto c = Claimed("td/a", "c", 3);
+  auto d = Claimed("td/c", "d", 4);
+  EXPECT_EQ(directory_.realm_count(), 3u);
+  const auto names = [](const std::vector<RealmSummary>& page) {
+    std::vector<std::pair<std::string, std::size_t>> out;
+    for (const RealmSummary& realm : page) out.emplace_back(realm.realm, realm.members);
+    return out;
+  };
+  using Row = std::pair<std::string, std::size_t>;
+  EXPECT_THAT(names(directory_.Realms("", 2)), ElementsAre(Row{"td/a", 1}, Row{"td/b", 2}));
+  EXPECT_THAT(names(directory_.Realms("td/b", 2)), ElementsAre(Row{"td/c", 1}));
+  EXPECT_THAT(directory_.Realms("td/c", 2), IsEmpty());
+  directory_.Release("td/a", "c", 3);
+  EXPECT_EQ(directory_.realm_count(), 2u);
+  EXPECT_THAT(names(directory_.Realms("", 10)), ElementsAre(Row{"td/b", 2}, Row{"td/c", 1}));
+}
+
 TEST_F(LocalDirectoryTest, SameTokenTakesTheNameOverAndReturnsTheOldPeer) {
   auto first = Claimed("peerjs/k", "p", 1, "tok");
   auto thief = std::make_shared<FakePeer>();

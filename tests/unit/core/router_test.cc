@@ -80,6 +80,10 @@ class DirectoryWithRemotes final : public Directory {
     return local_.Find(realm, name);
   }
   std::size_t size() const override { return local_.size(); }
+  std::vector<RealmSummary> Realms(std::string_view after, std::size_t limit) const override {
+    return local_.Realms(after, limit);
+  }
+  std::size_t realm_count() const override { return local_.realm_count(); }
 
   // "realm/name" -> the node holding it.
   absl::flat_hash_map<std::string, NodeId> remote;
