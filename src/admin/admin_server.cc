@@ -35,6 +35,9 @@ absl::Status AdminServer::Start() {
   // unreferenced libgrpc++_reflection and reflection would answer UNIMPLEMENTED.
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second sigd could then bind the same admin address and
+  // each call would reach either process. A taken address is a startup error instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options_.address, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&service_);
   server_ = builder.BuildAndStart();

@@ -1,7 +1,8 @@
 // sigd: the signaling daemon. Configuration, wiring and signals only.
 //
 // Every flag can also be set through the environment variable of the same name in upper case
-// (--ping_interval and PING_INTERVAL); a flag on the command line wins over the environment.
+// (--ping_interval and PING_INTERVAL); a flag on the command line wins over the environment
+// (sigd/command_line.h).
 
 #include <algorithm>
 #include <cctype>
@@ -18,11 +19,6 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/reflection.h"
-#include "absl/flags/usage.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "admin/admin_server.h"
@@ -33,9 +29,12 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "edge/server.h"
+#include "sigd/command_line.h"
 
 namespace {
 const sig::core::Limits kDefaults;
+// --version: the release and the commit it was built from.
+constexpr char kVersion[] = SIGD_VERSION " (commit " SIGD_COMMIT ")";
 }  // namespace
 
 #ifdef SIGD_JEMALLOC
@@ -161,56 +160,26 @@ ABSL_FLAG(bool, check_config, false,
 
 namespace {
 
-// sigd's own flags: those defined in this file, not Abseil's (--flagfile, --helpfull, ...).
-std::vector<absl::CommandLineFlag*> OwnFlags() {
-  // Abseil reports a flag's file in its own normalized spelling of __FILE__.
-  const std::string own_file = absl::FindCommandLineFlag("check_config")->Filename();
-  std::vector<absl::CommandLineFlag*> flags;
-  for (const auto& [name, flag] : absl::GetAllFlags()) {
-    if (flag->Filename() == own_file) flags.push_back(flag);
-  }
-  std::sort(flags.begin(), flags.end(),
-            [](const absl::CommandLineFlag* a, const absl::CommandLineFlag* b) {
-              return a->Name() < b->Name();
-            });
-  return flags;
-}
-
-// Applies NAME environment variables as the values of sigd's flags, before the command line is
-// parsed (which then wins). The list is every flag of this file, so a new flag is read from the
-// environment without being listed anywhere else.
-bool ApplyEnvironment() {
-  for (absl::CommandLineFlag* flag : OwnFlags()) {
-    const std::string env = absl::AsciiStrToUpper(flag->Name());
-    const char* value = std::getenv(env.c_str());
-    if (value == nullptr) continue;
-    std::string error;
-    if (!flag->ParseFrom(value, &error)) {
-      std::fprintf(stderr, "sigd: bad %s=%s: %s\n", env.c_str(), value, error.c_str());
-      return false;
-    }
-  }
-  return true;
-}
-
-// A flag whose value must never be printed or logged.
-bool IsSecret(absl::string_view name) {
-  return absl::EndsWith(name, "_token") || absl::EndsWith(name, "_secret") ||
-         absl::EndsWith(name, "_password");
-}
-
-// "name=value" for each of sigd's flags (all of them, or those not at their default), with
-// secrets shown as "(set)".
-std::vector<std::string> Settings(bool only_changed) {
-  std::vector<std::string> lines;
-  for (const absl::CommandLineFlag* flag : OwnFlags()) {
-    if (flag->Name() == "check_config") continue;
-    std::string value = flag->CurrentValue();
-    if (only_changed && value == flag->DefaultValue()) continue;
-    if (IsSecret(flag->Name()) && !value.empty()) value = "(set)";
-    lines.push_back(absl::StrCat(flag->Name(), "=", value));
-  }
-  return lines;
+// --help's groups, in order; a flag missing here is listed under "Other".
+std::vector<sig::sigd::FlagGroup> HelpGroups() {
+  return {
+      {"Listener", {"host", "port", "threads", "max_connections", "max_connections_per_ip",
+                    "allowed_origins", "http_timeout", "close_timeout", "shutdown_grace"}},
+      {"Limits", {"max_name_chars", "max_frame_bytes", "max_json_depth", "send_queue_max_frames",
+                  "send_queue_max_bytes", "bad_frame_burst", "bad_frame_refill", "ping_interval",
+                  "rate_limit_burst", "rate_limit_per_second", "rate_limit_grace"}},
+      {"PeerJS", {"path_prefix", "api_key", "allow_discovery", "cors_origins", "expire_timeout",
+                  "alive_timeout", "concurrent_limit", "held_max_frames_per_target",
+                  "held_max_bytes_per_target", "held_max_frames_per_sender",
+                  "held_max_bytes_per_sender", "held_max_frames", "held_max_bytes"}},
+      {"TLS", {"tls_cert", "tls_key"}},
+      {"Login tokens and TURN",
+       {"jwt_keys_file", "jwt_audience", "jwt_leeway", "jwt_max_bytes", "auth_failure_burst",
+        "auth_failure_refill", "turn_secret", "turn_secret_file", "turn_uris", "turn_ttl",
+        "turn_public"}},
+      {"Admin", {"admin_addr", "admin_token", "drain_grace", "check_config"}},
+      {"Cluster", {"redis_addr", "redis_password", "bus_lease"}},
+  };
 }
 
 // The keys file read again and swapped in whole (SIGHUP, the ReloadKeys RPC); a file that does
@@ -254,21 +223,22 @@ void ReloadTurnSecret(sig::auth::TurnIssuer* turn, const std::string& file) {
   sig::core::LogInfo("SIGHUP: TURN secret reloaded from ", file);
 }
 
+// A value that must be above zero; otherwise says so (exit status 2 follows).
 template <typename T>
-bool Positive(const char* name, T value) {
+bool Positive(const sig::sigd::CommandLine& command_line, const char* name, T value) {
   if (value > T{}) return true;
-  std::fprintf(stderr, "sigd: --%s must be positive\n", name);
+  command_line.Invalid(name, "must be positive");
   return false;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "sigd: WebRTC signaling server (td and PeerJS protocols).\n"
-      "Every flag may also be given as an environment variable named in upper case.");
-  if (!ApplyEnvironment()) return 2;
-  absl::ParseCommandLine(argc, argv);
+  sig::sigd::CommandLine command_line("check_config", HelpGroups());
+  if (const std::optional<int> exit = command_line.Parse(argc, argv, kVersion)) return *exit;
+  const auto positive = [&command_line](const char* name, auto value) {
+    return Positive(command_line, name, value);
+  };
 
   sig::core::Limits limits;
   const int port = absl::GetFlag(FLAGS_port);
@@ -289,38 +259,37 @@ int main(int argc, char** argv) {
   const int rate_burst = absl::GetFlag(FLAGS_rate_limit_burst);
   const int rate_per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
   const int max_connections = absl::GetFlag(FLAGS_max_connections);
-  if (port < 0 || port > 65535 || threads < 0 || !Positive("max_name_chars", max_name) ||
-      !Positive("max_frame_bytes", max_frame) || !Positive("max_json_depth", max_depth) ||
-      !Positive("send_queue_max_frames", queue_frames) ||
-      !Positive("send_queue_max_bytes", queue_bytes) || !Positive("bad_frame_burst", bad_burst) ||
-      !Positive("ping_interval", absl::GetFlag(FLAGS_ping_interval)) ||
-      !Positive("drain_grace", absl::GetFlag(FLAGS_drain_grace)) ||
-      !Positive("http_timeout", absl::GetFlag(FLAGS_http_timeout)) ||
-      !Positive("close_timeout", absl::GetFlag(FLAGS_close_timeout)) ||
-      !Positive("concurrent_limit", concurrent) ||
-      !Positive("held_max_frames_per_target", held_target) ||
-      !Positive("held_max_bytes_per_target", held_bytes) ||
-      !Positive("held_max_frames_per_sender", held_sender) ||
-      !Positive("held_max_bytes_per_sender", held_sender_bytes) ||
-      !Positive("held_max_bytes", held_total) ||
-      !Positive("held_max_frames", held_total_frames) ||
-      !Positive("rate_limit_burst", rate_burst) || !Positive("max_connections", max_connections) ||
+  if (port < 0 || port > 65535) return command_line.Invalid("port", "a port is 0 to 65535");
+  if (threads < 0) return command_line.Invalid("threads", "must not be negative (0: one per core)");
+  if (!positive("max_name_chars", max_name) ||
+      !positive("max_frame_bytes", max_frame) || !positive("max_json_depth", max_depth) ||
+      !positive("send_queue_max_frames", queue_frames) ||
+      !positive("send_queue_max_bytes", queue_bytes) || !positive("bad_frame_burst", bad_burst) ||
+      !positive("ping_interval", absl::GetFlag(FLAGS_ping_interval)) ||
+      !positive("drain_grace", absl::GetFlag(FLAGS_drain_grace)) ||
+      !positive("http_timeout", absl::GetFlag(FLAGS_http_timeout)) ||
+      !positive("close_timeout", absl::GetFlag(FLAGS_close_timeout)) ||
+      !positive("concurrent_limit", concurrent) ||
+      !positive("held_max_frames_per_target", held_target) ||
+      !positive("held_max_bytes_per_target", held_bytes) ||
+      !positive("held_max_frames_per_sender", held_sender) ||
+      !positive("held_max_bytes_per_sender", held_sender_bytes) ||
+      !positive("held_max_bytes", held_total) ||
+      !positive("held_max_frames", held_total_frames) ||
+      !positive("rate_limit_burst", rate_burst) || !positive("max_connections", max_connections) ||
 
-      !Positive("expire_timeout", absl::GetFlag(FLAGS_expire_timeout)) ||
-      !Positive("alive_timeout", absl::GetFlag(FLAGS_alive_timeout)) ||
-      !Positive("rate_limit_grace", absl::GetFlag(FLAGS_rate_limit_grace)) ||
-      !Positive("bus_lease", absl::GetFlag(FLAGS_bus_lease)) ||
-      !Positive("auth_failure_burst", absl::GetFlag(FLAGS_auth_failure_burst)) ||
-      !Positive("auth_failure_refill", absl::GetFlag(FLAGS_auth_failure_refill))) {
+      !positive("expire_timeout", absl::GetFlag(FLAGS_expire_timeout)) ||
+      !positive("alive_timeout", absl::GetFlag(FLAGS_alive_timeout)) ||
+      !positive("rate_limit_grace", absl::GetFlag(FLAGS_rate_limit_grace)) ||
+      !positive("bus_lease", absl::GetFlag(FLAGS_bus_lease)) ||
+      !positive("auth_failure_burst", absl::GetFlag(FLAGS_auth_failure_burst)) ||
+      !positive("auth_failure_refill", absl::GetFlag(FLAGS_auth_failure_refill))) {
     return 2;
   }
   std::optional<sig::bus::Cluster::Options> cluster_options;
   if (const std::string redis = absl::GetFlag(FLAGS_redis_addr); !redis.empty()) {
     absl::StatusOr<sig::bus::RedisAddress> address = sig::bus::RedisAddress::Parse(redis);
-    if (!address.ok()) {
-      std::fprintf(stderr, "sigd: --redis_addr: %s\n", std::string(address.status().message()).c_str());
-      return 2;
-    }
+    if (!address.ok()) return command_line.Invalid("redis_addr", std::string(address.status().message()));
     cluster_options.emplace();
     cluster_options->address = *std::move(address);
     cluster_options->password = absl::GetFlag(FLAGS_redis_password);
@@ -332,12 +301,10 @@ int main(int argc, char** argv) {
   }
   const int max_per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
   if (max_per_ip < 0) {
-    std::fprintf(stderr, "sigd: --max_connections_per_ip must not be negative\n");
-    return 2;
+    return command_line.Invalid("max_connections_per_ip", "must not be negative (0: no limit)");
   }
   if (rate_per_second < 0) {
-    std::fprintf(stderr, "sigd: --rate_limit_per_second must not be negative\n");
-    return 2;
+    return command_line.Invalid("rate_limit_per_second", "must not be negative (0: no limit)");
   }
   limits.max_name_chars = static_cast<std::size_t>(max_name);
   limits.max_frame_bytes = static_cast<std::size_t>(max_frame);
@@ -372,19 +339,12 @@ int main(int argc, char** argv) {
   const std::string keys_file = absl::GetFlag(FLAGS_jwt_keys_file);
   if (!keys_file.empty()) {
     absl::StatusOr<std::shared_ptr<const sig::auth::KeySet>> keys = sig::auth::KeySet::Load(keys_file);
-    if (!keys.ok()) {
-      std::fprintf(stderr, "sigd: --jwt_keys_file: %s\n", std::string(keys.status().message()).c_str());
-      return 2;
-    }
-    if ((*keys)->size() == 0) {
-      std::fprintf(stderr, "sigd: --jwt_keys_file: %s lists no key\n", keys_file.c_str());
-      return 2;
-    }
+    if (!keys.ok()) return command_line.Invalid("jwt_keys_file", std::string(keys.status().message()));
+    if ((*keys)->size() == 0) return command_line.Invalid("jwt_keys_file", "the file lists no key");
     const int max_bytes = absl::GetFlag(FLAGS_jwt_max_bytes);
-    if (!Positive("jwt_max_bytes", max_bytes)) return 2;
+    if (!positive("jwt_max_bytes", max_bytes)) return 2;
     if (absl::GetFlag(FLAGS_jwt_leeway) < absl::ZeroDuration()) {
-      std::fprintf(stderr, "sigd: --jwt_leeway must not be negative\n");
-      return 2;
+      return command_line.Invalid("jwt_leeway", "must not be negative");
     }
     sig::auth::JwtOptions jwt;
     jwt.audience = absl::GetFlag(FLAGS_jwt_audience);
@@ -404,10 +364,7 @@ int main(int argc, char** argv) {
     }
     if (!turn_secret_file.empty()) {
       absl::StatusOr<std::string> read = ReadSecretFile(turn_secret_file);
-      if (!read.ok()) {
-        std::fprintf(stderr, "sigd: --turn_secret_file: %s\n", std::string(read.status().message()).c_str());
-        return 2;
-      }
+      if (!read.ok()) return command_line.Invalid("turn_secret_file", std::string(read.status().message()));
       secret = *std::move(read);
     }
     const std::string uris = absl::GetFlag(FLAGS_turn_uris);
@@ -417,15 +374,13 @@ int main(int argc, char** argv) {
     }
     const absl::Duration ttl = absl::GetFlag(FLAGS_turn_ttl);
     if (ttl < absl::Minutes(1) || ttl > absl::Hours(24)) {
-      std::fprintf(stderr, "sigd: --turn_ttl must be between 1m and 24h\n");
-      return 2;
+      return command_line.Invalid("turn_ttl", "must be between 1m and 24h");
     }
     if (!secret.empty()) {
       sig::auth::TurnIssuer::Options turn_options;
       std::string error;
       if (!sig::auth::ParseTurnUris(uris, &turn_options.uris, &error)) {
-        std::fprintf(stderr, "sigd: --turn_uris: %s\n", error.c_str());
-        return 2;
+        return command_line.Invalid("turn_uris", error);
       }
       turn_options.secret = std::move(secret);
       turn_options.ttl = ttl;
@@ -434,10 +389,13 @@ int main(int argc, char** argv) {
   }
 
   if (absl::GetFlag(FLAGS_check_config)) {
-    for (const std::string& line : Settings(/*only_changed=*/false)) std::printf("%s\n", line.c_str());
+    for (const std::string& line : command_line.Settings(/*only_changed=*/false)) {
+      std::printf("%s\n", line.c_str());
+    }
     return 0;
   }
-  if (const std::vector<std::string> changed = Settings(/*only_changed=*/true); !changed.empty()) {
+  if (const std::vector<std::string> changed = command_line.Settings(/*only_changed=*/true);
+      !changed.empty()) {
     sig::core::LogInfo("sigd ", SIGD_VERSION, ": ", absl::StrJoin(changed, " "));
   }
 

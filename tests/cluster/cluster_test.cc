@@ -133,9 +133,9 @@ class ClusterTest : public ::testing::Test {
                      std::to_string(nodes_[static_cast<std::size_t>(node)]->admin_port()),
                  "--timeout=5s"});
     auto child = testing::Subprocess::Start(args);
-    if (!child.ok()) return {-1, child.status().ToString()};
+    if (!child.ok()) return {-1, child.status().ToString(), ""};
     auto result = child->Finish(absl::Seconds(10));
-    if (!result.ok()) return {-1, result.status().ToString()};
+    if (!result.ok()) return {-1, result.status().ToString(), ""};
     return *result;
   }
 

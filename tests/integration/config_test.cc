@@ -1,4 +1,4 @@
-// sigd's configuration as an operator sets it: every flag listed by --helpfull is also read from
+// sigd's configuration as an operator sets it: every flag listed by --help is also read from
 // its environment variable (checked through --check_config), and the admin settings take effect
 // from the environment in a running sigd.
 
@@ -32,20 +32,14 @@ using ::testing::HasSubstr;
 
 using testing::RunToEnd;
 
-// The flags --helpfull lists under sigd's own source file.
+// The flags sigd --help lists ("  --name (NAME)...").
 std::set<std::string> SigdFlags() {
-  const testing::Subprocess::Result help = RunToEnd({SIGD_BINARY, "--helpfull"});
+  const testing::Subprocess::Result help = RunToEnd({SIGD_BINARY, "--help"});
   std::set<std::string> flags;
   std::istringstream lines(help.out);
-  bool own = false;
   for (std::string line; std::getline(lines, line);) {
-    if (line.find("Flags from") != std::string::npos) {
-      own = line.find("sigd/main.cc") != std::string::npos;
-      continue;
-    }
-    const auto dashes = line.find("--");
-    if (!own || dashes == std::string::npos || line.find_first_not_of(' ') != dashes) continue;
-    flags.insert(line.substr(dashes + 2, line.find(' ', dashes) - dashes - 2));
+    if (!line.starts_with("  --") || line.find(" (") == std::string::npos) continue;
+    flags.insert(line.substr(4, line.find(' ', 4) - 4));
   }
   return flags;
 }
@@ -141,7 +135,7 @@ class ScopedEnv {
 
 TEST(ConfigTest, EveryFlagIsReadFromItsEnvironmentVariable) {
   const std::set<std::string> flags = SigdFlags();
-  ASSERT_GT(flags.size(), 20u) << "could not read --helpfull";
+  ASSERT_GT(flags.size(), 20u) << "could not read --help";
   for (const std::string& flag : flags) {
     if (flag == "check_config") continue;
     SCOPED_TRACE(flag);
@@ -166,9 +160,65 @@ TEST(ConfigTest, CheckConfigNeverPrintsASecret) {
   EXPECT_THAT(result.out, ::testing::Not(HasSubstr("s3cret")));
 }
 
-TEST(ConfigTest, BadEnvironmentValueExitsTwo) {
-  ScopedEnv scoped({"DRAIN_GRACE=30"});  // a duration needs a unit
-  EXPECT_EQ(RunToEnd({SIGD_BINARY, "--check_config"}).exit_code, 2);
+// Every invalid value, from the environment or the command line, exits 2 with a message that
+// names it as written and says what was expected.
+TEST(ConfigTest, InvalidValuesExitTwoSayingWhatIsExpected) {
+  struct Case {
+    std::vector<std::string> env;
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"EXPIRE_TIMEOUT=5000"}, {}, "sigd: EXPIRE_TIMEOUT=5000: a duration needs a unit, e.g. 5s\n"},
+      {{}, {"--drain_grace=soon"}, "sigd: --drain_grace=soon: expected a duration such as 500ms, 5s, 2m or 1h\n"},
+      {{}, {"--port=70000"}, "sigd: --port=70000: a port is 0 to 65535\n"},
+      {{"PORT=-1"}, {}, "sigd: PORT=-1: a port is 0 to 65535\n"},
+      {{}, {"--max_frame_bytes", "lots"}, "sigd: --max_frame_bytes=lots: expected a whole number\n"},
+      {{}, {"--max_connections=0"}, "sigd: --max_connections=0: must be positive\n"},
+      {{}, {"--threads=-2"}, "sigd: --threads=-2: must not be negative (0: one per core)\n"},
+      {{"ALLOW_DISCOVERY=maybe"}, {}, "sigd: ALLOW_DISCOVERY=maybe: expected true or false\n"},
+      {{}, {"--turn_ttl=48h"}, "sigd: --turn_ttl=48h: must be between 1m and 24h\n"},
+      {{}, {"--bogus=1"}, "sigd: unknown flag --bogus (sigd --help lists them)\n"},
+      {{}, {"serve"}, "sigd: unexpected argument serve: every setting is a --flag (sigd --help)\n"},
+      {{}, {"--port"}, "sigd: --port needs a value: expected a whole number\n"},
+      // The command line wins over the environment, also when it is the bad one.
+      {{"PING_INTERVAL=5s"}, {"--ping_interval=0s"}, "sigd: --ping_interval=0s: must be positive\n"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.message);
+    ScopedEnv scoped(c.env);
+    std::vector<std::string> argv = {SIGD_BINARY, "--check_config"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const testing::Subprocess::Result result = RunToEnd(argv);
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_EQ(result.err, c.message);
+  }
+}
+
+TEST(ConfigTest, HelpGroupsSigdsOwnFlagsAndVersionNamesTheCommit) {
+  const testing::Subprocess::Result help = RunToEnd({SIGD_BINARY, "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* group : {"\nListener:\n", "\nLimits:\n", "\nPeerJS:\n", "\nTLS:\n",
+                            "\nAdmin:\n", "\nCluster:\n", "\nLogin tokens and TURN:\n"}) {
+    EXPECT_THAT(help.out, HasSubstr(group));
+  }
+  EXPECT_THAT(help.out, HasSubstr("  --port (PORT), default 8080\n"));
+  // Every flag is in a group, and nothing of Abseil's or of the build machine shows.
+  EXPECT_THAT(help.out, ::testing::Not(HasSubstr("\nOther:")));
+  EXPECT_THAT(help.out, ::testing::Not(HasSubstr("flagfile")));
+  EXPECT_THAT(help.out, ::testing::Not(HasSubstr(".cc")));
+  EXPECT_THAT(help.out, ::testing::Not(HasSubstr("absl")));
+  const testing::Subprocess::Result version = RunToEnd({SIGD_BINARY, "--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out, ::testing::MatchesRegex("sigd [0-9]+\\.[0-9]+\\.[0-9]+ \\(commit ([0-9a-f]+|unknown)\\)\n"));
+}
+
+TEST(ConfigTest, ASecretInAnInvalidValueIsNotPrinted) {
+  const testing::Subprocess::Result result =
+      RunToEnd({SIGD_BINARY, "--turn_secret=hunter2", "--turn_uris=bogus"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("--turn_uris=bogus"));
+  EXPECT_THAT(result.err, ::testing::Not(HasSubstr("hunter2")));
 }
 
 // A keys file that does not load is a startup error that names the line, never the secret.
@@ -311,6 +361,20 @@ TEST(ConfigTest, EmptyAdminAddrFromTheEnvironmentTurnsTheAdminOff) {
   ASSERT_TRUE(rest.ok()) << rest.status();
   EXPECT_EQ(rest->exit_code, 0);
   EXPECT_THAT(rest->out, ::testing::Not(HasSubstr("admin listening")));
+}
+
+// A second sigd on a taken admin address fails to start (gRPC's SO_REUSEPORT would have let it
+// share the port, each admin call reaching either process).
+TEST(ConfigTest, ATakenAdminAddressIsAStartupError) {
+  auto first = testing::SigdProcess::Start(SIGD_BINARY, {});
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string taken = "127.0.0.1:" + std::to_string(first->admin_port());
+  const testing::Subprocess::Result second =
+      RunToEnd({SIGD_BINARY, "--host=127.0.0.1", "--port=0", "--admin_addr=" + taken});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_THAT(second.err, HasSubstr("cannot serve the admin API on " + taken));
+  first->Signal(SIGTERM);
+  EXPECT_TRUE(first->Wait(testing::kWait).ok());
 }
 
 }  // namespace

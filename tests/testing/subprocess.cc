@@ -115,6 +115,16 @@ absl::StatusOr<Subprocess::Result> Subprocess::Finish(absl::Duration timeout) {
     result.out += std::exchange(out_buffer_, {});
     break;
   }
+  for (;;) {  // stdout is closed: what the child wrote to stderr follows it
+    auto line = ReadLine(err_fd_, err_buffer_, deadline);
+    if (line.ok()) {
+      result.err += *line + "\n";
+      continue;
+    }
+    if (!absl::IsOutOfRange(line.status())) return line.status();
+    result.err += std::exchange(err_buffer_, {});
+    break;
+  }
   auto status = Wait(deadline - absl::Now());
   if (!status.ok()) return status.status();
   result.exit_code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;

@@ -29,10 +29,12 @@ class Subprocess {
   void Signal(int signal) const;
   // Waits for the child to exit; returns its wait status.
   absl::StatusOr<int> Wait(absl::Duration timeout);
-  // Waits for the exit and everything written to stdout: its exit code, and the output.
+  // Waits for the exit and everything written to stdout, then stderr: its exit code, and the
+  // output (stderr is read once stdout closes: for children that write little to it).
   struct Result {
     int exit_code = -1;  // -1 if killed by a signal
     std::string out;
+    std::string err;
   };
   absl::StatusOr<Result> Finish(absl::Duration timeout);
 
