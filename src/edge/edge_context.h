@@ -119,6 +119,8 @@ struct EdgeContext {
   // GET /turn-credentials answers anyone while auth is off (TURN_PUBLIC); otherwise only a
   // bearer of a valid token, and 404 while auth is off.
   bool turn_public = false;
+  // False when /metrics has a listener of its own (METRICS_ADDR): the public port answers 404.
+  bool metrics_on_public = true;
   // Bad tokens per client address (auth on): limits.auth_failure_burst at once, then one per
   // limits.auth_failure_refill.
   AuthFailureLimit auth_failures{limits.auth_failure_burst, limits.auth_failure_refill};

@@ -188,6 +188,21 @@ HttpResponse HttpRouter::Route(const HttpRequest& request) const {
   return res;
 }
 
+HttpResponse HttpRouter::Metrics(const HttpRequest& request) const {
+  return MakeResponse(http::status::ok, RenderMetrics(state_), kMetricsContentType, request);
+}
+
+HttpResponse HttpRouter::RouteMetricsListener(const HttpRequest& request) const {
+  if (Path(request) != "/metrics") {
+    return MakeResponse(http::status::not_found, R"({"error":"not found"})", kJson, request);
+  }
+  if (request.method() != http::verb::get && request.method() != http::verb::head) {
+    return MakeResponse(http::status::method_not_allowed, R"({"error":"method not allowed"})",
+                        kJson, request);
+  }
+  return Metrics(request);
+}
+
 HttpResponse HttpRouter::RouteGet(const HttpRequest& request, std::string_view path,
                                   bool peerjs) const {
   if (request.method() != http::verb::get && request.method() != http::verb::head) {
@@ -199,9 +214,7 @@ HttpResponse HttpRouter::RouteGet(const HttpRequest& request, std::string_view p
     return MakeResponse(Ready(state_) ? http::status::ok : http::status::service_unavailable,
                         HealthBody(state_), kJson, request);
   }
-  if (path == "/metrics") {
-    return MakeResponse(http::status::ok, RenderMetrics(state_), kMetricsContentType, request);
-  }
+  if (path == "/metrics" && state_.metrics_on_public) return Metrics(request);
   if (path == kTurnCredentialsPath) return TurnCredentials(request);
   if (path == "/demo") {
     return MakeResponse(http::status::ok, std::string(DemoPage()), "text/html; charset=utf-8",

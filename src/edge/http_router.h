@@ -28,6 +28,8 @@ class HttpRouter {
   explicit HttpRouter(EdgeContext& state) : state_(state) {}
 
   HttpResponse Route(const HttpRequest& request) const;
+  // The metrics listener's (METRICS_ADDR) requests: GET /metrics, and 404 for anything else.
+  HttpResponse RouteMetricsListener(const HttpRequest& request) const;
 
   // The realm whose names `request` asks for, when it is an allowed PeerJS peer list
   // ({prefix}/{key}/peers): the caller reads them (Directory::ListNames, which may wait on other
@@ -44,6 +46,7 @@ class HttpRouter {
   // Auth on: whether the request bears a valid token for PeerJS key `key` (its room). Always
   // true while auth is off.
   bool MayListPeers(const HttpRequest& request, std::string_view key) const;
+  HttpResponse Metrics(const HttpRequest& request) const;
   // GET /turn-credentials.
   HttpResponse TurnCredentials(const HttpRequest& request) const;
   // A PeerJS path after the prefix: the key (the configured one when the path names none) and

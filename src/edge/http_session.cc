@@ -52,9 +52,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  HttpSession(Socket&& socket, EdgeContext& state)
+  HttpSession(Socket&& socket, EdgeContext& state, HttpRole role = HttpRole::kPublic)
     requires(!kTls)
-      : stream_(std::move(socket)), state_(state) {}
+      : stream_(std::move(socket)), state_(state), role_(role) {}
   // OpenSSL's stream keeps Beast's type-erased tcp_stream: its state cannot move to another
   // transport type later anyway (ws_session.cc).
   HttpSession(Socket&& socket, EdgeContext& state)
@@ -119,6 +119,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (ec) return;  // timeout, reset, malformed request: nothing sensible to answer
 
     Request request = parser_->release();
+    if (role_ == HttpRole::kMetrics) {
+      Reply(HttpRouter(state_).RouteMetricsListener(request), !request.keep_alive());
+      return;
+    }
     if (beast::websocket::is_upgrade(request)) {
       const UpgradeDecision decision = AdmitUpgrade(
           request, AdmissionPolicy{state_.peerjs.WebSocketPath(), state_.lifecycle.phase(),
@@ -197,14 +201,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
   Stream stream_;
   EdgeContext& state_;
+  const HttpRole role_ = HttpRole::kPublic;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
 
 }  // namespace
 
-void StartHttpSession(Socket socket, EdgeContext& state) {
-  if (state.tls != nullptr) {
+void StartHttpSession(Socket socket, EdgeContext& state, HttpRole role) {
+  if (role == HttpRole::kMetrics) {
+    std::make_shared<HttpSession<HttpStream>>(std::move(socket), state, role)->Run();
+  } else if (state.tls != nullptr) {
     std::make_shared<HttpSession<TlsStream>>(std::move(socket), state)->Run();
   } else {
     std::make_shared<HttpSession<HttpStream>>(std::move(socket), state)->Run();

@@ -15,6 +15,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -33,12 +34,22 @@ using error_code = boost::system::error_code;
 // Accepts connections on contexts[0] and deals each socket to the next io_context in turn.
 class Server::Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(std::vector<std::unique_ptr<net::io_context>>& contexts, EdgeContext& state)
-      : contexts_(contexts), state_(state), acceptor_(*contexts[0]), retry_timer_(*contexts[0]) {}
+  Listener(std::vector<std::unique_ptr<net::io_context>>& contexts, EdgeContext& state,
+           HttpRole role)
+      : contexts_(contexts),
+        state_(state),
+        role_(role),
+        acceptor_(*contexts[0]),
+        retry_timer_(*contexts[0]) {}
 
-  absl::Status Open(const net::ip::tcp::endpoint& endpoint) {
+  // IPv6's unspecified address ("::") takes IPv4 too (dual-stack), whatever the host's
+  // net.ipv6.bindv6only says.
+  error_code Open(const net::ip::tcp::endpoint& endpoint) {
     error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
+    if (!ec && endpoint.address().is_v6() && endpoint.address().is_unspecified()) {
+      acceptor_.set_option(net::ip::v6_only(false), ec);
+    }
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
     // Accepted sockets inherit it (Linux copies the listener's TCP options into each child; a
     // test checks): one setsockopt per listener instead of one per connection.
@@ -47,10 +58,10 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
-      return absl::UnavailableError(core::StrCat("cannot listen on ", endpoint.address().to_string(),
-                                                 ":", endpoint.port(), ": ", ec.message()));
+      error_code ignored;
+      acceptor_.close(ignored);
     }
-    return absl::OkStatus();
+    return ec;
   }
 
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
@@ -78,7 +89,7 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
       if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
       if (!ec) {
         self->EndFailures();
-        StartHttpSession(std::move(socket), self->state_);
+        StartHttpSession(std::move(socket), self->state_, self->role_);
         self->Accept();
         return;
       }
@@ -130,6 +141,7 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
 
   std::vector<std::unique_ptr<net::io_context>>& contexts_;
   EdgeContext& state_;
+  const HttpRole role_;
   net::ip::tcp::acceptor acceptor_;
   net::steady_timer retry_timer_;
   std::size_t next_ = 0;
@@ -209,11 +221,37 @@ absl::Status Server::Start() {
   for (unsigned i = 0; i < n; ++i) contexts_.push_back(std::make_unique<net::io_context>(1));
 
   error_code ec;
-  const net::ip::address address = net::ip::make_address(options_.host, ec);
+  net::ip::address address = net::ip::make_address(options_.host, ec);
   if (ec) return absl::InvalidArgumentError(core::StrCat("bad host ", options_.host));
-  listener_ = std::make_shared<Listener>(contexts_, state_);
-  if (absl::Status s = listener_->Open({address, options_.port}); !s.ok()) return s;
+  listener_ = std::make_shared<Listener>(contexts_, state_, HttpRole::kPublic);
+  ec = listener_->Open({address, options_.port});
+  // A host without IPv6 (disabled in the kernel, or a container without it) serves IPv4.
+  if (ec == net::error::address_family_not_supported && address.is_v6() &&
+      address.is_unspecified()) {
+    core::LogWarning("no IPv6 on this host: listening on IPv4 only");
+    address = net::ip::address_v4::any();
+    ec = listener_->Open({address, options_.port});
+  }
+  if (ec) {
+    return absl::UnavailableError(core::StrCat(
+        "cannot listen on ", JoinHostPort(address.to_string(), options_.port), ": ", ec.message()));
+  }
+  host_ = address.to_string();
   port_ = listener_->port();
+  if (options_.metrics) {
+    const net::ip::address metrics_address = net::ip::make_address(options_.metrics->host, ec);
+    if (ec) return absl::InvalidArgumentError(core::StrCat("bad host ", options_.metrics->host));
+    metrics_listener_ = std::make_shared<Listener>(contexts_, state_, HttpRole::kMetrics);
+    ec = metrics_listener_->Open({metrics_address, options_.metrics->port});
+    if (ec) {
+      return absl::UnavailableError(core::StrCat(
+          "cannot listen for metrics on ",
+          JoinHostPort(options_.metrics->host, options_.metrics->port), ": ", ec.message()));
+    }
+    metrics_port_ = metrics_listener_->port();
+    state_.metrics_on_public = false;
+    metrics_listener_->Accept();
+  }
   listener_->Accept();
   // Holds older than peerjs_expire_timeout by the injected clock are dropped and their senders
   // told, checked every hold_sweep_interval of real time.
@@ -268,6 +306,7 @@ void Server::Shutdown() {
   // The listener holds the timer, which must not outlive its io_context.
   state_.lifecycle.RemoveListener(drain_listener_);
   listener_->Close();
+  if (metrics_listener_) metrics_listener_->Close();
   sweeper_->Stop();
   drain_timer_->Stop();
   state_.connections.CloseAll(core::CloseCode::kGoingAway, "server shutting down",

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "core/clock.h"
 #include "core/limits.h"
 #include "edge/edge_context.h"
+#include "edge/host_port.h"
 
 namespace boost::asio {
 class io_context;
@@ -32,8 +34,12 @@ namespace sig::edge {
 class Server {
  public:
   struct Options {
-    std::string host = "0.0.0.0";
+    // "::" takes IPv6 and IPv4 (dual-stack), falling back to IPv4 alone where the host has no
+    // IPv6.
+    std::string host = "::";
     std::uint16_t port = 8080;  // 0: pick a free port; port() tells which
+    // A listener of its own for GET /metrics (plain HTTP; the public port then answers 404).
+    std::optional<HostPort> metrics;
     unsigned threads = 0;       // 0: one per core
     PeerJsOptions peerjs;
     // Origins a WebSocket upgrade may come from (empty: any); see AdmitUpgrade.
@@ -60,8 +66,11 @@ class Server {
   // Binds and starts the I/O threads. Fails if the address cannot be bound.
   absl::Status Start();
 
-  // The bound port, once started.
+  // The bound address and port, once started ("::" may have fallen back to "0.0.0.0").
+  const std::string& host() const { return host_; }
   std::uint16_t port() const { return port_; }
+  // The metrics listener's port, once started with one.
+  std::uint16_t metrics_port() const { return metrics_port_; }
 
   // Draining (state().lifecycle.Drain) refuses upgrades at once and closes the remaining
   // WebSockets with 1012 after the drain's grace period; the server keeps running.
@@ -83,11 +92,14 @@ class Server {
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<std::thread> threads_;
   std::shared_ptr<Listener> listener_;
+  std::shared_ptr<Listener> metrics_listener_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::shared_ptr<PeriodicTask> sweeper_;  // expires PeerJS holds
   std::shared_ptr<DrainTimer> drain_timer_;
   std::size_t drain_listener_ = 0;  // in state_.lifecycle
+  std::string host_;
   std::uint16_t port_ = 0;
+  std::uint16_t metrics_port_ = 0;
   bool stopped_ = false;
 };
 

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/rate_limiter.h"
+#include "edge/host_port.h"
 #include "edge/write_queue.h"
 #include "edge/ws_transport.h"
 #include "edge/ws_frame.h"
@@ -45,9 +46,12 @@ std::string RemoteAddress(const SocketType& socket) {
   error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
   if (ec) return "";
-  const auto address = endpoint.address();
-  return address.is_v6() ? core::StrCat("[", address.to_string(), "]:", endpoint.port())
-                         : core::StrCat(address.to_string(), ":", endpoint.port());
+  auto address = endpoint.address();
+  // On the dual-stack listener an IPv4 client arrives as ::ffff:a.b.c.d; it is shown as IPv4.
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+  }
+  return JoinHostPort(address.to_string(), endpoint.port());
 }
 
 void Bump(std::atomic<std::uint64_t>& counter, std::uint64_t n) {

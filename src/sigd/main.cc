@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "edge/host_port.h"
 #include "edge/server.h"
 #include "sigd/command_line.h"
 
@@ -48,7 +49,13 @@ const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_deca
 }
 #endif
 
-ABSL_FLAG(std::string, host, "0.0.0.0", "Address the HTTP and WebSocket listener binds");
+ABSL_FLAG(std::string, host, "::",
+          "Address the HTTP and WebSocket listener binds (::: IPv6 and IPv4, or IPv4 alone where "
+          "the host has no IPv6)");
+ABSL_FLAG(std::string, metrics_addr, "",
+          "host:port of a listener of its own for GET /metrics (e.g. 127.0.0.1:9090 or a private "
+          "interface); the public port then answers 404 for it (empty: /metrics on the public "
+          "port)");
 ABSL_FLAG(int, port, 8080, "HTTP and WebSocket port (0: any free port, printed at startup)");
 ABSL_FLAG(int, threads, 0, "I/O threads (0: one per core)");
 ABSL_FLAG(int, max_name_chars, static_cast<int>(kDefaults.max_name_chars),
@@ -163,7 +170,7 @@ namespace {
 // --help's groups, in order; a flag missing here is listed under "Other".
 std::vector<sig::sigd::FlagGroup> HelpGroups() {
   return {
-      {"Listener", {"host", "port", "threads", "max_connections", "max_connections_per_ip",
+      {"Listener", {"host", "port", "metrics_addr", "threads", "max_connections", "max_connections_per_ip",
                     "allowed_origins", "http_timeout", "close_timeout", "shutdown_grace"}},
       {"Limits", {"max_name_chars", "max_frame_bytes", "max_json_depth", "send_queue_max_frames",
                   "send_queue_max_bytes", "bad_frame_burst", "bad_frame_refill", "ping_interval",
@@ -285,6 +292,17 @@ int main(int argc, char** argv) {
       !positive("auth_failure_burst", absl::GetFlag(FLAGS_auth_failure_burst)) ||
       !positive("auth_failure_refill", absl::GetFlag(FLAGS_auth_failure_refill))) {
     return 2;
+  }
+  if (!sig::edge::HostPort::Parse(sig::edge::JoinHostPort(absl::GetFlag(FLAGS_host), 0)).ok()) {
+    return command_line.Invalid("host", "the host must be an IP address, e.g. :: or 127.0.0.1");
+  }
+  std::optional<sig::edge::HostPort> metrics_listener;
+  if (const std::string metrics = absl::GetFlag(FLAGS_metrics_addr); !metrics.empty()) {
+    absl::StatusOr<sig::edge::HostPort> parsed = sig::edge::HostPort::Parse(metrics);
+    if (!parsed.ok()) {
+      return command_line.Invalid("metrics_addr", std::string(parsed.status().message()));
+    }
+    metrics_listener = *std::move(parsed);
   }
   std::optional<sig::bus::Cluster::Options> cluster_options;
   if (const std::string redis = absl::GetFlag(FLAGS_redis_addr); !redis.empty()) {
@@ -409,6 +427,7 @@ int main(int argc, char** argv) {
   sig::core::SystemClock clock;
   sig::edge::Server::Options options;
   options.host = absl::GetFlag(FLAGS_host);
+  options.metrics = metrics_listener;
   options.port = static_cast<std::uint16_t>(port);
   options.threads = static_cast<unsigned>(threads);
   options.peerjs.path_prefix =
@@ -443,15 +462,22 @@ int main(int argc, char** argv) {
     return 1;
   }
   // The first stdout line is the contract with supervisors and tests that start sigd on port 0.
-  std::printf("sigd listening on %s:%u\n", options.host.c_str(), server.port());
+  const std::string address = sig::edge::JoinHostPort(server.host(), server.port());
+  std::printf("sigd listening on %s\n", address.c_str());
   std::fflush(stdout);
+  sig::core::LogInfo("listening on ", address, server.state().tls != nullptr ? " (TLS)" : "");
+  if (metrics_listener) {
+    sig::core::LogInfo("metrics on ",
+                       sig::edge::JoinHostPort(metrics_listener->host, server.metrics_port()),
+                       " (the public port answers 404 for /metrics)");
+  }
 
   sig::admin::AdminServer::Options admin_options;
   admin_options.address = absl::GetFlag(FLAGS_admin_addr);
   admin_options.service.token = absl::GetFlag(FLAGS_admin_token);
   admin_options.service.version = SIGD_VERSION;
   admin_options.service.default_drain_grace = absl::GetFlag(FLAGS_drain_grace);
-  admin_options.service.address = options.host + ":" + std::to_string(server.port());
+  admin_options.service.address = address;
   if (verifier) {
     admin_options.service.reload_keys = [&verifier, &keys_file] {
       return ReloadKeys(*verifier, keys_file, "ReloadKeys");
@@ -467,6 +493,11 @@ int main(int argc, char** argv) {
     const std::string host =
         admin_options.address.substr(0, admin_options.address.rfind(':'));
     std::printf("sigd admin listening on %s:%d\n", host.c_str(), admin.port());
+    std::fflush(stdout);
+  }
+  if (metrics_listener) {
+    std::printf("sigd metrics listening on %s\n",
+                sig::edge::JoinHostPort(metrics_listener->host, server.metrics_port()).c_str());
     std::fflush(stdout);
   }
 

@@ -86,6 +86,7 @@ const std::map<std::string, EnvCase>& Cases() {
       {"max_frame_bytes", {"65537", "65537"}},
       {"max_json_depth", {"65", "65"}},
       {"max_name_chars", {"65", "65"}},
+      {"metrics_addr", {"127.0.0.1:9091", "127.0.0.1:9091"}},
       {"path_prefix", {"/signal", "/signal"}},
       {"ping_interval", {"31s", "31s"}},
       {"port", {"8081", "8081"}},

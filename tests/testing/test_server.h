@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,8 @@ class ServerTest : public ::testing::Test {
  protected:
   void StartServer() {
     edge::Server::Options options;
-    options.host = "127.0.0.1";
+    options.host = host_;
+    options.metrics = metrics_;
     options.port = 0;
     options.threads = threads_;
     options.peerjs = peerjs_;
@@ -80,6 +82,8 @@ class ServerTest : public ::testing::Test {
   }
 
   core::Limits limits_;
+  std::string host_ = "127.0.0.1";
+  std::optional<edge::HostPort> metrics_;
   edge::PeerJsOptions peerjs_;
   const auth::TokenVerifier* verifier_ = nullptr;  // null: auth off
   const auth::TurnIssuer* turn_ = nullptr;         // null: TURN off

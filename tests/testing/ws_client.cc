@@ -79,9 +79,16 @@ WsClient::~WsClient() = default;
 absl::StatusOr<std::unique_ptr<WsClient>> WsClient::Connect(std::uint16_t port,
                                                             std::string_view target,
                                                             int receive_buffer_bytes) {
+  return ConnectTo("127.0.0.1", port, target, receive_buffer_bytes);
+}
+
+absl::StatusOr<std::unique_ptr<WsClient>> WsClient::ConnectTo(std::string_view address,
+                                                              std::uint16_t port,
+                                                              std::string_view target,
+                                                              int receive_buffer_bytes) {
   auto impl = std::make_unique<Impl>();
   auto& socket = beast::get_lowest_layer(impl->ws).socket();
-  const net::ip::tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
+  const net::ip::tcp::endpoint endpoint(net::ip::make_address(std::string(address)), port);
   error_code ec;
   socket.open(endpoint.protocol(), ec);
   if (!ec && receive_buffer_bytes > 0) {
@@ -93,7 +100,8 @@ absl::StatusOr<std::unique_ptr<WsClient>> WsClient::Connect(std::uint16_t port,
   });
   if (!s.ok()) return s;
   impl->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-  const std::string host = absl::StrCat("127.0.0.1:", port);
+  const std::string host = absl::StrCat(endpoint.address().is_v6() ? "[" : "", std::string(address),
+                                        endpoint.address().is_v6() ? "]:" : ":", port);
   const std::string path(target);
   s = impl->Run(kWait, "handshake", [&](auto done) {
     impl->ws.async_handshake(host, path, [done](error_code e) { done(e); });
@@ -235,6 +243,12 @@ absl::StatusOr<HttpReply> HttpGet(std::uint16_t port, std::string_view target,
 absl::StatusOr<HttpReply> HttpRequest(
     std::uint16_t port, std::string_view method, std::string_view target,
     const std::vector<std::pair<std::string, std::string>>& headers, absl::Duration timeout) {
+  return HttpRequestTo("127.0.0.1", port, method, target, headers, timeout);
+}
+
+absl::StatusOr<HttpReply> HttpRequestTo(
+    std::string_view address, std::uint16_t port, std::string_view method, std::string_view target,
+    const std::vector<std::pair<std::string, std::string>>& headers, absl::Duration timeout) {
   net::io_context io{1};
   beast::tcp_stream stream(io);
   stream.expires_after(absl::ToChronoNanoseconds(timeout));
@@ -246,7 +260,7 @@ absl::StatusOr<HttpReply> HttpRequest(
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
   error_code result;
-  stream.async_connect({net::ip::make_address("127.0.0.1"), port}, [&](error_code ec) {
+  stream.async_connect({net::ip::make_address(std::string(address)), port}, [&](error_code ec) {
     if (ec) {
       result = ec;
       return;

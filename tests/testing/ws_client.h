@@ -29,6 +29,11 @@ class WsClient {
   static absl::StatusOr<std::unique_ptr<WsClient>> Connect(std::uint16_t port,
                                                            std::string_view target = "/",
                                                            int receive_buffer_bytes = 0);
+  // The same to another loopback address, such as "::1".
+  static absl::StatusOr<std::unique_ptr<WsClient>> ConnectTo(std::string_view address,
+                                                             std::uint16_t port,
+                                                             std::string_view target = "/",
+                                                             int receive_buffer_bytes = 0);
   ~WsClient();
 
   absl::Status Send(std::string_view text, absl::Duration timeout = kWait);
@@ -77,6 +82,11 @@ struct HttpReply {
 };
 absl::StatusOr<HttpReply> HttpRequest(
     std::uint16_t port, std::string_view method, std::string_view target,
+    const std::vector<std::pair<std::string, std::string>>& headers = {},
+    absl::Duration timeout = kWait);
+// The same to another loopback address, such as "::1".
+absl::StatusOr<HttpReply> HttpRequestTo(
+    std::string_view address, std::uint16_t port, std::string_view method, std::string_view target,
     const std::vector<std::pair<std::string, std::string>>& headers = {},
     absl::Duration timeout = kWait);
 absl::StatusOr<HttpReply> HttpGet(std::uint16_t port, std::string_view target,
