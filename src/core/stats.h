@@ -66,6 +66,8 @@ class Stats {
   }
   // TLS handshakes that failed or timed out (plain HTTP on a TLS port, bad clients, scanners).
   void CountTlsHandshakeFailure() { Add(tls_handshake_failures_); }
+  // Connections from a trusted proxy whose PROXY protocol header was missing or malformed.
+  void CountProxyHeaderFailure() { Add(proxy_header_failures_); }
   void CountQueueOverflow() { Add(queue_overflows_); }
   // TURN credentials handed out: in td's login_success, or by GET /turn-credentials.
   enum class TurnVia : std::uint8_t { kLogin, kHttp };
@@ -106,6 +108,7 @@ class Stats {
   std::uint64_t closes(std::size_t c) const { return Load(closes_[c]); }
   std::uint64_t disconnects(std::size_t p, std::size_t r) const { return Load(disconnects_[p][r]); }
   std::uint64_t tls_handshake_failures() const { return Load(tls_handshake_failures_); }
+  std::uint64_t proxy_header_failures() const { return Load(proxy_header_failures_); }
   std::uint64_t queue_overflows() const { return Load(queue_overflows_); }
   std::uint64_t turn_issued(std::size_t via) const { return Load(turn_issued_[via]); }
   std::uint64_t rate_limited() const { return Load(rate_limited_); }
@@ -177,6 +180,7 @@ class Stats {
   Counter queue_overflows_{0};
   std::array<std::array<Counter, kDisconnectReasons.size()>, kProtocols.size()> disconnects_{};
   Counter tls_handshake_failures_{0};
+  Counter proxy_header_failures_{0};
   std::array<Counter, kTurnVias.size()> turn_issued_{};
   Counter rate_limited_{0};
   Counter rate_limit_waits_{0};

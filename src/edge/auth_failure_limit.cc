@@ -1,10 +1,15 @@
 #include "edge/auth_failure_limit.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace sig::edge {
 
 std::string_view AuthFailureLimit::Host(std::string_view address) {
+  // "[v6]" or "[v6]:port" (a proxy may name an address without its port).
+  if (!address.empty() && address.front() == '[') {
+    return address.substr(1, std::min(address.find(']'), address.size()) - 1);
+  }
   const std::size_t colon = address.rfind(':');
   std::string_view host = colon == std::string_view::npos ? address : address.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "auth/token_verifier.h"
 #include "auth/turn_credentials.h"
+#include "edge/client_address.h"
 #include "core/clock.h"
 #include "core/close_code.h"
 #include "core/connection_set.h"
@@ -121,6 +122,10 @@ struct EdgeContext {
   bool turn_public = false;
   // False when /metrics has a listener of its own (METRICS_ADDR): the public port answers 404.
   bool metrics_on_public = true;
+  // TRUSTED_PROXIES: the peers whose X-Forwarded-For, Forwarded and (with proxy_protocol)
+  // PROXY protocol v2 header say who the client is.
+  TrustedProxies trusted_proxies;
+  bool proxy_protocol = false;
   // Bad tokens per client address (auth on): limits.auth_failure_burst at once, then one per
   // limits.auth_failure_refill.
   AuthFailureLimit auth_failures{limits.auth_failure_burst, limits.auth_failure_refill};

@@ -1,6 +1,8 @@
 #include "edge/http_session.h"
 
 #include <algorithm>
+#include <array>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -11,10 +13,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "absl/time/time.h"
 #include "edge/admission.h"
+#include "edge/client_address.h"
 #include "edge/http_router.h"
 #include "edge/peerjs_protocol.h"
 #include "edge/td_protocol.h"
@@ -62,6 +66,57 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       : stream_(net::ip::tcp::socket(std::move(socket)), *state.tls), state_(state) {}
 
   void Run() {
+    error_code ec;
+    const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (ec) return;  // gone before it was served
+    client_ = ClientAddress{peer.address(), peer.port()};
+    peer_trusted_ = state_.trusted_proxies.Contains(peer.address());
+    // A trusted proxy that speaks the PROXY protocol sends its header before anything else,
+    // TLS included; anyone else's first bytes are theirs (a header from them is not read as one).
+    if (role_ == HttpRole::kPublic && state_.proxy_protocol && peer_trusted_) {
+      ReadProxyHeader();
+      return;
+    }
+    Begin();
+  }
+
+ private:
+  // Reads the PROXY protocol v2 header exactly (its length is in its fixed part), so that no
+  // byte of what follows is consumed; a connection whose header is bad is closed unanswered.
+  void ReadProxyHeader() {
+    auto& lowest = beast::get_lowest_layer(stream_);
+    lowest.expires_after(absl::ToChronoNanoseconds(state_.limits.http_timeout));
+    net::async_read(lowest, net::buffer(proxy_fixed_),
+                    [self = this->shared_from_this()](error_code ec, std::size_t) {
+                      if (ec) return self->ProxyHeaderFailed(ec);
+                      const absl::StatusOr<std::size_t> body =
+                          ProxyHeaderV2::BodyBytes(self->proxy_fixed_);
+                      if (!body.ok()) return self->ProxyHeaderFailed({});
+                      self->proxy_body_.resize(*body);
+                      net::async_read(beast::get_lowest_layer(self->stream_),
+                                      net::buffer(self->proxy_body_),
+                                      [self](error_code body_ec, std::size_t) {
+                                        self->OnProxyBody(body_ec);
+                                      });
+                    });
+  }
+
+  void OnProxyBody(error_code ec) {
+    if (ec) return ProxyHeaderFailed(ec);
+    const absl::StatusOr<std::optional<ClientAddress>> source =
+        ProxyHeaderV2::Source(proxy_fixed_, proxy_body_);
+    if (!source.ok()) return ProxyHeaderFailed({});
+    if (*source) client_ = **source;
+    std::vector<std::uint8_t>().swap(proxy_body_);
+    Begin();
+  }
+
+  void ProxyHeaderFailed(error_code ec) {
+    if (ec == beast::error::timeout) state_.stats.CountHttpTimeout();
+    if (!ec) state_.stats.CountProxyHeaderFailure();
+  }
+
+  void Begin() {
     if constexpr (kTls) {
       beast::get_lowest_layer(stream_).expires_after(
           absl::ToChronoNanoseconds(state_.limits.http_timeout));
@@ -81,7 +136,6 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
   }
 
- private:
   // Ends our side of the connection: a TCP half-close, or TLS close_notify.
   void CloseSend() {
     if constexpr (kTls) {
@@ -119,6 +173,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (ec) return;  // timeout, reset, malformed request: nothing sensible to answer
 
     Request request = parser_->release();
+    request_client_ = RequestClient(request);
     if (role_ == HttpRole::kMetrics) {
       Reply(HttpRouter(state_).RouteMetricsListener(request), !request.keep_alive());
       return;
@@ -153,6 +208,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
           return;
       }
       StartWsSession(std::move(stream_), std::move(request), state_, *std::move(slot),
+                     request_client_.ToString(),
                      protocol == sig::v1::PROTOCOL_PEERJS ? &MakePeerJsProtocol
                                                                 : &MakeTdProtocol);
       return;
@@ -177,13 +233,25 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     Reply(router.Route(request), !request.keep_alive());
   }
 
-  // The client's address as max_connections_per_ip counts it (a socket already gone counts as
-  // the unspecified address, and is refused soon enough by its own writes).
-  AddressLimit::Key ClientKey() {
-    error_code ec;
-    const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    return AddressLimit::KeyOf(ec ? net::ip::address() : endpoint.address());
+  // Who `request` is for: the connection's client, or, from a trusted proxy, the client its
+  // Forwarded or X-Forwarded-For names.
+  ClientAddress RequestClient(const Request& request) const {
+    if (!peer_trusted_) return client_;
+    const auto joined = [&request](std::string_view name) {
+      std::string values;
+      const auto [first, last] = request.equal_range(beast::string_view(name.data(), name.size()));
+      for (auto it = first; it != last; ++it) {
+        if (!values.empty()) values += ',';
+        values.append(it->value().data(), it->value().size());
+      }
+      return values;
+    };
+    return ForwardedClient(joined("Forwarded"), joined("X-Forwarded-For"), state_.trusted_proxies)
+        .value_or(client_);
   }
+
+  // The client's address as max_connections_per_ip counts it.
+  AddressLimit::Key ClientKey() const { return AddressLimit::KeyOf(request_client_.ip); }
 
   void Reply(Response response, bool close) {
     auto shared = std::make_shared<Response>(std::move(response));
@@ -202,6 +270,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   Stream stream_;
   EdgeContext& state_;
   const HttpRole role_ = HttpRole::kPublic;
+  ClientAddress client_;          // the socket's peer, or who its PROXY header names
+  ClientAddress request_client_;  // the request being served's (RequestClient)
+  bool peer_trusted_ = false;     // the socket's peer is in TRUSTED_PROXIES
+  std::array<std::uint8_t, ProxyHeaderV2::kFixedBytes> proxy_fixed_{};
+  std::vector<std::uint8_t> proxy_body_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };

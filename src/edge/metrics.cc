@@ -321,6 +321,12 @@ std::string RenderMetrics(const EdgeContext& state) {
               "port, an untrusted certificate, scanners).",
               MetricType::Counter, static_cast<double>(s.tls_handshake_failures()));
   }
+  if (state.proxy_protocol) {
+    AddSingle(families, "sig_proxy_protocol_errors_total",
+              "Connections from a trusted proxy closed for a missing or malformed PROXY "
+              "protocol v2 header.",
+              MetricType::Counter, static_cast<double>(s.proxy_header_failures()));
+  }
   AddSingle(families, "sig_send_queue_overflows_total", "Peers closed as slow consumers (1013).",
             MetricType::Counter, static_cast<double>(s.queue_overflows()));
   if (state.turn != nullptr) {

@@ -208,6 +208,8 @@ Server::Server(Options options, core::Node& node)
   state_.verifier = options_.verifier;
   state_.turn = options_.turn;
   state_.turn_public = options_.turn_public;
+  state_.trusted_proxies = options_.trusted_proxies;
+  state_.proxy_protocol = options_.proxy_protocol;
 }
 
 Server::~Server() { Shutdown(); }

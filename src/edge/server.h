@@ -55,6 +55,10 @@ class Server {
     // Mints TURN credentials; null: TURN off. Must outlive the server.
     const auth::TurnIssuer* turn = nullptr;
     bool turn_public = false;  // GET /turn-credentials without a token while auth is off
+    // Peers whose X-Forwarded-For / Forwarded (and, with proxy_protocol, PROXY v2 header) name
+    // the client.
+    TrustedProxies trusted_proxies;
+    bool proxy_protocol = false;
   };
 
   // Serves peers with `node`, which must outlive the server.

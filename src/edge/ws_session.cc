@@ -19,7 +19,6 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/rate_limiter.h"
-#include "edge/host_port.h"
 #include "edge/write_queue.h"
 #include "edge/ws_transport.h"
 #include "edge/ws_frame.h"
@@ -40,19 +39,6 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using transport::PlainIo;
 using transport::TlsIo;
-
-template <class SocketType>
-std::string RemoteAddress(const SocketType& socket) {
-  error_code ec;
-  const auto endpoint = socket.remote_endpoint(ec);
-  if (ec) return "";
-  auto address = endpoint.address();
-  // On the dual-stack listener an IPv4 client arrives as ::ffff:a.b.c.d; it is shown as IPv4.
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
-  }
-  return JoinHostPort(address.to_string(), endpoint.port());
-}
 
 void Bump(std::atomic<std::uint64_t>& counter, std::uint64_t n) {
   counter.fetch_add(n, std::memory_order_relaxed);
@@ -86,11 +72,13 @@ class WsSession final : public core::Peer,
                         public Connection,
                         public std::enable_shared_from_this<WsSession<Io>> {
  public:
+  // `remote_address`: the client's, as the HTTP session determined it (a trusted proxy may have
+  // named it).
   template <class Stream>
-  WsSession(Stream stream, EdgeContext& state, SessionSlot slot)
+  WsSession(Stream stream, EdgeContext& state, SessionSlot slot, std::string remote_address)
       : slot_(std::move(slot)),
         io_(std::move(stream)),
-        remote_address_(RemoteAddress(io_.socket())),
+        remote_address_(std::move(remote_address)),
         context_(static_cast<net::io_context&>(
             net::query(io_.socket().get_executor(), net::execution::context))),
         state_(state),
@@ -733,18 +721,22 @@ class WsSession final : public core::Peer,
 }  // namespace
 
 void StartWsSession(HttpStream stream, http::request<http::string_body> request,
-                    EdgeContext& state, SessionSlot slot, const ProtocolFactory& make_protocol) {
+                    EdgeContext& state, SessionSlot slot, std::string remote_address,
+                    const ProtocolFactory& make_protocol) {
   // The HTTP phase's deadline goes with its stream; the WebSocket's own timers take over.
-  std::make_shared<WsSession<PlainIo>>(stream.release_socket(), state, std::move(slot))
+  std::make_shared<WsSession<PlainIo>>(stream.release_socket(), state, std::move(slot),
+                                       std::move(remote_address))
       ->Run(std::move(request), make_protocol);
 }
 
 void StartWsSession(TlsStream stream, http::request<http::string_body> request,
-                    EdgeContext& state, SessionSlot slot, const ProtocolFactory& make_protocol) {
+                    EdgeContext& state, SessionSlot slot, std::string remote_address,
+                    const ProtocolFactory& make_protocol) {
   // The WebSocket's own timers take over from the HTTP phase's deadline. (Over TLS the stream
   // stays a tcp_stream: OpenSSL's state cannot move to another transport type.)
   beast::get_lowest_layer(stream).expires_never();
-  std::make_shared<WsSession<TlsIo>>(std::move(stream), state, std::move(slot))
+  std::make_shared<WsSession<TlsIo>>(std::move(stream), state, std::move(slot),
+                                     std::move(remote_address))
       ->Run(std::move(request), make_protocol);
 }
 

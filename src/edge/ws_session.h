@@ -20,13 +20,16 @@ using ProtocolFactory =
 
 // Completes the WebSocket handshake for `request` (an upgrade read by HttpSession) on `stream`
 // and runs the session until it closes. The session owns itself through its pending handlers,
-// and `slot` (its admission) until it is destroyed.
+// and `slot` (its admission) until it is destroyed. `remote_address` is the client's, as
+// PeerInfo reports it (ClientAddress::ToString).
 void StartWsSession(HttpStream stream,
                     boost::beast::http::request<boost::beast::http::string_body> request,
-                    EdgeContext& state, SessionSlot slot, const ProtocolFactory& make_protocol);
+                    EdgeContext& state, SessionSlot slot, std::string remote_address,
+                    const ProtocolFactory& make_protocol);
 // The same over TLS (wss://).
 void StartWsSession(boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
                     boost::beast::http::request<boost::beast::http::string_body> request,
-                    EdgeContext& state, SessionSlot slot, const ProtocolFactory& make_protocol);
+                    EdgeContext& state, SessionSlot slot, std::string remote_address,
+                    const ProtocolFactory& make_protocol);
 
 }  // namespace sig::edge

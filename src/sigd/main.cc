@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "edge/client_address.h"
 #include "edge/host_port.h"
 #include "edge/server.h"
 #include "sigd/command_line.h"
@@ -57,6 +58,14 @@ ABSL_FLAG(std::string, metrics_addr, "",
           "interface); the public port then answers 404 for it (empty: /metrics on the public "
           "port)");
 ABSL_FLAG(int, port, 8080, "HTTP and WebSocket port (0: any free port, printed at startup)");
+ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
+          "Comma-separated CIDR blocks of the reverse proxies in front of sigd (10.0.0.0/8, "
+          "fd00::/8): only from them are X-Forwarded-For and Forwarded (and with proxy_protocol "
+          "a PROXY v2 header) taken as the client's address, for ListPeers, logs, "
+          "max_connections_per_ip and the failed-login budget");
+ABSL_FLAG(bool, proxy_protocol, false,
+          "Connections from trusted_proxies begin with a PROXY protocol v2 header (HAProxy "
+          "send-proxy-v2, nginx proxy_protocol); one without it is closed");
 ABSL_FLAG(int, threads, 0, "I/O threads (0: one per core)");
 ABSL_FLAG(int, max_name_chars, static_cast<int>(kDefaults.max_name_chars),
           "Longest peer or room name, in Unicode characters");
@@ -170,7 +179,7 @@ namespace {
 // --help's groups, in order; a flag missing here is listed under "Other".
 std::vector<sig::sigd::FlagGroup> HelpGroups() {
   return {
-      {"Listener", {"host", "port", "metrics_addr", "threads", "max_connections", "max_connections_per_ip",
+      {"Listener", {"host", "port", "metrics_addr", "trusted_proxies", "proxy_protocol", "threads", "max_connections", "max_connections_per_ip",
                     "allowed_origins", "http_timeout", "close_timeout", "shutdown_grace"}},
       {"Limits", {"max_name_chars", "max_frame_bytes", "max_json_depth", "send_queue_max_frames",
                   "send_queue_max_bytes", "bad_frame_burst", "bad_frame_refill", "ping_interval",
@@ -295,6 +304,14 @@ int main(int argc, char** argv) {
   }
   if (!sig::edge::HostPort::Parse(sig::edge::JoinHostPort(absl::GetFlag(FLAGS_host), 0)).ok()) {
     return command_line.Invalid("host", "the host must be an IP address, e.g. :: or 127.0.0.1");
+  }
+  absl::StatusOr<sig::edge::TrustedProxies> trusted_proxies =
+      sig::edge::TrustedProxies::Parse(absl::GetFlag(FLAGS_trusted_proxies));
+  if (!trusted_proxies.ok()) {
+    return command_line.Invalid("trusted_proxies", std::string(trusted_proxies.status().message()));
+  }
+  if (absl::GetFlag(FLAGS_proxy_protocol) && trusted_proxies->empty()) {
+    return command_line.Invalid("proxy_protocol", "needs trusted_proxies, the proxies that send it");
   }
   std::optional<sig::edge::HostPort> metrics_listener;
   if (const std::string metrics = absl::GetFlag(FLAGS_metrics_addr); !metrics.empty()) {
@@ -428,6 +445,8 @@ int main(int argc, char** argv) {
   sig::edge::Server::Options options;
   options.host = absl::GetFlag(FLAGS_host);
   options.metrics = metrics_listener;
+  options.trusted_proxies = *std::move(trusted_proxies);
+  options.proxy_protocol = absl::GetFlag(FLAGS_proxy_protocol);
   options.port = static_cast<std::uint16_t>(port);
   options.threads = static_cast<unsigned>(threads);
   options.peerjs.path_prefix =

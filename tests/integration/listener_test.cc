@@ -1,11 +1,14 @@
 // The listeners as an operator configures them: the default host takes IPv6 and IPv4 on one
-// port, clients are shown by their own address family, and METRICS_ADDR moves /metrics to a
-// listener of its own.
+// port, clients are shown by their own address family, METRICS_ADDR moves /metrics to a
+// listener of its own, and behind trusted proxies the client's address is the one they name
+// (X-Forwarded-For, Forwarded, PROXY protocol v2), never one an untrusted peer claims.
 
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/eventually.h"
+#include "testing/tcp_proxy.h"
 #include "testing/test_server.h"
 
 namespace sig {
@@ -14,6 +17,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
+// The address ListPeers and the logs show for `name` in td's default room.
+std::string RemoteAddressOf(core::Node& node, std::string_view name) {
+  auto record = node.directory->Find("td/", name);
+  return record ? record->peer->Info().remote_address : "";
+}
+
 class DualStackTest : public testing::ServerTest {
  protected:
   void SetUp() override {
@@ -21,10 +30,6 @@ class DualStackTest : public testing::ServerTest {
     StartServer();
   }
 
-  std::string RemoteAddressOf(std::string_view name) {
-    auto record = node_->directory->Find("td/", name);
-    return record ? record->peer->Info().remote_address : "";
-  }
 };
 
 TEST_F(DualStackTest, ServesIpv4AndIpv6ClientsOnOnePort) {
@@ -36,8 +41,8 @@ TEST_F(DualStackTest, ServesIpv4AndIpv6ClientsOnOnePort) {
   ASSERT_TRUE(v6.ok()) << v6.status();
   ASSERT_TRUE((*v6)->Login("six").ok());
   // An IPv4 client is shown as IPv4, not as ::ffff:127.0.0.1; IPv6 in brackets.
-  EXPECT_THAT(RemoteAddressOf("four"), StartsWith("127.0.0.1:"));
-  EXPECT_THAT(RemoteAddressOf("six"), StartsWith("[::1]:"));
+  EXPECT_THAT(RemoteAddressOf(*node_, "four"), StartsWith("127.0.0.1:"));
+  EXPECT_THAT(RemoteAddressOf(*node_, "six"), StartsWith("[::1]:"));
   ASSERT_TRUE((*v4)->Send(R"({"type":"offer","target":"six"})").ok());
   EXPECT_TRUE((*v6)->ReadType("offer").ok());
   auto health = testing::HttpRequestTo("::1", server_->port(), "GET", "/health");
@@ -70,6 +75,89 @@ TEST_F(MetricsListenerTest, MetricsMoveToTheirOwnListener) {
   EXPECT_FALSE(testing::WsClient::Connect(server_->metrics_port()).ok());
   EXPECT_EQ(testing::HttpRequest(server_->metrics_port(), "POST", "/metrics")->status, 405);
   EXPECT_TRUE(LoggedIn("alice"));
+}
+
+class ForwardedTest : public testing::ServerTest {
+ protected:
+  void Start(std::vector<std::string> trusted) {
+    trusted_proxies_ = std::move(trusted);
+    limits_.max_connections_per_ip = 1;
+    StartServer();
+  }
+  absl::StatusOr<std::unique_ptr<testing::WsClient>> Via(std::string header, std::string value) {
+    return testing::WsClient::ConnectTo("127.0.0.1", server_->port(), "/", 0, {{header, value}});
+  }
+};
+
+TEST_F(ForwardedTest, ATrustedProxyNamesTheClient) {
+  Start({"127.0.0.0/8"});
+  auto a = Via("X-Forwarded-For", "198.51.100.1, 198.51.100.9");
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE((*a)->Login("a").ok());
+  EXPECT_EQ(RemoteAddressOf(*node_, "a"), "198.51.100.9");
+  auto b = Via("Forwarded", R"(for="[2001:db8::7]:4711";proto=https)");
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_TRUE((*b)->Login("b").ok());
+  EXPECT_EQ(RemoteAddressOf(*node_, "b"), "[2001:db8::7]:4711");
+  // max_connections_per_ip counts the named clients, not the proxy: one each.
+  auto again = Via("X-Forwarded-For", "198.51.100.9");
+  EXPECT_FALSE(again.ok());
+  auto health = testing::HttpRequest(server_->port(), "GET", "/metrics");
+  EXPECT_THAT(health->body,
+              HasSubstr(R"(sig_login_rejections_total{protocol="td",reason="max_connections_per_ip"} 1)"));
+}
+
+TEST_F(ForwardedTest, HeadersFromAnUntrustedPeerAreIgnored) {
+  Start({"10.0.0.0/8"});
+  auto a = Via("X-Forwarded-For", "198.51.100.9");
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE((*a)->Login("a").ok());
+  EXPECT_THAT(RemoteAddressOf(*node_, "a"), StartsWith("127.0.0.1:"));
+  // Claiming another address does not get a second connection past max_connections_per_ip.
+  EXPECT_FALSE(Via("Forwarded", "for=198.51.100.10").ok());
+}
+
+// A PROXY protocol v2 header for TCP over IPv4 from 203.0.113.7:4242 to 10.0.0.1:80.
+std::string ProxyHeader() {
+  const unsigned char bytes[] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49,
+                                 0x54, 0x0A, 0x21, 0x11, 0x00, 0x0C, 203,  0,    113,  7,
+                                 10,   0,    0,    1,    0x10, 0x92, 0x00, 0x50};
+  return std::string(reinterpret_cast<const char*>(bytes), sizeof bytes);
+}
+
+class ProxyProtocolTest : public testing::ServerTest {
+ protected:
+  void Start(std::vector<std::string> trusted) {
+    trusted_proxies_ = std::move(trusted);
+    proxy_protocol_ = true;
+    StartServer();
+  }
+};
+
+TEST_F(ProxyProtocolTest, ATrustedProxysHeaderNamesTheClient) {
+  Start({"127.0.0.1/32"});
+  auto haproxy = testing::TcpProxy::Start(server_->port(), ProxyHeader());
+  ASSERT_TRUE(haproxy.ok()) << haproxy.status();
+  auto a = testing::WsClient::Connect((*haproxy)->port());
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE((*a)->Login("a").ok());
+  EXPECT_EQ(RemoteAddressOf(*node_, "a"), "203.0.113.7:4242");
+  // From the trusted proxy, a connection without the header is closed unanswered, and counted.
+  EXPECT_FALSE(testing::HttpGet(server_->port(), "/health", absl::Seconds(2)).ok());
+  auto scraped = testing::HttpGet((*haproxy)->port(), "/metrics");
+  ASSERT_TRUE(scraped.ok());
+  EXPECT_THAT(scraped->body, HasSubstr("sig_proxy_protocol_errors_total 1\n"));
+}
+
+TEST_F(ProxyProtocolTest, AnUntrustedPeerSpeaksPlainHttpAndCannotSendAHeader) {
+  Start({"10.0.0.0/8"});
+  auto plain = testing::WsClient::Connect(server_->port());
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_TRUE((*plain)->Login("plain").ok());
+  EXPECT_THAT(RemoteAddressOf(*node_, "plain"), StartsWith("127.0.0.1:"));
+  auto spoofer = testing::TcpProxy::Start(server_->port(), ProxyHeader());
+  ASSERT_TRUE(spoofer.ok()) << spoofer.status();
+  EXPECT_FALSE(testing::WsClient::Connect((*spoofer)->port()).ok());
 }
 
 }  // namespace

@@ -39,7 +39,8 @@ bool WriteAll(int fd, const char* data, std::size_t size) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<TcpProxy>> TcpProxy::Start(std::uint16_t target) {
+absl::StatusOr<std::unique_ptr<TcpProxy>> TcpProxy::Start(std::uint16_t target,
+                                                        std::string prefix) {
   const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listener < 0) return absl::ErrnoToStatus(errno, "socket");
   sockaddr_in address = Loopback(0);
@@ -51,11 +52,16 @@ absl::StatusOr<std::unique_ptr<TcpProxy>> TcpProxy::Start(std::uint16_t target) 
     ::close(listener);
     return absl::ErrnoToStatus(error, "proxy listener");
   }
-  return std::unique_ptr<TcpProxy>(new TcpProxy(listener, ntohs(address.sin_port), target));
+  return std::unique_ptr<TcpProxy>(
+      new TcpProxy(listener, ntohs(address.sin_port), target, std::move(prefix)));
 }
 
-TcpProxy::TcpProxy(int listener, std::uint16_t port, std::uint16_t target)
-    : listener_(listener), port_(port), target_(target), thread_([this] { Run(); }) {}
+TcpProxy::TcpProxy(int listener, std::uint16_t port, std::uint16_t target, std::string prefix)
+    : listener_(listener),
+      port_(port),
+      target_(target),
+      prefix_(std::move(prefix)),
+      thread_([this] { Run(); }) {}
 
 TcpProxy::~TcpProxy() {
   stop_.store(true);
@@ -82,7 +88,8 @@ void TcpProxy::Run() {
         const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in address = Loopback(target_);
         if (server >= 0 &&
-            ::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+            ::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+            WriteAll(server, prefix_.data(), prefix_.size())) {
           fds.push_back(client);
           fds.push_back(server);
         } else {

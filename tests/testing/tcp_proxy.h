@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -14,9 +15,12 @@ namespace sig::testing {
 // on a thread of its own. Freeze() stops it forwarding in both directions while keeping every
 // connection open: to both ends the network has gone silent, as in a partition, which neither
 // a killed server nor a closed socket can show. Thaw() lets the bytes held back through.
+// `prefix` is written to the server first on every connection, as HAProxy writes its PROXY
+// protocol header.
 class TcpProxy {
  public:
-  static absl::StatusOr<std::unique_ptr<TcpProxy>> Start(std::uint16_t target);
+  static absl::StatusOr<std::unique_ptr<TcpProxy>> Start(std::uint16_t target,
+                                                         std::string prefix = {});
   ~TcpProxy();
   TcpProxy(const TcpProxy&) = delete;
   TcpProxy& operator=(const TcpProxy&) = delete;
@@ -26,12 +30,13 @@ class TcpProxy {
   void Thaw() { frozen_.store(false); }
 
  private:
-  TcpProxy(int listener, std::uint16_t port, std::uint16_t target);
+  TcpProxy(int listener, std::uint16_t port, std::uint16_t target, std::string prefix);
   void Run();
 
   const int listener_;
   const std::uint16_t port_;
   const std::uint16_t target_;
+  const std::string prefix_;
   std::atomic<bool> frozen_{false};
   std::atomic<bool> stop_{false};
   std::thread thread_;

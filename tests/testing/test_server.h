@@ -24,6 +24,10 @@ class ServerTest : public ::testing::Test {
     edge::Server::Options options;
     options.host = host_;
     options.metrics = metrics_;
+    auto trusted = edge::TrustedProxies::Parse(trusted_proxies_);
+    ASSERT_TRUE(trusted.ok()) << trusted.status();
+    options.trusted_proxies = *std::move(trusted);
+    options.proxy_protocol = proxy_protocol_;
     options.port = 0;
     options.threads = threads_;
     options.peerjs = peerjs_;
@@ -84,6 +88,8 @@ class ServerTest : public ::testing::Test {
   core::Limits limits_;
   std::string host_ = "127.0.0.1";
   std::optional<edge::HostPort> metrics_;
+  std::vector<std::string> trusted_proxies_;
+  bool proxy_protocol_ = false;
   edge::PeerJsOptions peerjs_;
   const auth::TokenVerifier* verifier_ = nullptr;  // null: auth off
   const auth::TurnIssuer* turn_ = nullptr;         // null: TURN off

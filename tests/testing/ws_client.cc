@@ -82,10 +82,9 @@ absl::StatusOr<std::unique_ptr<WsClient>> WsClient::Connect(std::uint16_t port,
   return ConnectTo("127.0.0.1", port, target, receive_buffer_bytes);
 }
 
-absl::StatusOr<std::unique_ptr<WsClient>> WsClient::ConnectTo(std::string_view address,
-                                                              std::uint16_t port,
-                                                              std::string_view target,
-                                                              int receive_buffer_bytes) {
+absl::StatusOr<std::unique_ptr<WsClient>> WsClient::ConnectTo(
+    std::string_view address, std::uint16_t port, std::string_view target,
+    int receive_buffer_bytes, const std::vector<std::pair<std::string, std::string>>& headers) {
   auto impl = std::make_unique<Impl>();
   auto& socket = beast::get_lowest_layer(impl->ws).socket();
   const net::ip::tcp::endpoint endpoint(net::ip::make_address(std::string(address)), port);
@@ -100,6 +99,9 @@ absl::StatusOr<std::unique_ptr<WsClient>> WsClient::ConnectTo(std::string_view a
   });
   if (!s.ok()) return s;
   impl->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+  impl->ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& request) {
+    for (const auto& [name, value] : headers) request.insert(name, value);
+  }));
   const std::string host = absl::StrCat(endpoint.address().is_v6() ? "[" : "", std::string(address),
                                         endpoint.address().is_v6() ? "]:" : ":", port);
   const std::string path(target);

@@ -29,11 +29,11 @@ class WsClient {
   static absl::StatusOr<std::unique_ptr<WsClient>> Connect(std::uint16_t port,
                                                            std::string_view target = "/",
                                                            int receive_buffer_bytes = 0);
-  // The same to another loopback address, such as "::1".
-  static absl::StatusOr<std::unique_ptr<WsClient>> ConnectTo(std::string_view address,
-                                                             std::uint16_t port,
-                                                             std::string_view target = "/",
-                                                             int receive_buffer_bytes = 0);
+  // The same to another loopback address, such as "::1", with `headers` added to the upgrade.
+  static absl::StatusOr<std::unique_ptr<WsClient>> ConnectTo(
+      std::string_view address, std::uint16_t port, std::string_view target = "/",
+      int receive_buffer_bytes = 0,
+      const std::vector<std::pair<std::string, std::string>>& headers = {});
   ~WsClient();
 
   absl::Status Send(std::string_view text, absl::Duration timeout = kWait);
