@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 
 #include "admin/page_token.h"
+#include "core/log.h"
 #include "core/close_code.h"
 #include "core/protocol.h"
 
@@ -302,8 +303,15 @@ grpc::Status AdminService::Authorize(const grpc::ServerContextBase& context) con
   return grpc::Status::OK;
 }
 
-void AdminService::CountCall(Method method, grpc::StatusCode code) {
-  core_.stats.CountAdminCall(static_cast<std::size_t>(method), code);
+void AdminService::CountCall(Method method, grpc::StatusCode code, std::string_view caller) {
+  const auto m = static_cast<std::size_t>(method);
+  core_.stats.CountAdminCall(m, code);
+  // The audit trail: every call, whoever made it and however it ended (never its token).
+  const auto c = static_cast<std::size_t>(code);
+  core::Log(core::LogLevel::kInfo, "admin call",
+            {{"method", core::Stats::kAdminMethods[m]},
+             {"caller", caller},
+             {"outcome", c < core::Stats::kGrpcCodes ? core::Stats::kGrpcCodeNames[c] : "UNKNOWN"}});
 }
 
 template <typename Handler>
@@ -311,7 +319,7 @@ grpc::Status AdminService::Call(Method method, const grpc::ServerContextBase& co
                                 Handler&& handler) {
   grpc::Status status = Authorize(context);
   if (status.ok()) status = handler();
-  CountCall(method, status.error_code());
+  CountCall(method, status.error_code(), context.peer());
   return status;
 }
 
@@ -643,7 +651,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::PeerEvent> {
 
 grpc::ServerWriteReactor<v1::PeerEvent>* AdminService::WatchEvents(
     grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
-  auto count = [this](grpc::StatusCode code) { CountCall(Method::kWatchEvents, code); };
+  auto count = [this, caller = context->peer()](grpc::StatusCode code) {
+    CountCall(Method::kWatchEvents, code, caller);
+  };
   if (grpc::Status status = Authorize(*context); !status.ok()) {
     return new WatchReactor(std::move(status), count);
   }

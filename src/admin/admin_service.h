@@ -90,7 +90,8 @@ class AdminService final
   template <typename Handler>
   grpc::Status Call(Method method, const grpc::ServerContextBase& context, Handler&& handler);
   grpc::Status Authorize(const grpc::ServerContextBase& context) const;
-  void CountCall(Method method, grpc::StatusCode code);
+  // Counts the call and writes its audit log line.
+  void CountCall(Method method, grpc::StatusCode code, std::string_view caller);
 
   // One answer per node: every live node's for a cluster call, this node's alone otherwise.
   struct NodeAnswer {

@@ -6,7 +6,7 @@ namespace sig::edge {
 
 bool BadFrameBudget::Charge(Connection& connection, std::string_view what) {
   if (bucket_.TryTake(clock_.Now())) return true;
-  core::LogWarning("conn ", connection.id(), ": too many bad frames, closing (last: ", what, ")");
+  core::LogDebug("conn ", connection.id(), ": too many bad frames, closing (last: ", what, ")");
   connection.Disconnect(core::CloseCode::kPolicy, "too many bad frames",
                         core::DisconnectReason::kBadInput);
   return false;

@@ -16,6 +16,7 @@
 #include "auth/token_verifier.h"
 #include "auth/turn_credentials.h"
 #include "edge/client_address.h"
+#include "edge/refusal_log.h"
 #include "core/clock.h"
 #include "core/close_code.h"
 #include "core/connection_set.h"
@@ -126,6 +127,8 @@ struct EdgeContext {
   // PROXY protocol v2 header say who the client is.
   TrustedProxies trusted_proxies;
   bool proxy_protocol = false;
+  // Storms of refused upgrades, logged once per episode.
+  RefusalLog refusals;
   // Bad tokens per client address (auth on): limits.auth_failure_burst at once, then one per
   // limits.auth_failure_refill.
   AuthFailureLimit auth_failures{limits.auth_failure_burst, limits.auth_failure_refill};

@@ -185,6 +185,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       const core::Protocol protocol = decision.protocol;
       if (!decision.admitted()) {
         state_.stats.CountRejection(protocol, *decision.refusal);
+        state_.refusals.Refused(*decision.refusal, state_.clock.Now());
         Reply(HttpRouter::MakeResponse(decision.status, decision.body, kJson, request), true);
         return;
       }
@@ -192,15 +193,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       std::optional<SessionSlot> slot;
       switch (state_.TryAdmitSession(ClientKey(), slot)) {
         case EdgeContext::Admission::kAdmitted:
+          state_.refusals.Admitted(state_.clock.Now());
           break;
         case EdgeContext::Admission::kServerFull:
           state_.stats.CountRejection(protocol, core::LoginRejection::kMaxConnections);
+          state_.refusals.Refused(core::LoginRejection::kMaxConnections, state_.clock.Now());
           Reply(HttpRouter::MakeResponse(http::status::service_unavailable,
                                          R"({"error":"too many connections"})", kJson, request),
                 true);
           return;
         case EdgeContext::Admission::kAddressFull:
           state_.stats.CountRejection(protocol, core::LoginRejection::kMaxConnectionsPerIp);
+          state_.refusals.Refused(core::LoginRejection::kMaxConnectionsPerIp, state_.clock.Now());
           Reply(HttpRouter::MakeResponse(http::status::service_unavailable,
                                          R"({"error":"too many connections from this address"})",
                                          kJson, request),

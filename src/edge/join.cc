@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "core/log.h"
+
 namespace sig::edge {
 
 void JoinOnConnection(Connection& connection, core::Router& router, core::ClaimRequest request,
@@ -25,6 +27,16 @@ void JoinOnConnection(Connection& connection, core::Router& router, core::ClaimR
                 });
               };
   router.Join(std::move(request), std::move(done));
+}
+
+void LogJoined(const Connection& connection, core::Protocol protocol, std::string_view realm,
+               std::string_view name) {
+  if (!core::LogEnabled(core::LogLevel::kDebug)) return;
+  core::Log(core::LogLevel::kDebug, "login",
+            {{"conn", connection.id()},
+             {"protocol", core::kProtocolNames[core::ProtocolIndex(protocol)]},
+             {"realm", realm},
+             {"name", name}});
 }
 
 }  // namespace sig::edge

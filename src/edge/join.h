@@ -14,4 +14,8 @@ namespace sig::edge {
 void JoinOnConnection(Connection& connection, core::Router& router, core::ClaimRequest request,
                       absl::AnyInvocable<void(core::ClaimResult) &&> on_claimed);
 
+// The debug log line of a login that succeeded (a td login, a PeerJS open).
+void LogJoined(const Connection& connection, core::Protocol protocol, std::string_view realm,
+               std::string_view name);
+
 }  // namespace sig::edge

@@ -120,6 +120,7 @@ void PeerJsProtocol::OnClaimed(core::ClaimResult result) {
   }
   registered_ = true;
   state_.stats.CountLogin(sig::v1::PROTOCOL_PEERJS);
+  LogJoined(connection_, sig::v1::PROTOCOL_PEERJS, realm_, id_);
   state_.stats.AddPeers(sig::v1::PROTOCOL_PEERJS, 1);
   last_heartbeat_ = state_.clock.Now();
   // OPEN goes out now; the router hands over the frames held for this id after it.
@@ -192,7 +193,7 @@ absl::Duration PeerJsProtocol::tick_interval() const {
 void PeerJsProtocol::OnTick() {
   if (!registered_) return;
   if (state_.clock.Now() - last_heartbeat_ >= state_.limits.peerjs_alive_timeout) {
-    core::LogInfo("conn ", connection_.id(), ": no HEARTBEAT within the alive timeout, closing");
+    core::LogDebug("conn ", connection_.id(), ": no HEARTBEAT within the alive timeout, closing");
     connection_.Disconnect(core::CloseCode::kNoStatus, "", core::DisconnectReason::kAliveTimeout);
   }
 }

@@ -133,6 +133,7 @@ void TdProtocol::OnClaimed(core::ClaimResult result, std::string name, std::stri
     return;
   }
   state_.stats.CountLogin(sig::v1::PROTOCOL_TD);
+  LogJoined(connection_, sig::v1::PROTOCOL_TD, realm, name);
   state_.stats.AddPeers(sig::v1::PROTOCOL_TD, 1);
   name_ = std::move(name);
   realm_ = std::move(realm);

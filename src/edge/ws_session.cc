@@ -218,7 +218,7 @@ class WsSession final : public core::Peer,
   // handler (see Deliver), with every frame until then dropped.
   void Overflow(bool close_inline) {
     state_.stats.CountQueueOverflow();
-    core::LogWarning("conn ", id_, ": send queue overflow (", queue_.size() + control_frames_,
+    core::LogDebug("conn ", id_, ": send queue overflow (", queue_.size() + control_frames_,
                      " frames, ", queue_.bytes() + control_out_.size(),
                      " bytes), closing as a slow consumer");
     overflowed_ = true;
@@ -246,6 +246,12 @@ class WsSession final : public core::Peer,
     // session or this check sees the flag.
     state_.connections.Add(id_, this->weak_from_this());
     registered_ = true;
+    if (core::LogEnabled(core::LogLevel::kDebug)) {
+      core::Log(core::LogLevel::kDebug, "connection opened",
+                {{"conn", id_},
+                 {"remote", remote_address_},
+                 {"protocol", core::kProtocolNames[core::ProtocolIndex(protocol_->kind())]}});
+    }
     // Upgrades are refused once not serving; this catches one that raced the phase change.
     if (const auto phase = state_.lifecycle.phase(); phase == core::Lifecycle::Phase::kStopping) {
       StartClose(core::ToWire(core::CloseCode::kGoingAway), "server shutting down", true,
@@ -301,7 +307,7 @@ class WsSession final : public core::Peer,
     silent_periods_ = heard_ ? 0 : silent_periods_ + 1;
     heard_ = false;
     if (silent_periods_ >= 2) {
-      core::LogInfo("conn ", id_, ": silent for two ping periods, dropping");
+      core::LogDebug("conn ", id_, ": silent for two ping periods, dropping");
       why_ = core::DisconnectReason::kPingTimeout;
       End();
       return;
@@ -318,7 +324,7 @@ class WsSession final : public core::Peer,
   void OnRead(error_code ec, char* data, std::size_t size) {
     if (phase_ == Phase::kEnded) return;
     if (ec) {
-      if (!IsQuietEnd(ec)) core::LogInfo("conn ", id_, ": read ended: ", ec.message());
+      if (!IsQuietEnd(ec)) core::LogDebug("conn ", id_, ": read ended: ", ec.message());
       End();
       return;
     }
@@ -401,7 +407,7 @@ class WsSession final : public core::Peer,
       case WsReader::Kind::kError:
         // Replies to the complete messages before the broken frame are due: they go first.
         input_done_ = true;
-        core::LogInfo("conn ", id_, ": ", event.payload, ", closing with ", event.code);
+        core::LogDebug("conn ", id_, ": ", event.payload, ", closing with ", event.code);
         StartClose(event.code, event.payload, /*flush=*/true, core::DisconnectReason::kProtocolError);
         break;
     }
@@ -421,7 +427,7 @@ class WsSession final : public core::Peer,
         return false;
       case core::RateLimiter::Verdict::kClose:
         state_.stats.CountRateLimited();
-        core::LogWarning("conn ", id_, ": over its rate limit for ",
+        core::LogDebug("conn ", id_, ": over its rate limit for ",
                          absl::FormatDuration(state_.limits.rate_limit_grace), ", closing");
         StartClose(core::ToWire(core::CloseCode::kPolicy), "rate limit", /*flush=*/true,
                    core::DisconnectReason::kRateLimited);
@@ -600,6 +606,7 @@ class WsSession final : public core::Peer,
     if (closing()) return;
     phase_ = Phase::kClosing;
     why_ = why;
+    close_code_ = code;
     if (peer_close_code_ == 0) state_.stats.CountClose(code);
     AppendWsClose(code, reason, close_frame_);
     if (!flush) {
@@ -645,8 +652,24 @@ class WsSession final : public core::Peer,
     if (registered_) {
       state_.stats.CountDisconnect(protocol_->kind(), why_);
       state_.connections.Remove(id_);
+      if (core::LogEnabled(core::LogLevel::kDebug)) LogClosed();
     }
     registered_ = false;
+  }
+
+  // The debug line of a connection that ended: how, after how long, and what it carried.
+  void LogClosed() const {
+    const char* closed_by = peer_close_code_ != 0 ? "client" : close_code_ != 0 ? "server" : "none";
+    core::Log(core::LogLevel::kDebug, "connection closed",
+              {{"conn", id_},
+               {"remote", remote_address_},
+               {"protocol", core::kProtocolNames[core::ProtocolIndex(protocol_->kind())]},
+               {"code", close_code_},
+               {"reason", core::Name(why_)},
+               {"closed_by", closed_by},
+               {"duration_ms", absl::ToInt64Milliseconds(state_.clock.Now() - connected_at_)},
+               {"frames_in", frames_in_.load(std::memory_order_relaxed)},
+               {"frames_out", frames_out_.load(std::memory_order_relaxed)}});
   }
 
   // The close sequence. A session only moves forward through it, and every transition is made
@@ -703,6 +726,7 @@ class WsSession final : public core::Peer,
   // Why the connection ends: set by the first StartClose or by a ping timeout; a socket that
   // ends without either was lost.
   core::DisconnectReason why_ = core::DisconnectReason::kConnectionLost;
+  std::uint16_t close_code_ = 0;  // the code of the close frame sent, once one was
   bool writing_ = false;
   bool flush_pending_ = false;  // in this thread's PendingFlushes
   bool opening_ = false;     // inside protocol_->OnOpen()

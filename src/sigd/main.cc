@@ -31,6 +31,7 @@
 #include "edge/client_address.h"
 #include "edge/host_port.h"
 #include "edge/server.h"
+#include "logging/logger.h"
 #include "sigd/command_line.h"
 
 namespace {
@@ -170,6 +171,12 @@ ABSL_FLAG(absl::Duration, auth_failure_refill, kDefaults.auth_failure_refill,
           "How often an address over auth_failure_burst may present one more token");
 ABSL_FLAG(bool, turn_public, false,
           "Serve GET /turn-credentials to anyone while auth is off (otherwise 404)");
+ABSL_FLAG(std::string, log_format, "text",
+          "text (\"<time> I message key=value\") or json (one object per line: ts, level, msg and "
+          "the fields)");
+ABSL_FLAG(std::string, log_level, "info",
+          "debug, info, warn or error. info: start, listeners, drains, shutdown, admin calls, "
+          "refusal episodes; debug adds a line per connection opened, login and close");
 ABSL_FLAG(bool, check_config, false,
           "Check the configuration, print every setting as name=value (secrets redacted) and "
           "exit: 0 when it is valid, 2 when not");
@@ -195,6 +202,7 @@ std::vector<sig::sigd::FlagGroup> HelpGroups() {
         "turn_public"}},
       {"Admin", {"admin_addr", "admin_token", "drain_grace", "check_config"}},
       {"Cluster", {"redis_addr", "redis_password", "bus_lease"}},
+      {"Logging", {"log_format", "log_level"}},
   };
 }
 
@@ -255,6 +263,18 @@ int main(int argc, char** argv) {
   const auto positive = [&command_line](const char* name, auto value) {
     return Positive(command_line, name, value);
   };
+  // Logging first: everything after may log.
+  const absl::StatusOr<sig::logging::Format> log_format =
+      sig::logging::ParseFormat(absl::GetFlag(FLAGS_log_format));
+  if (!log_format.ok()) {
+    return command_line.Invalid("log_format", std::string(log_format.status().message()));
+  }
+  const absl::StatusOr<sig::core::LogLevel> log_level =
+      sig::logging::ParseLevel(absl::GetFlag(FLAGS_log_level));
+  if (!log_level.ok()) {
+    return command_line.Invalid("log_level", std::string(log_level.status().message()));
+  }
+  sig::logging::Install(*log_format, *log_level);
 
   sig::core::Limits limits;
   const int port = absl::GetFlag(FLAGS_port);
@@ -429,10 +449,10 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (const std::vector<std::string> changed = command_line.Settings(/*only_changed=*/true);
-      !changed.empty()) {
-    sig::core::LogInfo("sigd ", SIGD_VERSION, ": ", absl::StrJoin(changed, " "));
-  }
+  sig::core::Log(sig::core::LogLevel::kInfo, "sigd starting",
+                 {{"version", SIGD_VERSION},
+                  {"commit", SIGD_COMMIT},
+                  {"settings", absl::StrJoin(command_line.Settings(/*only_changed=*/true), " ")}});
 
   // Before any listener starts: a SIGTERM that arrives while sigd starts up is queued for the
   // handler below instead of killing the process with the default action.
@@ -513,6 +533,8 @@ int main(int argc, char** argv) {
         admin_options.address.substr(0, admin_options.address.rfind(':'));
     std::printf("sigd admin listening on %s:%d\n", host.c_str(), admin.port());
     std::fflush(stdout);
+    sig::core::LogInfo("admin API on ", host, ":", admin.port(),
+                       admin_options.service.token.empty() ? "" : " (token required)");
   }
   if (metrics_listener) {
     std::printf("sigd metrics listening on %s\n",
@@ -520,9 +542,23 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
 
+  // Drains begin and end at an operator's word (Drain, Undrain): each is logged with what it
+  // affects. Stopping is logged by the signal handler below.
+  const std::size_t phase_log = node.lifecycle.AddListener(
+      [&node](sig::core::Lifecycle::Phase phase, absl::Duration grace) {
+        if (phase == sig::core::Lifecycle::Phase::kDraining) {
+          sig::core::Log(sig::core::LogLevel::kInfo, "draining: refusing new peers",
+                         {{"connections", node.connections.size()},
+                          {"close_after", absl::FormatDuration(grace)}});
+        } else if (phase == sig::core::Lifecycle::Phase::kServing) {
+          sig::core::Log(sig::core::LogLevel::kInfo, "drain ended: serving again",
+                         {{"connections", node.connections.size()}});
+        }
+      });
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    sig::core::LogInfo("signal ", signal, ": closing connections");
+    sig::core::Log(sig::core::LogLevel::kInfo, "shutting down: closing every connection with 1001",
+                   {{"signal", signal}, {"connections", node.connections.size()}});
     reloads.cancel();
     server.Shutdown();
     admin.Shutdown(absl::Seconds(1));
@@ -538,6 +574,7 @@ int main(int argc, char** argv) {
   await_reload();
   signals_context.run();
   if (cluster) cluster->Stop();
+  node.lifecycle.RemoveListener(phase_log);
   sig::core::LogInfo("sigd stopped");
   return 0;
 }

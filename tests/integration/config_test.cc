@@ -85,6 +85,8 @@ const std::map<std::string, EnvCase>& Cases() {
       {"max_connections_per_ip", {"257", "257"}},
       {"max_frame_bytes", {"65537", "65537"}},
       {"max_json_depth", {"65", "65"}},
+      {"log_format", {"json", "json"}},
+      {"log_level", {"debug", "debug"}},
       {"max_name_chars", {"65", "65"}},
       {"metrics_addr", {"127.0.0.1:9091", "127.0.0.1:9091"}},
       {"path_prefix", {"/signal", "/signal"}},
@@ -182,6 +184,8 @@ TEST(ConfigTest, InvalidValuesExitTwoSayingWhatIsExpected) {
       {{"ALLOW_DISCOVERY=maybe"}, {}, "sigd: ALLOW_DISCOVERY=maybe: expected true or false\n"},
       {{}, {"--turn_ttl=48h"}, "sigd: --turn_ttl=48h: must be between 1m and 24h\n"},
       {{"TRUSTED_PROXIES=10.0.0.0/33"}, {}, "sigd: TRUSTED_PROXIES=10.0.0.0/33: 10.0.0.0/33: the prefix length is 0 to 32\n"},
+      {{"LOG_LEVEL=verbose"}, {}, "sigd: LOG_LEVEL=verbose: expected debug, info, warn or error\n"},
+      {{}, {"--log_format=xml"}, "sigd: --log_format=xml: expected text or json\n"},
       {{}, {"--proxy_protocol"}, "sigd: --proxy_protocol=true: needs trusted_proxies, the proxies that send it\n"},
       {{}, {"--metrics_addr=localhost:9090"}, "sigd: --metrics_addr=localhost:9090: the host must be an IP address\n"},
       {{}, {"--bogus=1"}, "sigd: unknown flag --bogus (sigd --help lists them)\n"},
@@ -205,7 +209,8 @@ TEST(ConfigTest, HelpGroupsSigdsOwnFlagsAndVersionNamesTheCommit) {
   const testing::Subprocess::Result help = RunToEnd({SIGD_BINARY, "--help"});
   EXPECT_EQ(help.exit_code, 0);
   for (const char* group : {"\nListener:\n", "\nLimits:\n", "\nPeerJS:\n", "\nTLS:\n",
-                            "\nAdmin:\n", "\nCluster:\n", "\nLogin tokens and TURN:\n"}) {
+                            "\nAdmin:\n", "\nCluster:\n", "\nLogin tokens and TURN:\n",
+                            "\nLogging:\n"}) {
     EXPECT_THAT(help.out, HasSubstr(group));
   }
   EXPECT_THAT(help.out, HasSubstr("  --port (PORT), default 8080\n"));

@@ -28,6 +28,10 @@ class SigdProcess {
   void Signal(int signal) const { process_.Signal(signal); }
   // Waits for the child to exit; returns its wait status.
   absl::StatusOr<int> Wait(absl::Duration timeout) { return process_.Wait(timeout); }
+  // Waits for the child to exit, with what it wrote to stdout and stderr since Start.
+  absl::StatusOr<Subprocess::Result> Finish(absl::Duration timeout) {
+    return process_.Finish(timeout);
+  }
 
  private:
   explicit SigdProcess(Subprocess process) : process_(std::move(process)) {}
