@@ -63,16 +63,52 @@ auto Every(std::span<const std::string_view> names) {
   return [names](std::size_t) { return names; };
 }
 
-// One family with a protocol label and a second label from `names_of(protocol index)`.
-template <typename NamesOf, typename Get>
+// Every combination occurs.
+constexpr auto kAlways = [](std::size_t, std::size_t) { return true; };
+
+// Whether protocol `p` can refuse a login for rejection `r`: the rest are the other protocol's
+// (td names and rooms, PeerJS ids and keys). Upgrade refusals happen to both.
+bool RejectionOccurs(std::size_t p, std::size_t r) {
+  using R = core::LoginRejection;
+  switch (static_cast<R>(r)) {
+    case R::kInvalidName:
+    case R::kInvalidRoom:
+    case R::kNameTaken:
+      return core::kProtocols[p] == sig::v1::PROTOCOL_TD;
+    case R::kMissingParams:
+    case R::kInvalidKey:
+    case R::kInvalidId:
+    case R::kIdTaken:
+    case R::kConcurrentLimit:
+      return core::kProtocols[p] == sig::v1::PROTOCOL_PEERJS;
+    default:
+      return true;
+  }
+}
+
+// Whether protocol `p` can refuse a frame for `b`: PeerJS has no login message and no targets
+// to check (a message for an absent peer is held, not refused).
+bool BadFrameOccurs(std::size_t p, std::size_t b) {
+  using B = core::BadFrame;
+  if (core::kProtocols[p] == sig::v1::PROTOCOL_TD) return true;
+  const auto bad = static_cast<B>(b);
+  return bad == B::kInvalidJson || bad == B::kInvalidMessage || bad == B::kMissingType;
+}
+
+// One family with a protocol label and a second label from `names_of(protocol index)`. A
+// combination that cannot occur (`occurs` false) is left out while its count is zero, so the
+// exposition holds no series that never moves, and a wrong `occurs` loses no count.
+template <typename NamesOf, typename Get, typename Occurs = decltype(kAlways)>
 MetricFamily ByProtocolAnd(std::string name, std::string help, std::string_view label,
-                           NamesOf names_of, Get get) {
+                           NamesOf names_of, Get get, Occurs occurs = kAlways) {
   MetricFamily family = Family(std::move(name), std::move(help), MetricType::Counter);
   for (std::size_t p = 0; p < core::kProtocolNames.size(); ++p) {
     const std::span<const std::string_view> names = names_of(p);
     for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::uint64_t value = get(p, i);
+      if (value == 0 && !occurs(p, i)) continue;
       Add(family, {L("protocol", core::kProtocolNames[p]), L(label, names[i])},
-          static_cast<double>(get(p, i)));
+          static_cast<double>(value));
     }
   }
   return family;
@@ -258,7 +294,7 @@ std::string RenderMetrics(const EdgeContext& state) {
   families.push_back(ByProtocolAnd(
       "sig_login_rejections_total", "Logins and PeerJS handshakes refused, by reason.", "reason",
       Every(core::Stats::kRejections),
-      [&](std::size_t p, std::size_t i) { return s.rejections(p, i); }));
+      [&](std::size_t p, std::size_t i) { return s.rejections(p, i); }, RejectionOccurs));
   families.push_back(ByProtocolAnd(
       "sig_auth_failures_total",
       "Logins refused for their access token (auth on), by reason; kNone is never counted.",
@@ -273,7 +309,7 @@ std::string RenderMetrics(const EdgeContext& state) {
   families.push_back(ByProtocolAnd(
       "sig_bad_frames_total", "Messages rejected as malformed or out of place, by reason.",
       "reason", Every(core::Stats::kBadFrames),
-      [&](std::size_t p, std::size_t i) { return s.bad_frames(p, i); }));
+      [&](std::size_t p, std::size_t i) { return s.bad_frames(p, i); }, BadFrameOccurs));
 
   MetricFamily relay_failures = Family("sig_relay_failures_total",
                                        "Messages that could not be delivered, by reason.",
@@ -295,23 +331,16 @@ std::string RenderMetrics(const EdgeContext& state) {
   }
   families.push_back(std::move(closes));
 
-  MetricFamily disconnects = Family(
+  families.push_back(ByProtocolAnd(
       "sig_disconnects_total",
       "WebSocket connections ended, by protocol and the first cause (client_close: the client "
       "closed; connection_lost: the socket ended without a close handshake).",
-      MetricType::Counter);
-  for (std::size_t p = 0; p < core::kProtocolNames.size(); ++p) {
-    for (std::size_t r = 0; r < core::Stats::kDisconnectReasons.size(); ++r) {
-      // Only PeerJS has a HEARTBEAT to miss.
-      if (static_cast<core::DisconnectReason>(r) == core::DisconnectReason::kAliveTimeout &&
-          core::kProtocols[p] != sig::v1::PROTOCOL_PEERJS) {
-        continue;
-      }
-      Add(disconnects, {L("protocol", core::kProtocolNames[p]), L("reason", core::Stats::kDisconnectReasons[r])},
-          static_cast<double>(s.disconnects(p, r)));
-    }
-  }
-  families.push_back(std::move(disconnects));
+      "reason", Every(core::Stats::kDisconnectReasons),
+      [&](std::size_t p, std::size_t r) { return s.disconnects(p, r); },
+      [](std::size_t p, std::size_t r) {  // only PeerJS has a HEARTBEAT to miss
+        return static_cast<core::DisconnectReason>(r) != core::DisconnectReason::kAliveTimeout ||
+               core::kProtocols[p] == sig::v1::PROTOCOL_PEERJS;
+      }));
   AddSingle(families, "sig_rooms",
             "Rooms (td rooms and PeerJS keys) with members connected to this node.",
             MetricType::Gauge, static_cast<double>(state.node.directory->realm_count()));

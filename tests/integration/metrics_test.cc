@@ -46,8 +46,15 @@ TEST_F(MetricsTest, KnownSeriesStartAtZero) {
   const std::string text = Scrape();
   EXPECT_THAT(text, HasSubstr(R"(sig_disconnects_total{protocol="td",reason="client_close"} 0)"));
   EXPECT_THAT(text, HasSubstr(R"(sig_disconnects_total{protocol="peerjs",reason="alive_timeout"} 0)"));
-  // td has no HEARTBEAT to miss: a series that can never move is not exported.
+  // Series that can never move are not exported: td has no HEARTBEAT to miss, no PeerJS key to
+  // get wrong; PeerJS has no names to take and no targets to refuse.
   EXPECT_THAT(text, Not(HasSubstr(R"(sig_disconnects_total{protocol="td",reason="alive_timeout"})")));
+  EXPECT_THAT(text, Not(HasSubstr(R"(sig_login_rejections_total{protocol="td",reason="invalid_key"})")));
+  EXPECT_THAT(text, Not(HasSubstr(R"(sig_login_rejections_total{protocol="peerjs",reason="name_taken"})")));
+  EXPECT_THAT(text, Not(HasSubstr(R"(sig_bad_frames_total{protocol="peerjs",reason="invalid_target"})")));
+  EXPECT_THAT(text, HasSubstr(R"(sig_login_rejections_total{protocol="peerjs",reason="id_taken"} 0)"));
+  EXPECT_THAT(text, HasSubstr(R"(sig_login_rejections_total{protocol="td",reason="origin"} 0)"));
+  EXPECT_THAT(text, HasSubstr(R"(sig_bad_frames_total{protocol="td",reason="invalid_target"} 0)"));
   EXPECT_THAT(text, HasSubstr("sig_rooms 0\n"));
   EXPECT_THAT(text, HasSubstr("process_max_fds "));
   EXPECT_THAT(text, ::testing::ContainsRegex("process_start_time_seconds [0-9.e+]+\n"));
