@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <memory>
+#include <iostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -58,6 +59,15 @@ class ClusterTest : public ::testing::Test {
       auto node = testing::SigdProcess::Start(SIGD_BINARY, args);
       ASSERT_TRUE(node.ok()) << node.status();
       nodes_.push_back(std::make_unique<testing::SigdProcess>(*std::move(node)));
+    }
+  }
+
+  // A failed test shows what each node logged (a sanitizer's report included).
+  void TearDown() override {
+    if (!HasFailure()) return;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      std::cerr << "---- node " << i << " log (" << nodes_[i]->log_path() << ")\n"
+                << nodes_[i]->Log();
     }
   }
 

@@ -1,9 +1,15 @@
 #include "testing/sigd_process.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <iterator>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
 
 namespace sig::testing {
 
@@ -12,9 +18,14 @@ absl::StatusOr<SigdProcess> SigdProcess::Start(const std::string& binary,
   std::vector<std::string> args = {binary, "--host=127.0.0.1", "--port=0",
                                    "--admin_addr=127.0.0.1:0"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  auto child = Subprocess::Start(args);
+  // sigd's log goes to a file: a node that logs much must not block on a full stderr pipe.
+  static std::atomic<int> started{0};
+  const std::string log = absl::StrCat(::testing::TempDir(), "/sigd-", getpid(), "-",
+                                       started.fetch_add(1), ".log");
+  auto child = Subprocess::Start(args, log);
   if (!child.ok()) return child.status();
   SigdProcess sigd(*std::move(child));
+  sigd.log_path_ = log;
   // "sigd listening on HOST:PORT", then "sigd admin listening on HOST:PORT" unless the extra
   // arguments turn the admin API off.
   const bool admin = std::find(extra_args.begin(), extra_args.end(), "--admin_addr=") ==
@@ -32,6 +43,11 @@ absl::StatusOr<SigdProcess> SigdProcess::Start(const std::string& binary,
     *port = static_cast<std::uint16_t>(value);
   }
   return sigd;
+}
+
+std::string SigdProcess::Log() const {
+  std::ifstream in(log_path_);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace sig::testing

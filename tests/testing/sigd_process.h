@@ -22,6 +22,10 @@ class SigdProcess {
 
   std::uint16_t port() const { return port_; }
   std::uint16_t admin_port() const { return admin_port_; }
+  // The file sigd's stderr (its log) goes to; it outlives the process.
+  const std::string& log_path() const { return log_path_; }
+  // What sigd has logged so far.
+  std::string Log() const;
   pid_t pid() const { return process_.pid(); }
 
   // Sends `signal` to the child.
@@ -38,6 +42,7 @@ class SigdProcess {
   Subprocess process_;
   std::uint16_t port_ = 0;
   std::uint16_t admin_port_ = 0;
+  std::string log_path_;
 };
 
 }  // namespace sig::testing

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,14 +17,20 @@
 
 namespace sig::testing {
 
-absl::StatusOr<Subprocess> Subprocess::Start(const std::vector<std::string>& args) {
+absl::StatusOr<Subprocess> Subprocess::Start(const std::vector<std::string>& args,
+                                             const std::string& stderr_file) {
   int out[2];
-  int err[2];
+  int err[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
-  if (pipe2(err, O_CLOEXEC) != 0) {
+  if (!stderr_file.empty()) {
+    err[1] = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  } else if (pipe2(err, O_CLOEXEC) != 0) {
+    err[1] = -1;
+  }
+  if (err[1] < 0) {
     close(out[0]);
     close(out[1]);
-    return absl::InternalError("pipe failed");
+    return absl::InternalError("stderr: pipe or file failed");
   }
   const pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");
@@ -40,13 +48,16 @@ absl::StatusOr<Subprocess> Subprocess::Start(const std::vector<std::string>& arg
   }
   close(out[1]);
   close(err[1]);
-  return Subprocess(pid, out[0], err[0]);
+  Subprocess child(pid, out[0], err[0]);
+  child.stderr_file_ = stderr_file;
+  return child;
 }
 
 Subprocess::Subprocess(Subprocess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       out_fd_(std::exchange(other.out_fd_, -1)),
       err_fd_(std::exchange(other.err_fd_, -1)),
+      stderr_file_(std::move(other.stderr_file_)),
       out_buffer_(std::move(other.out_buffer_)),
       err_buffer_(std::move(other.err_buffer_)) {}
 
@@ -116,6 +127,7 @@ absl::StatusOr<Subprocess::Result> Subprocess::Finish(absl::Duration timeout) {
     break;
   }
   for (;;) {  // stdout is closed: what the child wrote to stderr follows it
+    if (err_fd_ < 0) break;
     auto line = ReadLine(err_fd_, err_buffer_, deadline);
     if (line.ok()) {
       result.err += *line + "\n";
@@ -127,6 +139,10 @@ absl::StatusOr<Subprocess::Result> Subprocess::Finish(absl::Duration timeout) {
   }
   auto status = Wait(deadline - absl::Now());
   if (!status.ok()) return status.status();
+  if (!stderr_file_.empty()) {
+    std::ifstream in(stderr_file_);
+    result.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   result.exit_code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
   return result;
 }

@@ -14,8 +14,11 @@ namespace sig::testing {
 // destructor kills the child if the test did not reap it.
 class Subprocess {
  public:
-  // `args[0]` is the program's path.
-  static absl::StatusOr<Subprocess> Start(const std::vector<std::string>& args);
+  // `args[0]` is the program's path. With `stderr_file`, the child's stderr goes to that file
+  // instead of a pipe: a long-running child that logs never blocks on a pipe nobody reads, and
+  // its log outlives it for a failing test to show (Finish reads it into `err`).
+  static absl::StatusOr<Subprocess> Start(const std::vector<std::string>& args,
+                                          const std::string& stderr_file = "");
   Subprocess(Subprocess&& other) noexcept;
   Subprocess& operator=(Subprocess&&) = delete;
   ~Subprocess();
@@ -44,7 +47,8 @@ class Subprocess {
 
   pid_t pid_ = -1;
   int out_fd_ = -1;
-  int err_fd_ = -1;
+  int err_fd_ = -1;  // -1 with stderr_file_
+  std::string stderr_file_;
   std::string out_buffer_;
   std::string err_buffer_;
 };
