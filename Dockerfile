@@ -25,6 +25,8 @@ USER sigd
 # it only on a private network, with ADMIN_ADDR=0.0.0.0:50051 and ADMIN_TOKEN set.
 EXPOSE 8080
 STOPSIGNAL SIGTERM
-HEALTHCHECK --interval=10s --timeout=3s CMD ["/bin/bash", "-c", \
-  "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q healthy <&3"]
+# sigd --probe reads the configuration the server reads (PORT, HOST, TLS_CERT from the
+# container's environment) and asks its /health over HTTP or TLS: 0 for 200, 1 otherwise
+# (draining answers 503).
+HEALTHCHECK --interval=10s --timeout=5s CMD ["/usr/local/bin/sigd", "--probe"]
 ENTRYPOINT ["/usr/local/bin/sigd"]

@@ -156,7 +156,7 @@ int CommandLine::Invalid(std::string_view flag, std::string_view problem) const 
 std::vector<std::string> CommandLine::Settings(bool only_changed) const {
   std::vector<std::string> lines;
   for (const absl::CommandLineFlag* flag : flags_) {
-    if (flag->Name() == "check_config") continue;
+    if (IsMode(ToStd(flag->Name()))) continue;
     std::string value = flag->CurrentValue();
     if (only_changed && value == flag->DefaultValue()) continue;
     if (IsSecret(ToStd(flag->Name())) && !value.empty()) value = "(set)";
@@ -194,6 +194,10 @@ std::string CommandLine::Help() const {
   }
   out += "\n  --help     this text\n  --version  sigd's version and the commit it was built from\n";
   return out;
+}
+
+bool CommandLine::IsMode(std::string_view name) {
+  return name == "check_config" || name == "probe";
 }
 
 bool CommandLine::IsSecret(std::string_view name) {

@@ -43,6 +43,10 @@ class CommandLine {
   // Sorted by name.
   std::span<absl::CommandLineFlag* const> flags() const { return flags_; }
 
+  // A flag that picks what sigd does instead of serving (--check_config, --probe), not a
+  // setting: Settings leaves it out.
+  static bool IsMode(std::string_view name);
+
   // A flag whose value must never be printed or logged.
   static bool IsSecret(std::string_view name);
 

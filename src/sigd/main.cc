@@ -33,6 +33,7 @@
 #include "edge/server.h"
 #include "logging/logger.h"
 #include "sigd/command_line.h"
+#include "sigd/probe.h"
 
 namespace {
 const sig::core::Limits kDefaults;
@@ -177,6 +178,9 @@ ABSL_FLAG(std::string, log_format, "text",
 ABSL_FLAG(std::string, log_level, "info",
           "debug, info, warn or error. info: start, listeners, drains, shutdown, admin calls, "
           "refusal episodes; debug adds a line per connection opened, login and close");
+ABSL_FLAG(bool, probe, false,
+          "Instead of serving: GET /health from the sigd this configuration describes (HOST, "
+          "PORT, TLS) and exit 0 when it answers 200, else 1; for container health checks");
 ABSL_FLAG(bool, check_config, false,
           "Check the configuration, print every setting as name=value (secrets redacted) and "
           "exit: 0 when it is valid, 2 when not");
@@ -200,7 +204,7 @@ std::vector<sig::sigd::FlagGroup> HelpGroups() {
        {"jwt_keys_file", "jwt_audience", "jwt_leeway", "jwt_max_bytes", "auth_failure_burst",
         "auth_failure_refill", "turn_secret", "turn_secret_file", "turn_uris", "turn_ttl",
         "turn_public"}},
-      {"Admin", {"admin_addr", "admin_token", "drain_grace", "check_config"}},
+      {"Admin", {"admin_addr", "admin_token", "drain_grace", "check_config", "probe"}},
       {"Cluster", {"redis_addr", "redis_password", "bus_lease"}},
       {"Logging", {"log_format", "log_level"}},
   };
@@ -448,6 +452,10 @@ int main(int argc, char** argv) {
       std::printf("%s\n", line.c_str());
     }
     return 0;
+  }
+  if (absl::GetFlag(FLAGS_probe)) {
+    return sig::sigd::Probe(absl::GetFlag(FLAGS_host), static_cast<std::uint16_t>(port),
+                            !absl::GetFlag(FLAGS_tls_cert).empty(), absl::Seconds(3));
   }
   sig::core::Log(sig::core::LogLevel::kInfo, "sigd starting",
                  {{"version", SIGD_VERSION},

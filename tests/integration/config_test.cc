@@ -142,7 +142,7 @@ TEST(ConfigTest, EveryFlagIsReadFromItsEnvironmentVariable) {
   const std::set<std::string> flags = SigdFlags();
   ASSERT_GT(flags.size(), 20u) << "could not read --help";
   for (const std::string& flag : flags) {
-    if (flag == "check_config") continue;
+    if (flag == "check_config" || flag == "probe") continue;  // modes, not settings
     SCOPED_TRACE(flag);
     auto it = Cases().find(flag);
     ASSERT_NE(it, Cases().end()) << "no test value for --" << flag;
@@ -386,6 +386,46 @@ TEST(ConfigTest, ATakenAdminAddressIsAStartupError) {
   EXPECT_THAT(second.err, HasSubstr("cannot serve the admin API on " + taken));
   first->Signal(SIGTERM);
   EXPECT_TRUE(first->Wait(testing::kWait).ok());
+}
+
+// sigd --probe, the container health check: it reads the configuration the server reads (PORT,
+// HOST, TLS_CERT) and asks that server's /health, in plain HTTP or TLS.
+TEST(ConfigTest, ProbeAsksTheServerItsConfigurationDescribes) {
+  auto plain = testing::SigdProcess::Start(SIGD_BINARY, {});
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  const std::string port = "--port=" + std::to_string(plain->port());
+  const testing::Subprocess::Result up = RunToEnd({SIGD_BINARY, "--probe", port});
+  EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
+  EXPECT_THAT(up.out, HasSubstr("/health: 200 OK"));
+  {
+    ScopedEnv env({"PORT=" + std::to_string(plain->port()), "HOST=127.0.0.1"});
+    EXPECT_EQ(RunToEnd({SIGD_BINARY, "--probe"}).exit_code, 0);
+  }
+
+  const std::string cert = SIG_TEST_DATA_DIR "/tls/cert.pem";
+  const std::string key = SIG_TEST_DATA_DIR "/tls/key.pem";
+  auto tls = testing::SigdProcess::Start(SIGD_BINARY, {"--tls_cert=" + cert, "--tls_key=" + key});
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  const testing::Subprocess::Result secure = RunToEnd(
+      {SIGD_BINARY, "--probe", "--port=" + std::to_string(tls->port()), "--tls_cert=" + cert,
+       "--tls_key=" + key});
+  EXPECT_EQ(secure.exit_code, 0) << secure.out << secure.err;
+  EXPECT_THAT(secure.out, HasSubstr("https://127.0.0.1:"));
+  // Plain HTTP to the TLS port gets no answer: the probe follows the configuration, or fails.
+  EXPECT_EQ(RunToEnd({SIGD_BINARY, "--probe", "--port=" + std::to_string(tls->port())}).exit_code, 1);
+
+  // Draining answers 503: unhealthy, so a load balancer stops sending peers.
+  const testing::Subprocess::Result drain =
+      RunToEnd({SIGCTL_BINARY, "--addr=127.0.0.1:" + std::to_string(plain->admin_port()), "drain"});
+  ASSERT_EQ(drain.exit_code, 0) << drain.out << drain.err;
+  const testing::Subprocess::Result draining = RunToEnd({SIGD_BINARY, "--probe", port});
+  EXPECT_EQ(draining.exit_code, 1);
+  EXPECT_THAT(draining.out, HasSubstr("503"));
+  plain->Signal(SIGTERM);
+  ASSERT_TRUE(plain->Wait(testing::kWait).ok());
+  EXPECT_EQ(RunToEnd({SIGD_BINARY, "--probe", port}).exit_code, 1);  // nothing listens
+  tls->Signal(SIGTERM);
+  EXPECT_TRUE(tls->Wait(testing::kWait).ok());
 }
 
 }  // namespace
