@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { createConnection, createServer as createNetServer } from 'node:net';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -109,9 +109,28 @@ export async function startRedis(dir) {
   return { socket, stop: () => stopProcess(proc) };
 }
 
+// Polls until something accepts TCP connections on 127.0.0.1:`port` (bounded): readiness for
+// a listener that speaks TLS with a certificate fetch would refuse.
+export async function waitForPort(port) {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 // Debian's nginx in the foreground with everything under `dir`; `site` is the http-block
-// configuration to include.
-export async function startNginx(dir, site, port) {
+// configuration to include. `tlsPort`: the site listens with TLS there and readiness is a TCP
+// connection to it; else /health on `port` answers 200.
+export async function startNginx(dir, site, port, tlsPort) {
   const siteFile = join(dir, 'site.conf');
   writeFileSync(siteFile, site);
   const conf = join(dir, 'nginx.conf');
@@ -123,7 +142,20 @@ export async function startNginx(dir, site, port) {
       (t) => `  ${t}_temp_path ${join(dir, t)};`),
     `  include ${siteFile};`, '}', ''].join('\n'));
   const proc = spawn('nginx', ['-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitForOk(`http://127.0.0.1:${port}/health`);
+  if (tlsPort) {
+    await waitForPort(tlsPort);
+  } else {
+    await waitForOk(`http://127.0.0.1:${port}/health`);
+  }
+  return { stop: () => stopProcess(proc) };
+}
+
+// Debian's HAProxy in the foreground with configuration `cfg`, ready once `port` accepts.
+export async function startHaproxy(dir, cfg, port) {
+  const file = join(dir, 'haproxy.cfg');
+  writeFileSync(file, cfg);
+  const proc = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForPort(port);
   return { stop: () => stopProcess(proc) };
 }
 
