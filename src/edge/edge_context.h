@@ -116,6 +116,9 @@ struct EdgeContext {
   // Checks the access tokens of logins (td's login message, PeerJS's token parameter); null
   // while auth is off. Owned by whoever set it.
   const auth::TokenVerifier* verifier = nullptr;
+  // Whether logins (and the HTTP endpoints that hand out peers and TURN credentials) need a
+  // valid token.
+  bool auth_on() const { return verifier != nullptr && verifier->enabled(); }
   // Mints TURN credentials (td's login_success, GET /turn-credentials); null while TURN is off.
   const auth::TurnIssuer* turn = nullptr;
   // GET /turn-credentials answers anyone while auth is off (TURN_PUBLIC); otherwise only a

@@ -123,13 +123,13 @@ HttpResponse Unauthorized(const HttpRequest& request) {
 }  // namespace
 
 bool HttpRouter::MayListPeers(const HttpRequest& request, std::string_view key) const {
-  if (state_.verifier == nullptr || !state_.verifier->enabled()) return true;
+  if (!state_.auth_on()) return true;
   const auth::Verification verified = state_.verifier->Verify(RequestToken(request), state_.clock.Now());
   return verified.ok() && verified.identity.room == key;
 }
 
 HttpResponse HttpRouter::TurnCredentials(const HttpRequest& request) const {
-  const bool auth_on = state_.verifier != nullptr && state_.verifier->enabled();
+  const bool auth_on = state_.auth_on();
   // Off unless TURN is configured; without auth, only when the operator made it public, or
   // sigd would hand relay credentials to anyone who can reach it.
   if (state_.turn == nullptr || (!auth_on && !state_.turn_public)) {

@@ -19,7 +19,7 @@ LoginAuth CheckLoginToken(EdgeContext& state, core::Protocol protocol, std::stri
                           std::string_view name, std::string_view room,
                           std::string_view remote_address) {
   LoginAuth out;
-  if (state.verifier == nullptr || !state.verifier->enabled()) return out;
+  if (!state.auth_on()) return out;
   const absl::Time now = state.clock.Now();
   if (!state.auth_failures.Allowed(remote_address, now)) {
     out.failure = core::TokenFailure::kMissing;  // not checked; rejection() says why

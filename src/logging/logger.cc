@@ -8,6 +8,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -73,8 +74,13 @@ std::string FormatJsonLine(core::LogLevel level, std::string_view message,
   line["msg"] = boost::json::string_view(message.data(), message.size());
   for (const core::LogField& field : fields) {
     const boost::json::string_view key(field.key.data(), field.key.size());
-    if (field.number) {
-      line[key] = std::stoll(field.value);
+    std::int64_t signed_value = 0;
+    std::uint64_t unsigned_value = 0;
+    const absl::string_view value(field.value.data(), field.value.size());
+    if (field.number && absl::SimpleAtoi(value, &signed_value)) {
+      line[key] = signed_value;
+    } else if (field.number && absl::SimpleAtoi(value, &unsigned_value)) {
+      line[key] = unsigned_value;  // above INT64_MAX
     } else {
       line[key] = field.value;
     }

@@ -52,16 +52,5 @@ TEST_F(RefusalLogTest, AStormIsLoggedOncePerEpisodeWithItsCount) {
                           R"("level":"info","msg":"no longer refusing WebSocket upgrades","reason":"max_connections","refused":1001,"for":"1m1s"})"));
 }
 
-TEST(LogFormatTest, JsonEscapesAndKeepsNumbersAndTextQuotes) {
-  const core::LogField fields[] = {{"name", "a \"b\"\n"}, {"n", 42}};
-  const std::string json = logging::FormatJsonLine(core::LogLevel::kWarning, "m\t", fields);
-  EXPECT_THAT(json, ::testing::EndsWith(R"("level":"warn","msg":"m\t","name":"a \"b\"\n","n":42})"));
-  const std::string text = core::FormatTextLine(core::LogLevel::kInfo, "hello", fields);
-  EXPECT_THAT(text, ::testing::EndsWith(" I hello name=\"a \\\"b\\\"\n\" n=42"));
-  EXPECT_TRUE(logging::ParseLevel("warn").ok());
-  EXPECT_FALSE(logging::ParseLevel("verbose").ok());
-  EXPECT_FALSE(logging::ParseFormat("xml").ok());
-}
-
 }  // namespace
 }  // namespace sig::edge
