@@ -13,6 +13,7 @@
 
 #include "bus/keys.h"
 #include "bus/redis_link.h"
+#include "core/log.h"
 
 namespace sig::bus {
 namespace {
@@ -107,6 +108,18 @@ void RedisBus::SetStateListener(StateListener listener) {
 void RedisBus::NotifyState() {
   core::MutexLock lock(&listener_mu_);
   const State now = state();
+  if (logged_ != now) {
+    // Each change once: up after start or an outage, down (logins refused), fenced (peers
+    // closed before the lease could run out). Down before the first up is only the start.
+    const bool starting = !logged_.has_value() && now == State::kDown;
+    logged_ = now;
+    if (!starting) {
+      core::Log(now == State::kUp     ? core::LogLevel::kInfo
+                : now == State::kDown ? core::LogLevel::kWarning
+                                      : core::LogLevel::kError,
+                "cluster bus " + std::string(Name(now)));
+    }
+  }
   if (!listener_ || told_ == now) return;
   told_ = now;
   listener_(now);

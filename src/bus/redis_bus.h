@@ -147,6 +147,7 @@ class RedisBus final : public core::Bus {
   core::Mutex listener_mu_;
   StateListener listener_ ABSL_GUARDED_BY(listener_mu_);
   std::optional<State> told_ ABSL_GUARDED_BY(listener_mu_);
+  std::optional<State> logged_ ABSL_GUARDED_BY(listener_mu_);  // the state last logged
   std::atomic<bool> watching_{false};
   std::atomic<std::int64_t> watched_until_ns_{0};  // steady clock
   core::Mutex event_mu_;

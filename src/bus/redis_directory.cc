@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "bus/keys.h"
 #include "bus/redis_link.h"
+#include "core/log.h"
 #include "bus/scripts.h"
 #include "core/close_code.h"
 #include "core/strings.h"
@@ -228,13 +229,37 @@ void RedisDirectory::Reclaim(absl::Duration settle) {
       }
     }
   }
+  // The operator hears of it: a restart of Redis without persistence makes every node claim
+  // its names again, and a name another node took meanwhile goes to that node.
+  struct Tally {
+    std::size_t pending = 0;
+    std::size_t claimed = 0;
+    std::size_t lost = 0;
+  };
+  auto tally = std::make_shared<Tally>();
+  tally->pending = held.size();
+  if (!held.empty()) {  // (the first lease, at start, has nothing to claim again)
+    core::Log(core::LogLevel::kWarning, "Redis lost this node's names: claiming them again",
+              {{"names", held.size()}});
+  }
+  const auto settle_one = [tally](bool claimed, bool lost) {
+    tally->claimed += claimed ? 1 : 0;
+    tally->lost += lost ? 1 : 0;
+    if (--tally->pending == 0) {
+      core::Log(core::LogLevel::kInfo, "names claimed again",
+                {{"claimed", tally->claimed}, {"lost", tally->lost}});
+    }
+  };
   for (Held& h : held) {
     ++claiming_[h.realm].claims;  // its snapshot, as any claim's, goes before the messages
     link_->RunScript(
         Scripts::Claim(), {NameKey(h.realm, h.name), MembersKey(h.realm), NodeNamesKey(node_)},
         {node_id_, std::to_string(h.conn_id), h.token_digest, h.name,
          std::to_string(std::size_t{1} << 40), "1", RealmChannel(h.realm)},
-        [this, h](RedisConnection::Reply reply) {
+        [this, h, settle_one](RedisConnection::Reply reply) {
+          bool claimed = false;
+          bool lost = false;
+          const absl::Cleanup counted = [&] { settle_one(claimed, lost); };
           const absl::Cleanup settled = [this, &h] { ClaimSettled(h.realm); };
           if (!reply.ok() || reply->type != RedisReply::Type::kArray || reply->elements.empty()) {
             return;  // Redis away again: the lease decides
@@ -251,10 +276,12 @@ void RedisDirectory::Reclaim(absl::Duration settle) {
               return;  // gone meanwhile
             }
             if (verdict == "claimed") {
+              claimed = true;
               std::vector<std::string> names;
               Reconcile(realm->second, h.realm, h.name, reply->elements, 2,
                         /*remove_absent=*/false, &names);
             } else if (verdict == "taken" || verdict == "full") {
+              lost = true;
               loser = it->second.peer.lock();
               RemoveMember(realm->second, h.realm, h.name);
               if (realm->second.local_members == 0) realms_.erase(realm);
