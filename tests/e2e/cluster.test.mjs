@@ -142,11 +142,11 @@ test('two /demo pages on different nodes see each other and chat', async () => {
   const alice = await demoTab('alice');
   await settle('td', 1);
   const bob = await onTheOtherNode('td', () => demoTab('bob'));
-  await alice.locator('#peers button[data-peer="bob"]').waitFor();
-  await bob.locator('#peers button[data-peer="alice"]').waitFor();
-  await alice.click('#peers button[data-peer="bob"]');
-  await alice.locator('#status[data-state="connected"]').waitFor();
-  await bob.locator('#status[data-state="connected"]').waitFor();
+  // bob, the newcomer, calls alice; both see the call connected and its chat open.
+  await alice.locator('#peers li[data-peer="bob"][data-state="connected"]').waitFor();
+  await bob.locator('#peers li[data-peer="alice"][data-state="connected"]').waitFor();
+  await alice.locator('#log', { hasText: 'bob joined the chat' }).waitFor();
+  await bob.locator('#log', { hasText: 'alice joined the chat' }).waitFor();
   await alice.fill('#text', 'hi bob');
   await alice.click('#chat button');
   await bob.locator('#log', { hasText: 'alice: hi bob' }).waitFor();
@@ -155,7 +155,7 @@ test('two /demo pages on different nodes see each other and chat', async () => {
   await alice.locator('#log', { hasText: 'bob: hi alice' }).waitFor();
   // Leaving is heard on the other node too.
   await bob.close();
-  await alice.locator('#peers button[data-peer="bob"]').waitFor({ state: 'detached' });
+  await alice.locator('#peers li[data-peer="bob"]').waitFor({ state: 'detached' });
 });
 
 // The PeerJS clients above put their token in the WebSocket URL; nginx's log must not keep it.

@@ -1,5 +1,8 @@
-// The /demo page served by sigd, in two headless chromium tabs: both log in with the td
-// protocol, see each other, open a WebRTC data channel through sigd and chat both ways.
+// The /demo page served by sigd: a video call. Three headless Chromium pages with fake cameras
+// join one room; each receives and decodes video from the other two through peer connections
+// negotiated over sigd, they chat, and when one leaves the others see it go. The page is also
+// checked at a phone's size, and a screenshot is written where SIGD_DEMO_SCREENSHOT says
+// (tools/demo-screenshot uses it for the README's).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSigd, launchBrowser, WAIT_MS } from './harness.mjs';
@@ -16,35 +19,119 @@ after(async () => {
   assert.equal(await sigd?.stop(), 0, 'sigd exits 0 on SIGTERM');
 });
 
-async function openTab(name) {
-  const tab = await browser.newPage();
-  tab.setDefaultTimeout(WAIT_MS);
-  await tab.goto(`http://127.0.0.1:${sigd.port}/demo?name=${name}&room=e2e`);
-  await tab.locator('#status[data-state="online"]').waitFor();
-  return tab;
+async function join(name, room, viewport = { width: 1100, height: 700 }) {
+  const page = await browser.newPage({ viewport });
+  page.setDefaultTimeout(WAIT_MS);
+  await page.goto(`http://127.0.0.1:${sigd.port}/demo?name=${name}&room=${room}`);
+  await page.locator('#status[data-state="online"]').waitFor();
+  return page;
 }
 
-test('two tabs see each other and chat over a data channel', async () => {
-  const alice = await openTab('alice');
-  const bob = await openTab('bob');
-  assert.equal(await alice.locator('#login button').isDisabled(), true, 'one login per page');
-  // Each sees the other: bob from login_success, alice from peer_connected.
-  await alice.locator('#peers button[data-peer="bob"]').waitFor();
-  await bob.locator('#peers button[data-peer="alice"]').waitFor();
+// Video frames `page` has decoded from `peer` so far.
+async function framesFrom(page, peer) {
+  return page.evaluate(async (name) => {
+    const c = window.demo.connections.get(name);
+    if (!c) return 0;
+    let frames = 0;
+    for (const report of (await c.pc.getStats()).values()) {
+      if (report.type === 'inbound-rtp' && report.kind === 'video') frames += report.framesDecoded || 0;
+    }
+    return frames;
+  }, peer);
+}
 
-  await alice.click('#peers button[data-peer="bob"]');
-  await alice.locator('#status[data-state="connected"]').waitFor();
-  await bob.locator('#status[data-state="connected"]').waitFor();
+// Waits (bounded) until `page` decodes video from `peer` and keeps decoding it.
+async function seesVideoFrom(page, peer) {
+  const deadline = Date.now() + WAIT_MS;
+  let first = 0;
+  while ((first = await framesFrom(page, peer)) === 0) {
+    if (Date.now() > deadline) throw new Error(`no video from ${peer}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  while ((await framesFrom(page, peer)) <= first) {
+    if (Date.now() > deadline) throw new Error(`video from ${peer} stopped at ${first} frames`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
-  await alice.fill('#text', 'hi bob');
-  await alice.click('#chat button');
-  await bob.locator('#log', { hasText: 'alice: hi bob' }).waitFor();
-  await bob.fill('#text', 'hi alice');
-  await bob.click('#chat button');
-  await alice.locator('#log', { hasText: 'bob: hi alice' }).waitFor();
+test('three pages in a room see and hear each other, chat, and see one leave', async () => {
+  const names = ['alice', 'bob', 'carol'];
+  const pages = {};
+  for (const name of names) pages[name] = await join(name, 'call');
+  assert.equal(await pages.alice.locator('#login button').isDisabled(), true, 'one login per page');
 
-  // Closing one tab tells the other it left.
-  await bob.close();
-  await alice.locator('#peers button[data-peer="bob"]').waitFor({ state: 'detached' });
-  assert.equal(await alice.locator('#peers li').count(), 0);
+  for (const name of names) {
+    for (const other of names.filter((n) => n !== name)) {
+      await pages[name].locator(`#peers li[data-peer="${other}"][data-state="connected"]`).waitFor();
+      await seesVideoFrom(pages[name], other);
+    }
+    // Its own camera too, muted.
+    await pages[name].locator(`#peers li[data-peer="${name}"] video`).waitFor();
+  }
+
+  for (const name of ['bob', 'carol']) {
+    await pages[name].locator('#log', { hasText: 'alice joined the chat' }).waitFor();
+  }
+  assert.equal(await pages.bob.locator('#log div', { hasText: 'alice joined the chat' }).count(), 1,
+    'each channel is announced once');
+  await pages.alice.fill('#text', 'hi all');
+  await pages.alice.click('#chat button');
+  await pages.bob.locator('#log', { hasText: 'alice: hi all' }).waitFor();
+  await pages.carol.locator('#log', { hasText: 'alice: hi all' }).waitFor();
+
+  if (process.env.SIGD_DEMO_SCREENSHOT) {
+    await pages.alice.screenshot({ path: process.env.SIGD_DEMO_SCREENSHOT });
+  }
+
+  await pages.carol.close();
+  for (const name of ['alice', 'bob']) {
+    await pages[name].locator('#peers li[data-peer="carol"]').waitFor({ state: 'detached' });
+    await pages[name].locator('#log', { hasText: 'carol left' }).waitFor();
+    assert.equal(await pages[name].locator('#peers li').count(), 2, `${name}: itself and one other`);
+  }
+  await pages.alice.close();
+  await pages.bob.close();
+});
+
+test('a taken name is said so, and the page fits a phone', async () => {
+  const phone = { width: 390, height: 844 };
+  const dana = await join('dana', 'small', phone);
+  const overflow = await dana.evaluate(() => document.scrollingElement.scrollWidth - innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling on a phone (${overflow} px too wide)`);
+  const twin = await browser.newPage({ viewport: phone });
+  twin.setDefaultTimeout(WAIT_MS);
+  await twin.goto(`http://127.0.0.1:${sigd.port}/demo?name=dana&room=small`);
+  await twin.locator('#status[data-state="taken"]').waitFor();
+  assert.match(await twin.locator('#status').textContent(), /dana is taken/);
+  assert.equal(await twin.locator('#login button').isDisabled(), false, 'it may try another name');
+  await twin.close();
+  await dana.close();
+});
+
+test('a call survives a restart of sigd: the pages reconnect and the media never stopped', async () => {
+  const first = await startSigd();
+  const port = first.port;
+  const open = async (name) => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    await page.goto(`http://127.0.0.1:${port}/demo?name=${name}&room=again`);
+    await page.locator('#status[data-state="online"]').waitFor();
+    return page;
+  };
+  const erin = await open('erin');
+  const fay = await open('fay');
+  await seesVideoFrom(erin, 'fay');
+  assert.equal(await first.stop(), 0);  // every WebSocket closed with 1001
+  await erin.locator('#status[data-state="reconnecting"]').waitFor();
+  await fay.locator('#status[data-state="reconnecting"]').waitFor();
+  const second = await startSigd([`--port=${port}`]);
+  await erin.locator('#status[data-state="online"]').waitFor();
+  await fay.locator('#status[data-state="online"]').waitFor();
+  // The call went on peer to peer meanwhile, and still does.
+  await seesVideoFrom(erin, 'fay');
+  await seesVideoFrom(fay, 'erin');
+  await erin.close();
+  await fay.locator('#peers li[data-peer="erin"]').waitFor({ state: 'detached' });
+  await fay.close();
+  assert.equal(await second.stop(), 0);
 });

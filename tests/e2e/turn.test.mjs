@@ -200,14 +200,14 @@ test('the demo page logs in with a token and uses the offered TURN credentials',
   };
   const carol = await open('carol');
   const erin = await open('erin');
-  await carol.locator('#peers button[data-peer="erin"]').waitFor();
-  await carol.click('#peers button[data-peer="erin"]');
-  await carol.locator('#status[data-state="connected"]').waitFor();
-  await erin.locator('#status[data-state="connected"]').waitFor();
+  await carol.locator('#peers li[data-peer="erin"][data-state="connected"]').waitFor();
+  await erin.locator('#peers li[data-peer="carol"][data-state="connected"]').waitFor();
+  await carol.locator('#log', { hasText: 'erin joined the chat' }).waitFor();
   await carol.fill('#text', 'hi erin');
   await carol.click('#chat button');
   await erin.locator('#log', { hasText: 'carol: hi erin' }).waitFor();
-  const username = await carol.evaluate(() => pc.getConfiguration().iceServers[0].username);
+  const username = await carol.evaluate(
+    () => window.demo.connections.get('erin').pc.getConfiguration().iceServers[0].username);
   assert.match(username, /^\d+:carol$/);
   await carol.close();
   await erin.close();
