@@ -4,19 +4,19 @@
 // (--ping_interval and PING_INTERVAL); a flag on the command line wins over the environment
 // (sigd/command_line.h).
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -462,12 +462,17 @@ int main(int argc, char** argv) {
                   {"commit", SIGD_COMMIT},
                   {"settings", absl::StrJoin(command_line.Settings(/*only_changed=*/true), " ")}});
 
-  // Before any listener starts: a SIGTERM that arrives while sigd starts up is queued for the
-  // handler below instead of killing the process with the default action.
-  boost::asio::io_context signals_context(1);
-  boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
-  // SIGHUP reloads what can be reloaded (the token keys); it never stops sigd.
-  boost::asio::signal_set reloads(signals_context, SIGHUP);
+  // SIGINT and SIGTERM stop sigd, SIGHUP reloads what can be reloaded (the token keys, the TURN
+  // secret file). They are blocked here, before any thread starts, so every thread (the I/O
+  // threads, gRPC's, the cluster's) inherits them blocked and main takes them synchronously
+  // with sigwait at the end; one that arrives while sigd starts up waits until then instead of
+  // killing the process. (An Asio signal_set, as before, depends on an asynchronous handler
+  // waking a thread blocked in epoll; under TSan, which defers signals, a SIGTERM was now and
+  // then never handled and sigd did not stop.)
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&handled, s);
+  pthread_sigmask(SIG_BLOCK, &handled, nullptr);
 
   sig::core::SystemClock clock;
   sig::edge::Server::Options options;
@@ -563,24 +568,20 @@ int main(int argc, char** argv) {
                          {{"connections", node.connections.size()}});
         }
       });
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    sig::core::Log(sig::core::LogLevel::kInfo, "shutting down: closing every connection with 1001",
-                   {{"signal", signal}, {"connections", node.connections.size()}});
-    reloads.cancel();
-    server.Shutdown();
-    admin.Shutdown(absl::Seconds(1));
-  });
-  std::function<void()> await_reload = [&] {
-    reloads.async_wait([&](const boost::system::error_code& ec, int) {
-      if (ec) return;
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&handled, &signal) != 0) continue;
+    if (signal == SIGHUP) {
       if (verifier) (void)ReloadKeys(*verifier, keys_file, "SIGHUP");
       ReloadTurnSecret(turn.get(), turn_secret_file);
-      await_reload();
-    });
-  };
-  await_reload();
-  signals_context.run();
+      continue;
+    }
+    sig::core::Log(sig::core::LogLevel::kInfo, "shutting down: closing every connection with 1001",
+                   {{"signal", signal}, {"connections", node.connections.size()}});
+    server.Shutdown();
+    admin.Shutdown(absl::Seconds(1));
+    break;
+  }
   if (cluster) cluster->Stop();
   node.lifecycle.RemoveListener(phase_log);
   sig::core::LogInfo("sigd stopped");
