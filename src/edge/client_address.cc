@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "core/strings.h"
 #include "edge/host_port.h"
@@ -71,41 +72,29 @@ std::optional<ClientAddress> ParseNode(std::string_view node) {
   return ClientAddress{*address, port};
 }
 
-// The for= values of a Forwarded header, left to right.
-std::vector<std::string_view> ForwardedFors(std::string_view header) {
-  std::vector<std::string_view> fors;
-  std::size_t start = 0;
-  while (start <= header.size()) {
-    std::size_t end = header.find(',', start);
-    if (end == std::string_view::npos) end = header.size();
-    std::string_view element = header.substr(start, end - start);
-    std::size_t pair_start = 0;
-    while (pair_start <= element.size()) {
-      std::size_t pair_end = element.find(';', pair_start);
-      if (pair_end == std::string_view::npos) pair_end = element.size();
-      const std::string_view pair = Trim(element.substr(pair_start, pair_end - pair_start));
-      if (pair.size() > 4 && (pair[0] == 'f' || pair[0] == 'F') &&
-          (pair[1] == 'o' || pair[1] == 'O') && (pair[2] == 'r' || pair[2] == 'R') &&
-          pair[3] == '=') {
-        fors.push_back(pair.substr(4));
-      }
-      pair_start = pair_end + 1;
-    }
+// `text` cut at every `separator`, empty parts kept.
+std::vector<std::string_view> Split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = text.find(separator, start);
+    parts.push_back(text.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) return parts;
     start = end + 1;
   }
-  return fors;
 }
 
-std::vector<std::string_view> SplitCommas(std::string_view header) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (start <= header.size()) {
-    std::size_t end = header.find(',', start);
-    if (end == std::string_view::npos) end = header.size();
-    parts.push_back(header.substr(start, end - start));
-    start = end + 1;
+// The for= values of a Forwarded header (elements by ',', pairs by ';'), left to right.
+std::vector<std::string_view> ForwardedFors(std::string_view header) {
+  std::vector<std::string_view> fors;
+  for (std::string_view element : Split(header, ',')) {
+    for (std::string_view pair : Split(element, ';')) {
+      pair = Trim(pair);
+      if (pair.size() > 4 && absl::EqualsIgnoreCase(absl::string_view(pair.data(), 4), "for=")) {
+        fors.push_back(pair.substr(4));
+      }
+    }
   }
-  return parts;
+  return fors;
 }
 
 constexpr std::uint8_t kSignature[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
@@ -180,7 +169,7 @@ std::optional<ClientAddress> ForwardedClient(std::string_view forwarded,
                                              std::string_view x_forwarded_for,
                                              const TrustedProxies& trusted) {
   const std::vector<std::string_view> chain =
-      !forwarded.empty() ? ForwardedFors(forwarded) : SplitCommas(x_forwarded_for);
+      !forwarded.empty() ? ForwardedFors(forwarded) : Split(x_forwarded_for, ',');
   std::optional<ClientAddress> client;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     std::optional<ClientAddress> hop = ParseNode(*it);

@@ -113,29 +113,26 @@ absl::StatusOr<int> Subprocess::Wait(absl::Duration timeout) {
   return absl::DeadlineExceededError("the child did not exit");
 }
 
+absl::Status Subprocess::ReadToEnd(int fd, std::string& buffer, absl::Time deadline,
+                                   std::string& out) {
+  for (;;) {
+    auto line = ReadLine(fd, buffer, deadline);
+    if (!line.ok()) {
+      if (!absl::IsOutOfRange(line.status())) return line.status();
+      out += std::exchange(buffer, {});  // the last line, without its newline
+      return absl::OkStatus();
+    }
+    out += *line + "\n";
+  }
+}
+
 absl::StatusOr<Subprocess::Result> Subprocess::Finish(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   Result result;
-  for (;;) {
-    auto line = ReadLine(out_fd_, out_buffer_, deadline);
-    if (line.ok()) {
-      result.out += *line + "\n";
-      continue;
-    }
-    if (!absl::IsOutOfRange(line.status())) return line.status();
-    result.out += std::exchange(out_buffer_, {});
-    break;
-  }
-  for (;;) {  // stdout is closed: what the child wrote to stderr follows it
-    if (err_fd_ < 0) break;
-    auto line = ReadLine(err_fd_, err_buffer_, deadline);
-    if (line.ok()) {
-      result.err += *line + "\n";
-      continue;
-    }
-    if (!absl::IsOutOfRange(line.status())) return line.status();
-    result.err += std::exchange(err_buffer_, {});
-    break;
+  if (absl::Status s = ReadToEnd(out_fd_, out_buffer_, deadline, result.out); !s.ok()) return s;
+  // stdout is closed: what the child wrote to a stderr pipe follows it.
+  if (err_fd_ >= 0) {
+    if (absl::Status s = ReadToEnd(err_fd_, err_buffer_, deadline, result.err); !s.ok()) return s;
   }
   auto status = Wait(deadline - absl::Now());
   if (!status.ok()) return status.status();

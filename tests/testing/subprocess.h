@@ -44,6 +44,8 @@ class Subprocess {
  private:
   Subprocess(pid_t pid, int out_fd, int err_fd) : pid_(pid), out_fd_(out_fd), err_fd_(err_fd) {}
   absl::StatusOr<std::string> ReadLine(int fd, std::string& buffer, absl::Time deadline);
+  // Appends every line of `fd` to `out` until its end (OutOfRange from ReadLine).
+  absl::Status ReadToEnd(int fd, std::string& buffer, absl::Time deadline, std::string& out);
 
   pid_t pid_ = -1;
   int out_fd_ = -1;
