@@ -317,7 +317,7 @@ void RedisDirectory::CloseAllFenced() {
 }
 
 void RedisDirectory::Release(std::string_view realm_name, std::string_view name,
-                             std::uint64_t conn_id) {
+                             std::uint64_t conn_id, core::LeaveNotice notice) {
   {
     core::MutexLock lock(&mu_);
     auto realm = realms_.find(realm_name);
@@ -327,7 +327,7 @@ void RedisDirectory::Release(std::string_view realm_name, std::string_view name,
         it->second.conn_id != conn_id) {
       return;
     }
-    RemoveMember(realm->second, realm_name, name);
+    RemoveMember(realm->second, realm_name, name, notice);
     // A realm without members here is no longer followed: its cache would go stale.
     if (realm->second.local_members == 0) realms_.erase(realm);
   }
@@ -462,7 +462,7 @@ void RedisDirectory::AddRemote(Realm& realm, std::string_view realm_name, std::s
 }
 
 void RedisDirectory::RemoveMember(Realm& realm, std::string_view realm_name,
-                                  std::string_view name) {
+                                  std::string_view name, core::LeaveNotice notice) {
   auto it = realm.members.find(name);
   if (it == realm.members.end()) return;
   const Member member = it->second;
@@ -473,7 +473,7 @@ void RedisDirectory::RemoveMember(Realm& realm, std::string_view realm_name,
   }
   Report(realm, core::MembershipChange{core::MembershipChange::Kind::kLeft, member.protocol,
                                        realm_name, name, member.conn_id, realm.notices,
-                                       /*takeover=*/false, /*remote=*/!member.local()});
+                                       /*takeover=*/false, /*remote=*/!member.local(), notice});
 }
 
 void RedisDirectory::Report(const Realm& realm, core::MembershipChange change) const {

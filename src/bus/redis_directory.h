@@ -45,7 +45,8 @@ class RedisDirectory final : public core::Directory {
 
   void SetSink(core::MembershipSink* sink) override { sink_ = sink; }
   void Claim(core::ClaimRequest request, core::ClaimDone done) override;
-  void Release(std::string_view realm, std::string_view name, std::uint64_t conn_id) override;
+  void Release(std::string_view realm, std::string_view name, std::uint64_t conn_id,
+               core::LeaveNotice notice) override;
   core::Holder Lookup(std::string_view realm, std::string_view name) const override;
   void ForEachLocalMember(
       std::string_view realm,
@@ -120,7 +121,8 @@ class RedisDirectory final : public core::Directory {
   // Applies a member seen in Redis or on the channel; reports it if `report`.
   void AddRemote(Realm& realm, std::string_view realm_name, std::string_view name,
                  core::NodeId node, std::uint64_t conn, bool report) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void RemoveMember(Realm& realm, std::string_view realm_name, std::string_view name)
+  void RemoveMember(Realm& realm, std::string_view realm_name, std::string_view name,
+                    core::LeaveNotice notice = core::LeaveNotice::kEveryone)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Report(const Realm& realm, core::MembershipChange change) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);

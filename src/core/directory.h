@@ -88,6 +88,20 @@ struct RealmSummary {
   std::size_t members = 0;  // on this node
 };
 
+// Who on the departing peer's own node hears of a departure. A node that closes every
+// connection it holds (drain, shutdown, fencing) tells none of them that the others left: each
+// is being closed itself, a notice racing its close would tell it a peer left whose calls go on
+// peer to peer (and make it hang up), and a realm of n peers would cost n^2 notices. Other
+// nodes' peers are told either way: for them the peer did leave.
+enum class LeaveNotice : std::uint8_t { kEveryone, kOtherNodesOnly };
+
+constexpr LeaveNotice LeaveNoticeFor(DisconnectReason why) {
+  return why == DisconnectReason::kDrain || why == DisconnectReason::kShutdown ||
+                 why == DisconnectReason::kFenced
+             ? LeaveNotice::kOtherNodesOnly
+             : LeaveNotice::kEveryone;
+}
+
 // A claim or a release, as the directory reports it.
 struct MembershipChange {
   enum class Kind : std::uint8_t { kJoined, kLeft };
@@ -102,6 +116,8 @@ struct MembershipChange {
   // The member is (kJoined) or was (kLeft) another node's: this node's peers hear of it, but the
   // change is that node's event, not this one's.
   bool remote = false;
+  // kLeft: whether this node's peers are told (see LeaveNotice); remote changes always are.
+  LeaveNotice notice = LeaveNotice::kEveryone;
 };
 
 // Hears every membership change of a directory. Implemented by the Router.
@@ -130,9 +146,11 @@ class Directory {
 
   virtual void Claim(ClaimRequest request, ClaimDone done) = 0;
 
-  // Gives up `name` in `realm` if connection `conn_id` still holds it. Idempotent, so every
-  // close path may call it; a late release never undoes a newer claim.
-  virtual void Release(std::string_view realm, std::string_view name, std::uint64_t conn_id) = 0;
+  // Gives up `name` in `realm` if connection `conn_id` still holds it, reporting the departure
+  // with `notice`. Idempotent, so every close path may call it; a late release never undoes a
+  // newer claim.
+  virtual void Release(std::string_view realm, std::string_view name, std::uint64_t conn_id,
+                       LeaveNotice notice) = 0;
 
   // Who holds `name` in `realm`. On the relay path: cheap, and never waits on another node.
   virtual Holder Lookup(std::string_view realm, std::string_view name) const = 0;

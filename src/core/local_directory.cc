@@ -121,7 +121,7 @@ void LocalDirectory::Claim(ClaimRequest request, ClaimDone done) {
 }
 
 void LocalDirectory::Release(std::string_view realm_name, std::string_view name,
-                             std::uint64_t conn_id) {
+                             std::uint64_t conn_id, LeaveNotice notice) {
   std::shared_ptr<Realm> realm = FindRealm(realm_name);
   if (realm == nullptr) return;
   bool now_empty = false;
@@ -130,7 +130,8 @@ void LocalDirectory::Release(std::string_view realm_name, std::string_view name,
     auto it = realm->members.find(name);
     if (it == realm->members.end() || it->second.conn_id != conn_id) return;
     const MembershipChange change{MembershipChange::Kind::kLeft, it->second.protocol, realm_name,
-                                  name, conn_id, it->second.notices};
+                                  name, conn_id, it->second.notices, /*takeover=*/false,
+                                  /*remote=*/false, notice};
     {
       IndexShard& shard = IndexShardFor(realm_name, name);
       MutexLock index_lock(&shard.mu);

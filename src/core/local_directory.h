@@ -36,7 +36,8 @@ class LocalDirectory final : public Directory {
 
   void SetSink(MembershipSink* sink) override { sink_ = sink; }
   void Claim(ClaimRequest request, ClaimDone done) override;
-  void Release(std::string_view realm, std::string_view name, std::uint64_t conn_id) override;
+  void Release(std::string_view realm, std::string_view name, std::uint64_t conn_id,
+               LeaveNotice notice) override;
   Holder Lookup(std::string_view realm, std::string_view name) const override;
   void ForEachLocalMember(
       std::string_view realm,

@@ -55,8 +55,9 @@ void Router::Join(ClaimRequest request, ClaimDone done) {
   });
 }
 
-void Router::Leave(std::string_view realm, std::string_view name, std::uint64_t conn_id) {
-  directory_.Release(realm, name, conn_id);
+void Router::Leave(std::string_view realm, std::string_view name, std::uint64_t conn_id,
+                   LeaveNotice notice) {
+  directory_.Release(realm, name, conn_id, notice);
 }
 
 void Router::OnMembershipChange(const MembershipChange& change,
@@ -67,6 +68,7 @@ void Router::OnMembershipChange(const MembershipChange& change,
   if (change.takeover) return;
   bus_.Announce(change);
   if (change.notices == nullptr || others.empty()) return;
+  if (!joined && !change.remote && change.notice == LeaveNotice::kOtherNodesOnly) return;
   const Frame frame =
       joined ? change.notices->PeerJoined(change.name) : change.notices->PeerLeft(change.name);
   if (frame == nullptr) return;

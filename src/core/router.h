@@ -35,9 +35,10 @@ class Router final : public MembershipSink, public BusSink {
   void Join(ClaimRequest request, ClaimDone done);
 
   // Gives up `name` in `realm` if connection `conn_id` still holds it, and announces the
-  // departure. Frames it left held for absent peers are dropped: nobody would answer them.
-  // Idempotent, so every close path may call it.
-  void Leave(std::string_view realm, std::string_view name, std::uint64_t conn_id);
+  // departure as `notice` says. Frames it left held for absent peers are dropped: nobody would
+  // answer them. Idempotent, so every close path may call it.
+  void Leave(std::string_view realm, std::string_view name, std::uint64_t conn_id,
+             LeaveNotice notice);
 
   // Delivers `envelope.frame` as `envelope.route` says: ROUTE_DIRECT to the peer named `to`,
   // ROUTE_BROADCAST to everyone in `realm` but `from`. With hold_if_absent, a frame for an

@@ -17,7 +17,7 @@ void JoinOnConnection(Connection& connection, core::Router& router, core::ClaimR
                 std::shared_ptr<core::Peer> session = alive.lock();
                 if (session == nullptr) {
                   if (result.outcome == core::ClaimOutcome::kClaimed) {
-                    router.Leave(realm, name, conn_id);
+                    router.Leave(realm, name, conn_id, core::LeaveNotice::kEveryone);
                   }
                   return;
                 }

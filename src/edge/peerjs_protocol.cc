@@ -115,7 +115,7 @@ void PeerJsProtocol::OnClaimed(core::ClaimResult result) {
   }
   if (closed_) {
     // The connection went while the claim was in flight.
-    state_.router.Leave(realm_, id_, connection_.id());
+    state_.router.Leave(realm_, id_, connection_.id(), leave_notice_);
     return;
   }
   registered_ = true;
@@ -175,11 +175,12 @@ void PeerJsProtocol::OnRelayFailed(core::RelayFailure failure, std::string_view 
   connection_.Send(state_.peerjs_codec.Expired(target, id_));
 }
 
-void PeerJsProtocol::OnClose() {
+void PeerJsProtocol::OnClose(core::LeaveNotice notice) {
   closed_ = true;
+  leave_notice_ = notice;
   if (!registered_) return;
   // After a same-token takeover this Leave no longer matches and changes nothing.
-  state_.router.Leave(realm_, id_, connection_.id());
+  state_.router.Leave(realm_, id_, connection_.id(), notice);
   state_.stats.AddPeers(sig::v1::PROTOCOL_PEERJS, -1);
   registered_ = false;
 }

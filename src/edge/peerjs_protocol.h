@@ -22,7 +22,7 @@ class PeerJsProtocol final : public Protocol {
   void OnOpen() override;
   void OnText(std::string_view text) override;
   void OnRelayFailed(core::RelayFailure failure, std::string_view target) override;
-  void OnClose() override;
+  void OnClose(core::LeaveNotice notice) override;
   // Authenticated: 4005, as td; anonymous: 1000, as peerjs-server closes a reconnect's old socket.
   void OnReplaced() override;
   absl::Duration tick_interval() const override;
@@ -44,6 +44,7 @@ class PeerJsProtocol final : public Protocol {
   bool registered_ = false;
   bool authenticated_ = false;  // opened with a valid token (auth on)
   bool closed_ = false;
+  core::LeaveNotice leave_notice_ = core::LeaveNotice::kEveryone;  // as OnClose was told
   absl::Time last_heartbeat_;
 };
 

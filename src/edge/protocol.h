@@ -7,6 +7,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "core/close_code.h"
+#include "core/directory.h"
 #include "core/outcome.h"
 #include "core/peer.h"
 #include "core/stats.h"
@@ -58,8 +59,9 @@ class Protocol {
   // A frame this connection sent to `target` was not delivered (core::Peer::RelayFailed).
   virtual void OnRelayFailed(core::RelayFailure failure, std::string_view target) = 0;
 
-  // The connection is gone or going; unregister from the router. Called exactly once.
-  virtual void OnClose() = 0;
+  // The connection is gone or going; unregister from the router, announcing the departure as
+  // `notice` says (core::LeaveNoticeFor the close's reason). Called exactly once.
+  virtual void OnClose(core::LeaveNotice notice) = 0;
 
   // Another connection took this one's name over (core::Peer::Replaced): close as the
   // protocol says.

@@ -129,7 +129,7 @@ void TdProtocol::OnClaimed(core::ClaimResult result, std::string name, std::stri
   }
   if (closed_) {
     // The connection went while the claim was in flight.
-    state_.router.Leave(realm, name, connection_.id());
+    state_.router.Leave(realm, name, connection_.id(), leave_notice_);
     return;
   }
   state_.stats.CountLogin(sig::v1::PROTOCOL_TD);
@@ -178,10 +178,11 @@ void TdProtocol::OnRelayFailed(core::RelayFailure failure, std::string_view targ
   connection_.Send(core::MakeFrame(TdCodec::TargetNotFound(target), TdType::kError));
 }
 
-void TdProtocol::OnClose() {
+void TdProtocol::OnClose(core::LeaveNotice notice) {
   closed_ = true;
+  leave_notice_ = notice;
   if (name_.empty()) return;
-  state_.router.Leave(realm_, name_, connection_.id());
+  state_.router.Leave(realm_, name_, connection_.id(), notice);
   state_.stats.AddPeers(sig::v1::PROTOCOL_TD, -1);
   name_.clear();
 }

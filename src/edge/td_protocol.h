@@ -18,7 +18,7 @@ class TdProtocol final : public Protocol {
   core::Protocol kind() const override { return sig::v1::PROTOCOL_TD; }
   void OnText(std::string_view text) override;
   void OnRelayFailed(core::RelayFailure failure, std::string_view target) override;
-  void OnClose() override;
+  void OnClose(core::LeaveNotice notice) override;
   // Only an authenticated login takes a td name over: 4005.
   void OnReplaced() override;
 
@@ -40,6 +40,7 @@ class TdProtocol final : public Protocol {
   std::string realm_;
   bool logging_in_ = false;  // a claim is in flight
   bool closed_ = false;
+  core::LeaveNotice leave_notice_ = core::LeaveNotice::kEveryone;  // as OnClose was told
 };
 
 }  // namespace sig::edge

@@ -634,7 +634,7 @@ class WsSession final : public core::Peer,
   void NotifyProtocolClosed() {
     if (protocol_closed_) return;
     protocol_closed_ = true;
-    if (protocol_) protocol_->OnClose();
+    if (protocol_) protocol_->OnClose(core::LeaveNoticeFor(why_));
   }
 
   // The connection is over: the socket is closed, so every pending operation completes and

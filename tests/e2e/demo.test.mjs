@@ -109,8 +109,13 @@ test('a taken name is said so, and the page fits a phone', async () => {
   await dana.close();
 });
 
-test('a call survives a restart of sigd: the pages reconnect and the media never stopped', async () => {
+test('a call survives a restart of sigd: the pages reconnect and the media never stopped', async (t) => {
+  let second;
   const first = await startSigd();
+  t.after(async () => {
+    await first.stop();
+    await second?.stop();
+  });
   const port = first.port;
   const open = async (name) => {
     const page = await browser.newPage();
@@ -125,7 +130,7 @@ test('a call survives a restart of sigd: the pages reconnect and the media never
   assert.equal(await first.stop(), 0);  // every WebSocket closed with 1001
   await erin.locator('#status[data-state="reconnecting"]').waitFor();
   await fay.locator('#status[data-state="reconnecting"]').waitFor();
-  const second = await startSigd([`--port=${port}`]);
+  second = await startSigd([`--port=${port}`]);
   await erin.locator('#status[data-state="online"]').waitFor();
   await fay.locator('#status[data-state="online"]').waitFor();
   // The call went on peer to peer meanwhile, and still does.

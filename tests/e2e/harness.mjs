@@ -10,12 +10,23 @@ import { chromium } from 'playwright-core';
 
 export const WAIT_MS = 20000;
 
+// Every sigd a test started and has not stopped. A test that fails before its stop() must not
+// leave one running: a live child would keep node from exiting until ctest's timeout.
+const running = new Set();
+process.on('exit', () => {
+  for (const proc of running) proc.kill('SIGKILL');
+});
+
 export async function startSigd(extraArgs = []) {
   const binary = process.env.SIGD_BINARY;
   if (!binary) throw new Error('SIGD_BINARY is not set');
   const proc = spawn(binary, ['--host=127.0.0.1', '--port=0', '--admin_addr=127.0.0.1:0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
+  proc.unref();
+  proc.stdout.unref();
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('sigd did not start')), WAIT_MS);
     let out = '';
@@ -33,6 +44,7 @@ export async function startSigd(extraArgs = []) {
     port,
     async stop() {
       if (proc.exitCode !== null) return proc.exitCode;
+      proc.ref();  // held until it has exited
       proc.kill('SIGTERM');
       const [code] = await once(proc, 'exit');
       return code;

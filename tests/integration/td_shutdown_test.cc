@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "testing/sigd_process.h"
 #include "testing/test_server.h"
@@ -32,6 +33,35 @@ TEST_F(TdShutdownTest, InProcessShutdownCloses1001AndRefusesNewUpgrades) {
   }
   stopper.join();
   EXPECT_FALSE(testing::WsClient::Connect(server_->port()).ok());
+}
+
+// Every peer of the room is being closed: none is told that the others left (a notice racing
+// its own close would end calls that go on peer to peer while sigd restarts).
+TEST_F(TdShutdownTest, NoPeerHearsTheOthersLeaveWhenTheServerStops) {
+  StartServer();
+  constexpr std::size_t kPeers = 16;
+  std::vector<std::unique_ptr<testing::WsClient>> peers;
+  for (std::size_t i = 0; i < kPeers; ++i) {
+    peers.push_back(LoggedIn(absl::StrCat("p", i), "call"));
+    ASSERT_NE(peers.back(), nullptr);
+  }
+  for (std::size_t i = 0; i < kPeers; ++i) {
+    for (std::size_t joined = i + 1; joined < kPeers; ++joined) {
+      ASSERT_TRUE(peers[i]->ReadType("peer_connected").ok()) << "p" << i;
+    }
+  }
+  std::thread stopper([this] { server_->Shutdown(); });
+  for (std::size_t i = 0; i < kPeers; ++i) {
+    for (;;) {
+      absl::StatusOr<std::string> text = peers[i]->Read();
+      if (!text.ok()) {
+        EXPECT_TRUE(absl::IsAborted(text.status())) << text.status();  // the close, not a timeout
+        break;
+      }
+      ADD_FAILURE() << "p" << i << " was sent " << *text;
+    }
+  }
+  stopper.join();
 }
 
 void ExpectSignalClosesAllAndExitsZero(int signal) {

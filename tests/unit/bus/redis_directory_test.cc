@@ -148,10 +148,10 @@ TEST_F(RedisDirectoryTest, ARealmsChannelIsLeftWithItsLastMember) {
   ASSERT_EQ(Claim(directory, "td/r", "alice", 10, alice), core::ClaimOutcome::kClaimed);
   ASSERT_EQ(Claim(directory, "td/r", "bob", 11, bob), core::ClaimOutcome::kClaimed);
   EXPECT_EQ(numsub("td/r"), 1);
-  directory.Release("td/r", "alice", 10);
+  directory.Release("td/r", "alice", 10, core::LeaveNotice::kEveryone);
   RunUntil([] { return false; }, std::chrono::milliseconds(100));
   EXPECT_EQ(numsub("td/r"), 1);  // bob is still here
-  directory.Release("td/r", "bob", 11);
+  directory.Release("td/r", "bob", 11, core::LeaveNotice::kEveryone);
   ASSERT_TRUE(RunUntil([&] { return numsub("td/r") == 0; }));
 
   // Taken on another node: the claim fails and the channel it took is left.
@@ -162,7 +162,7 @@ TEST_F(RedisDirectoryTest, ARealmsChannelIsLeftWithItsLastMember) {
             core::ClaimOutcome::kClaimed);
   EXPECT_EQ(Claim(directory, "td/s", "carol", 12, std::make_shared<testing::FakePeer>()),
             core::ClaimOutcome::kTaken);
-  other.Release("td/s", "carol", 20);
+  other.Release("td/s", "carol", 20, core::LeaveNotice::kEveryone);
   ASSERT_TRUE(RunUntil([&] { return numsub("td/s") == 0; }));
   EXPECT_EQ(link_->subscriptions(), 1u);  // the anchor
 }

@@ -73,7 +73,7 @@ TEST_F(LocalDirectoryTest, TakenNameIsRefusedAndFreeAfterRelease) {
   auto other = std::make_shared<FakePeer>();
   EXPECT_EQ(ClaimNow(directory_, Claim("td/", "a", 2, other, nullptr)).outcome,
             ClaimOutcome::kTaken);
-  directory_.Release("td/", "a", 1);
+  directory_.Release("td/", "a", 1, LeaveNotice::kEveryone);
   EXPECT_EQ(ClaimNow(directory_, Claim("td/", "a", 2, other, nullptr)).outcome,
             ClaimOutcome::kClaimed);
 }
@@ -81,9 +81,9 @@ TEST_F(LocalDirectoryTest, TakenNameIsRefusedAndFreeAfterRelease) {
 TEST_F(LocalDirectoryTest, ReleaseIsReportedOnceAndIgnoresOtherConnections) {
   auto a = Claimed("td/", "a", 1);
   auto b = Claimed("td/", "b", 2);
-  directory_.Release("td/", "b", 99);  // not b's connection: ignored
-  directory_.Release("td/", "b", 2);
-  directory_.Release("td/", "b", 2);   // idempotent
+  directory_.Release("td/", "b", 99, LeaveNotice::kEveryone);  // not b's connection: ignored
+  directory_.Release("td/", "b", 2, LeaveNotice::kEveryone);
+  directory_.Release("td/", "b", 2, LeaveNotice::kEveryone);   // idempotent
   EXPECT_THAT(sink_.Changes(), ElementsAre("joined:a/0", "joined:b/1", "left:b/1"));
   EXPECT_EQ(directory_.size(), 1u);
 }
@@ -120,9 +120,9 @@ TEST_F(LocalDirectoryTest, NamesAreInClaimOrderAndARealmIsDroppedWhenEmpty) {
   auto a = Claimed("peerjs/k", "a", 2);
   auto m = Claimed("peerjs/k", "m", 3);
   EXPECT_THAT(directory_.Names("peerjs/k"), ElementsAre("z", "a", "m"));
-  directory_.Release("peerjs/k", "z", 1);
-  directory_.Release("peerjs/k", "a", 2);
-  directory_.Release("peerjs/k", "m", 3);
+  directory_.Release("peerjs/k", "z", 1, LeaveNotice::kEveryone);
+  directory_.Release("peerjs/k", "a", 2, LeaveNotice::kEveryone);
+  directory_.Release("peerjs/k", "m", 3, LeaveNotice::kEveryone);
   EXPECT_THAT(directory_.Names("peerjs/k"), IsEmpty());
   auto again = Claimed("peerjs/k", "z", 4);  // recreates the realm
   EXPECT_THAT(directory_.Names("peerjs/k"), ElementsAre("z"));
@@ -143,7 +143,7 @@ TEST_F(LocalDirectoryTest, RealmsArePagedByNameWithTheirMemberCounts) {
   EXPECT_THAT(names(directory_.Realms("", 2)), ElementsAre(Row{"td/a", 1}, Row{"td/b", 2}));
   EXPECT_THAT(names(directory_.Realms("td/b", 2)), ElementsAre(Row{"td/c", 1}));
   EXPECT_THAT(directory_.Realms("td/c", 2), IsEmpty());
-  directory_.Release("td/a", "c", 3);
+  directory_.Release("td/a", "c", 3, LeaveNotice::kEveryone);
   EXPECT_EQ(directory_.realm_count(), 2u);
   EXPECT_THAT(names(directory_.Realms("", 10)), ElementsAre(Row{"td/b", 2}, Row{"td/c", 1}));
 }
@@ -157,7 +157,7 @@ TEST_F(LocalDirectoryTest, SameTokenTakesTheNameOverAndReturnsTheOldPeer) {
   ClaimResult result = ClaimNow(directory_, Claim("peerjs/k", "p", 3, second, nullptr, "tok"));
   ASSERT_EQ(result.outcome, ClaimOutcome::kClaimed);
   EXPECT_EQ(result.replaced, first);
-  directory_.Release("peerjs/k", "p", 1);  // the old connection's late release changes nothing
+  directory_.Release("peerjs/k", "p", 1, LeaveNotice::kEveryone);  // the old connection's late release changes nothing
   EXPECT_EQ(directory_.Lookup("peerjs/k", "p").peer, second);
   EXPECT_EQ(directory_.size(), 1u);
   EXPECT_THAT(sink_.Changes(), ElementsAre("joined:p/0", "taken over:p/0"));
@@ -248,7 +248,8 @@ TEST_F(LocalDirectoryTest, ConcurrentClaimLookupRelease) {
       }
       for (int i = 0; i < kPeersPerThread; ++i) {
         const std::string name = std::to_string(t) + "-" + std::to_string(i);
-        directory_.Release("td/", name, static_cast<std::uint64_t>(t * kPeersPerThread + i + 1));
+        directory_.Release("td/", name, static_cast<std::uint64_t>(t * kPeersPerThread + i + 1),
+                           LeaveNotice::kEveryone);
       }
     });
   }

@@ -56,8 +56,9 @@ class DirectoryWithRemotes final : public Directory {
   void Claim(ClaimRequest request, ClaimDone done) override {
     local_.Claim(std::move(request), std::move(done));
   }
-  void Release(std::string_view realm, std::string_view name, std::uint64_t conn) override {
-    local_.Release(realm, name, conn);
+  void Release(std::string_view realm, std::string_view name, std::uint64_t conn,
+               LeaveNotice notice) override {
+    local_.Release(realm, name, conn, notice);
   }
   Holder Lookup(std::string_view realm, std::string_view name) const override {
     if (auto it = remote.find(std::string(realm) + "/" + std::string(name)); it != remote.end()) {
@@ -129,18 +130,38 @@ TEST_F(RouterTest, JoinAndLeaveAreAnnouncedToTheRealmAndTheBus) {
   auto a = Join("td/", "a", 1);
   auto b = Join("td/", "b", 2);
   auto c = Join("td/other", "c", 3);
-  router_.Leave("td/", "b", 2);
-  router_.Leave("td/", "b", 2);  // idempotent
+  router_.Leave("td/", "b", 2, LeaveNotice::kEveryone);
+  router_.Leave("td/", "b", 2, LeaveNotice::kEveryone);  // idempotent
   EXPECT_THAT(a->Texts(), ElementsAre("joined:b", "left:b"));
   EXPECT_THAT(b->Texts(), IsEmpty());
   EXPECT_THAT(c->Texts(), IsEmpty());
   EXPECT_THAT(bus_.announced, ElementsAre("joined:a", "joined:b", "joined:c", "left:b"));
 }
 
+TEST_F(RouterTest, AMassCloseTellsOnlyOtherNodesOfTheDeparture) {
+  auto a = Join("td/", "a", 1);
+  auto b = Join("td/", "b", 2);
+  router_.Leave("td/", "b", 2, LeaveNotice::kOtherNodesOnly);
+  EXPECT_THAT(a->Texts(), ElementsAre("joined:b"));  // a is being closed too: no "left:b"
+  EXPECT_THAT(bus_.announced, ElementsAre("joined:a", "joined:b", "left:b"));
+  EXPECT_EQ(directory_.Lookup("td/", "b").peer, nullptr);  // the name is free all the same
+}
+
+TEST(LeaveNoticeTest, OnlyClosesOfEveryoneOnTheNodeAreKeptFromItsPeers) {
+  for (DisconnectReason why : {DisconnectReason::kDrain, DisconnectReason::kShutdown,
+                               DisconnectReason::kFenced}) {
+    EXPECT_EQ(LeaveNoticeFor(why), LeaveNotice::kOtherNodesOnly) << Name(why);
+  }
+  for (DisconnectReason why : {DisconnectReason::kClientClose, DisconnectReason::kConnectionLost,
+                               DisconnectReason::kKicked, DisconnectReason::kSlowConsumer}) {
+    EXPECT_EQ(LeaveNoticeFor(why), LeaveNotice::kEveryone) << Name(why);
+  }
+}
+
 TEST_F(RouterTest, NullNoticeEncoderAnnouncesNothing) {
   auto a = Join("peerjs/k", "a", 1, nullptr);
   auto b = Join("peerjs/k", "b", 2, nullptr);
-  router_.Leave("peerjs/k", "b", 2);
+  router_.Leave("peerjs/k", "b", 2, LeaveNotice::kEveryone);
   EXPECT_THAT(a->Texts(), IsEmpty());
 }
 
@@ -283,7 +304,7 @@ TEST_F(RouterTest, ExpiredHoldsAreToldToSendersStillConnected) {
   auto b = Join("peerjs/k", "b", 2);
   Route(Held("a", "ghost", "1"), *a);
   Route(Held("b", "ghost", "2"), *b);
-  router_.Leave("peerjs/k", "b", 2);  // b's frame goes with it
+  router_.Leave("peerjs/k", "b", 2, LeaveNotice::kEveryone);  // b's frame goes with it
   clock_.Advance(absl::Seconds(5));
   router_.ExpireHeld(clock_.Now(), absl::Seconds(5));
   EXPECT_THAT(a->Texts(), ElementsAre("joined:b", "left:b", "expired:ghost>a"));
@@ -296,8 +317,8 @@ TEST_F(RouterTest, HoldsInARecreatedRealmStillExpire) {
   auto a = Join("peerjs/k", "a", 1);
   Route(Held("a", "t", "x"), *a);
   auto t = Join("peerjs/k", "t", 2);  // takes the held frame
-  router_.Leave("peerjs/k", "a", 1);
-  router_.Leave("peerjs/k", "t", 2);  // the realm is empty and dropped
+  router_.Leave("peerjs/k", "a", 1, LeaveNotice::kEveryone);
+  router_.Leave("peerjs/k", "t", 2, LeaveNotice::kEveryone);  // the realm is empty and dropped
   auto b = Join("peerjs/k", "b", 3);  // a new realm object, same name
   Route(Held("b", "ghost", "y"), *b);
   clock_.Advance(absl::Seconds(5));
@@ -338,7 +359,7 @@ TEST_F(RouterTest, HeldFramesAreDroppedWhenTheirSenderLeaves) {
   Route(Held("b", "late", "from b"), *b);
   Route(Held("a", "other", "to other"), *a);
   EXPECT_EQ(holds_.held_frames(), 3u);
-  router_.Leave("peerjs/k", "a", 1);
+  router_.Leave("peerjs/k", "a", 1, LeaveNotice::kEveryone);
   EXPECT_EQ(holds_.held_frames(), 1u);
   auto late = Join("peerjs/k", "late", 3);
   EXPECT_THAT(late->Texts(), ElementsAre("from b"));
@@ -359,8 +380,8 @@ TEST_F(RouterTest, AFullHoldStoreIsReportedToTheSender) {
 TEST_F(RouterTest, JoinsAndLeavesArePublishedInOrder) {
   auto watcher = events_.Subscribe({}, 16);
   auto peer = Join("td/x", "a", 1, nullptr);
-  router_.Leave("td/x", "a", 2);  // not the holder: no event
-  router_.Leave("td/x", "a", 1);
+  router_.Leave("td/x", "a", 2, LeaveNotice::kEveryone);  // not the holder: no event
+  router_.Leave("td/x", "a", 1, LeaveNotice::kEveryone);
   PeerEvent event;
   std::uint64_t dropped = 0;
   ASSERT_EQ(watcher->TryNext(&event, &dropped), EventSubscription::Take::kEvent);

@@ -98,7 +98,7 @@ TEST_F(PeerJsProtocolTest, CloseLeavesTheRouterAndDropsTheSendersHolds) {
   Client a = Opened("a");
   a.protocol->OnText(R"({"type":"OFFER","dst":"absent","payload":1})");
   ASSERT_EQ(state_.node.holds.held_frames(), 1u);
-  a.protocol->OnClose();
+  a.protocol->OnClose(core::LeaveNotice::kEveryone);
   EXPECT_EQ(state_.node.directory->size(), 0u);
   EXPECT_EQ(state_.node.holds.held_frames(), 0u);
 }

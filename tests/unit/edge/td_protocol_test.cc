@@ -104,7 +104,7 @@ TEST_F(TdProtocolTest, CloseLeavesAndAnnounces) {
   Client a = LoggedIn("a");
   Client b = LoggedIn("b");
   EXPECT_EQ(a.conn->sent.back(), R"({"type":"peer_connected","peer":"b"})");
-  b.protocol->OnClose();
+  b.protocol->OnClose(core::LeaveNotice::kEveryone);
   EXPECT_EQ(a.conn->sent.back(), R"({"type":"peer_disconnected","peer":"b"})");
   EXPECT_EQ(state_.node.directory->size(), 1u);
 }
