@@ -35,6 +35,7 @@ constexpr std::string_view kDemoPage = R"html(<!doctype html>
                   text-shadow: 0 0 3px #000; }
   #peers li[data-state="connecting"] .label::after { content: " (connecting)"; }
   #peers li[data-state="failed"] .label::after { content: " (no connection)"; }
+  #peers li[data-state="away"] .label::after { content: " (reconnecting)"; }
   aside { display: flex; flex-direction: column; min-height: 12rem; }
   #log { flex: 1; border: 1px solid #8885; border-radius: .4rem; padding: .5rem; overflow-y: auto;
          max-height: 50vh; min-height: 8rem; word-break: break-word; }
@@ -68,6 +69,12 @@ constexpr std::string_view kDemoPage = R"html(<!doctype html>
 // microphone and a "chat" data channel; sigd only relays the offers, answers and candidates.
 // The newcomer offers to everyone already there, who answer. Up to a handful of people: each
 // sends its media once per other person.
+//
+// Signaling and media part ways: when the server says someone left, their call may go on (their
+// WebSocket dropped, or their server restarted or drained and they are logging in again). While
+// the link to them holds, their tile stays, marked away, for kAwayMs; if they come back it is as
+// if nothing happened. A peer that hangs up closes the link, and its tile goes at once.
+const kAwayMs = 15000;
 const $ = (id) => document.getElementById(id);
 const connections = new Map();  // peer name -> { pc, channel, tile }
 let ws, me, login, local, retries = 0;
@@ -122,10 +129,40 @@ function connection(peer) {
   pc.ontrack = (e) => tile(peer, e.streams[0], false);
   pc.ondatachannel = (e) => attach(peer, e.channel);
   pc.onconnectionstatechange = () => {
-    if (pc.connectionState === 'connected') c.tile.dataset.state = 'connected';
-    if (pc.connectionState === 'failed') c.tile.dataset.state = 'failed';
+    if (connections.get(peer) !== c) return;  // hung up since
+    if (pc.connectionState === 'connected' && !c.away) c.tile.dataset.state = 'connected';
+    if (pc.connectionState === 'failed') {
+      if (c.away) hangUp(peer);
+      else c.tile.dataset.state = 'failed';
+    }
   };
   return c;
+}
+// Whether the media link to `c` is up, so that the call outlives the signaling.
+function linked(c) {
+  return c.pc.connectionState === 'connected' && c.channel && c.channel.readyState === 'open';
+}
+// The server says `peer` left.
+function departed(peer) {
+  log(peer + ' left', true);
+  const c = connections.get(peer);
+  if (!c) return;
+  if (!linked(c)) {
+    hangUp(peer);
+    return;
+  }
+  c.tile.dataset.state = 'away';
+  clearTimeout(c.away);
+  c.away = setTimeout(() => hangUp(peer), kAwayMs);
+}
+// `peer` is in the room (again).
+function present(peer) {
+  const c = connections.get(peer);
+  if (!c || !c.away) return;
+  clearTimeout(c.away);
+  c.away = null;
+  c.tile.dataset.state = 'connected';
+  log(peer + ' is back', true);
 }
 function attach(peer, channel) {
   const c = connections.get(peer);
@@ -137,14 +174,19 @@ function attach(peer, channel) {
     announced = true;
   };
   channel.onmessage = (e) => log(peer + ': ' + e.data);
+  // The other end hung up (or its page went): the call with it is over.
+  channel.onclose = () => {
+    if (connections.get(peer) === c && c.channel === channel) hangUp(peer);
+  };
   if (channel.readyState === 'open') channel.onopen();
 }
 function hangUp(peer) {
   const c = connections.get(peer);
   if (!c) return;
+  clearTimeout(c.away);
+  connections.delete(peer);  // first: closing fires handlers that look it up
   c.pc.close();
   c.tile.remove();
-  connections.delete(peer);
 }
 async function call(peer) {
   const c = connection(peer);
@@ -161,11 +203,25 @@ async function handle(msg) {
       iceServers = msg.iceServers || [];
       setStatus('online', 'in the call as ' + me);
       if (local) tile(me, local, true);
-      // The newcomer calls everyone already there (after a reconnect: those it lost).
-      for (const peer of msg.clients) if (peer !== me && !connections.has(peer)) await call(peer);
+      // The newcomer calls everyone already there; after a reconnect, those whose link is lost.
+      for (const peer of msg.clients) {
+        if (peer === me) continue;
+        const c = connections.get(peer);
+        if (c && linked(c)) {
+          present(peer);
+        } else {
+          hangUp(peer);
+          await call(peer);
+        }
+      }
       break;
-    case 'peer_connected': log(msg.peer + ' is joining', true); break;
-    case 'peer_disconnected': hangUp(msg.peer); log(msg.peer + ' left', true); break;
+    case 'peer_connected': {
+      const c = connections.get(msg.peer);
+      if (c && c.away) present(msg.peer);
+      else log(msg.peer + ' is joining', true);
+      break;
+    }
+    case 'peer_disconnected': departed(msg.peer); break;
     case 'offer': {
       hangUp(msg.from);  // a peer that calls again (it reconnected) starts afresh
       const c = connection(msg.from);
@@ -254,6 +310,11 @@ $('chat').onsubmit = (e) => {
   if (sent) log('me: ' + text);
   $('text').value = '';
 };
+// Leaving the page hangs up every call, so the others see it go at once (a page torn down
+// without closing its connections leaves them to time out).
+addEventListener('pagehide', () => {
+  for (const peer of [...connections.keys()]) hangUp(peer);
+});
 const params = new URLSearchParams(location.search);
 if (params.get('name') || params.get('token')) {
   $('name').value = params.get('name') || '';

@@ -109,6 +109,31 @@ test('a taken name is said so, and the page fits a phone', async () => {
   await dana.close();
 });
 
+test('a page whose signaling drops keeps its call: the others see it away, then back', async () => {
+  const gus = await join('gus', 'blip');
+  const hal = await join('hal', 'blip');
+  await seesVideoFrom(hal, 'gus');
+  await seesVideoFrom(gus, 'hal');
+  // Marks the peer connections, to tell later whether they are still the same ones.
+  await hal.evaluate(() => { window.demo.connections.get('gus').pc.before = true; });
+  await gus.evaluate(() => { window.demo.connections.get('hal').pc.before = true; });
+  await gus.evaluate(() => ws.close());  // the page's WebSocket only; the server tells hal gus left
+  await hal.locator('#log', { hasText: 'gus left' }).waitFor();
+  await gus.locator('#status[data-state="online"]').waitFor();
+  await hal.locator('#log', { hasText: 'gus is back' }).waitFor();
+  await hal.locator('#peers li[data-peer="gus"][data-state="connected"]').waitFor();
+  assert.equal(await hal.evaluate(() => window.demo.connections.get('gus').pc.before), true,
+    'hal kept its call with gus');
+  assert.equal(await gus.evaluate(() => window.demo.connections.get('hal').pc.before), true,
+    'gus kept its call with hal');
+  await seesVideoFrom(hal, 'gus');
+  await seesVideoFrom(gus, 'hal');
+  // Hanging up is seen at once, not after the grace for a dropped signaling link.
+  await gus.close();
+  await hal.locator('#peers li[data-peer="gus"]').waitFor({ state: 'detached' });
+  await hal.close();
+});
+
 test('a call survives a restart of sigd: the pages reconnect and the media never stopped', async (t) => {
   let second;
   const first = await startSigd();
