@@ -69,6 +69,18 @@ class Stats {
   // Connections from a trusted proxy whose PROXY protocol header was missing or malformed.
   void CountProxyHeaderFailure() { Add(proxy_header_failures_); }
   void CountQueueOverflow() { Add(queue_overflows_); }
+  // HTTP requests refused for their access token (auth on), by endpoint and TokenFailure; index
+  // kHttpAuthBlocked: refused unchecked, the client address being over its failure budget.
+  enum class HttpAuthEndpoint : std::uint8_t { kTurnCredentials, kPeerList };
+  static constexpr std::array<std::string_view, 2> kHttpAuthEndpoints = {"turn_credentials",
+                                                                         "peer_list"};
+  static constexpr std::size_t kHttpAuthBlocked = 0;  // TokenFailure::kNone, never a failure
+  void CountHttpAuthFailure(HttpAuthEndpoint e, TokenFailure f) {
+    Add(http_auth_failures_[static_cast<std::size_t>(e)][OutcomeIndex(f)]);
+  }
+  void CountHttpAuthBlocked(HttpAuthEndpoint e) {
+    Add(http_auth_failures_[static_cast<std::size_t>(e)][kHttpAuthBlocked]);
+  }
   // TURN credentials handed out: in td's login_success, or by GET /turn-credentials.
   enum class TurnVia : std::uint8_t { kLogin, kHttp };
   static constexpr std::array<std::string_view, 2> kTurnVias = {"login", "http"};
@@ -104,6 +116,9 @@ class Stats {
   std::uint64_t bad_frames(std::size_t p, std::size_t b) const { return Load(bad_frames_[p][b]); }
   std::uint64_t relay_failures(std::size_t r) const { return Load(relay_failures_[r]); }
   std::uint64_t auth_failures(std::size_t p, std::size_t f) const { return Load(auth_failures_[p][f]); }
+  std::uint64_t http_auth_failures(std::size_t e, std::size_t f) const {
+    return Load(http_auth_failures_[e][f]);
+  }
   // Index kCloseCodes.size() counts codes outside the list.
   std::uint64_t closes(std::size_t c) const { return Load(closes_[c]); }
   std::uint64_t disconnects(std::size_t p, std::size_t r) const { return Load(disconnects_[p][r]); }
@@ -175,6 +190,8 @@ class Stats {
   std::array<std::array<Counter, kBadFrames.size()>, kProtocols.size()> bad_frames_{};
   std::array<Counter, kRelayFailures.size()> relay_failures_{};
   std::array<std::array<Counter, kTokenFailures.size()>, kProtocols.size()> auth_failures_{};
+  std::array<std::array<Counter, kTokenFailures.size()>, kHttpAuthEndpoints.size()>
+      http_auth_failures_{};
   std::array<Counter, kCloseCodes.size() + 1> closes_{};
   std::array<std::atomic<std::int64_t>, kProtocols.size()> peers_{};
   Counter queue_overflows_{0};

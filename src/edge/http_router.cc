@@ -122,10 +122,28 @@ HttpResponse Unauthorized(const HttpRequest& request) {
 
 }  // namespace
 
-bool HttpRouter::MayListPeers(const HttpRequest& request, std::string_view key) const {
-  if (!state_.auth_on()) return true;
-  const auth::Verification verified = state_.verifier->Verify(RequestToken(request), state_.clock.Now());
-  return verified.ok() && verified.identity.room == key;
+LoginAuth HttpRouter::Authenticate(const HttpRequest& request,
+                                   core::Stats::HttpAuthEndpoint endpoint,
+                                   absl::FunctionRef<bool(const auth::Identity&)> fits) const {
+  LoginAuth auth = CheckToken(state_, RequestToken(request), client_address_, fits);
+  if (auth.blocked) {
+    state_.stats.CountHttpAuthBlocked(endpoint);
+  } else if (!auth.ok()) {
+    state_.stats.CountHttpAuthFailure(endpoint, auth.failure);
+  }
+  return auth;
+}
+
+HttpResponse HttpRouter::Refusal(const HttpRequest& request, const LoginAuth& auth,
+                                 HttpResponse unauthorized) const {
+  if (!auth.blocked) return unauthorized;
+  HttpResponse res = MakeResponse(http::status::too_many_requests,
+                                  R"({"error":"too many bad tokens from this address"})", kJson,
+                                  request);
+  res.set(http::field::retry_after,
+          std::to_string(absl::ToInt64Seconds(absl::Ceil(state_.limits.auth_failure_refill,
+                                                         absl::Seconds(1)))));
+  return res;
 }
 
 HttpResponse HttpRouter::TurnCredentials(const HttpRequest& request) const {
@@ -137,24 +155,43 @@ HttpResponse HttpRouter::TurnCredentials(const HttpRequest& request) const {
   }
   std::string user = "anonymous";
   if (auth_on) {
-    auth::Verification verified = state_.verifier->Verify(RequestToken(request), state_.clock.Now());
-    if (!verified.ok()) return Unauthorized(request);
-    user = std::move(verified.identity.subject);
+    LoginAuth auth = Authenticate(request, core::Stats::HttpAuthEndpoint::kTurnCredentials,
+                                  [](const auth::Identity&) { return true; });
+    if (!auth.ok()) return Refusal(request, auth, Unauthorized(request));
+    user = std::move(auth.identity.subject);
   }
   const auth::TurnCredential credential = state_.turn->Mint(user, state_.clock.Now());
   state_.stats.CountTurnIssued(core::Stats::TurnVia::kHttp);
   return MakeResponse(http::status::ok, state_.turn->RestJson(credential), kJson, request);
 }
 
-std::optional<std::string> HttpRouter::PeerListRealm(const HttpRequest& request) const {
+std::optional<HttpRouter::PeerListQuery> HttpRouter::PeerListOf(const HttpRequest& request) const {
   const std::string_view path = Path(request);
   if ((request.method() != http::verb::get && request.method() != http::verb::head) ||
-      !state_.peerjs.allow_discovery || !IsPeerJs(path)) {
+      !IsPeerJs(path)) {
     return std::nullopt;
   }
   const PeerJsPath split = SplitPeerJs(path);
-  if (split.rest != "/peers" || !MayListPeers(request, split.key)) return std::nullopt;
-  return PeerJsOptions::Realm(split.key);
+  if (split.rest != "/peers") return std::nullopt;
+  PeerListQuery query{PeerJsOptions::Realm(split.key), std::nullopt};
+  const auto unauthorized = [&] {
+    HttpResponse res = MakeResponse(http::status::unauthorized, "Unauthorized",
+                                    "text/plain; charset=utf-8", request);
+    AddCors(request, res);
+    return res;
+  };
+  if (!state_.peerjs.allow_discovery) {
+    query.refusal = unauthorized();
+  } else if (state_.auth_on()) {
+    const LoginAuth auth =
+        Authenticate(request, core::Stats::HttpAuthEndpoint::kPeerList,
+                     [&](const auth::Identity& identity) { return identity.room == split.key; });
+    if (!auth.ok()) {
+      query.refusal = Refusal(request, auth, unauthorized());
+      AddCors(request, *query.refusal);
+    }
+  }
+  return query;
 }
 
 HttpResponse HttpRouter::PeerList(const HttpRequest& request,
@@ -233,12 +270,10 @@ HttpResponse HttpRouter::RouteGet(const HttpRequest& request, std::string_view p
       return MakeResponse(http::status::ok, std::move(id), "text/html; charset=utf-8", request);
     }
     if (rest == "/peers") {
-      if (!state_.peerjs.allow_discovery || !MayListPeers(request, key)) {
-        return MakeResponse(http::status::unauthorized, "Unauthorized",
-                            "text/plain; charset=utf-8", request);
-      }
-      // What this node knows; HttpSession asks the directory for every node's (PeerListRealm).
-      return PeerList(request, state_.node.directory->Names(PeerJsOptions::Realm(key)));
+      PeerListQuery query = *PeerListOf(request);
+      if (query.refusal) return *std::move(query.refusal);
+      // What this node knows; HttpSession asks the directory for every node's (PeerListOf).
+      return PeerList(request, state_.node.directory->Names(query.realm));
     }
   }
   return MakeResponse(http::status::not_found, R"({"error":"not found"})", kJson, request);

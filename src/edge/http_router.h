@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/beast/http/field.hpp>
@@ -10,7 +11,9 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "absl/status/statusor.h"
+#include "absl/functional/function_ref.h"
 #include "edge/edge_context.h"
+#include "edge/login_auth.h"
 
 namespace sig::edge {
 
@@ -25,16 +28,24 @@ std::string_view HeaderValue(const HttpRequest& request, boost::beast::http::fie
 // response out, no I/O, so the routing is unit-testable and fuzzed (tests/fuzz).
 class HttpRouter {
  public:
-  explicit HttpRouter(EdgeContext& state) : state_(state) {}
+  // `client_address` ("ip:port", as RequestClient found it) is whose failed tokens are charged
+  // to the per-address budget (EdgeContext::auth_failures).
+  HttpRouter(EdgeContext& state, std::string client_address)
+      : state_(state), client_address_(std::move(client_address)) {}
 
   HttpResponse Route(const HttpRequest& request) const;
   // The metrics listener's (METRICS_ADDR) requests: GET /metrics, and 404 for anything else.
   HttpResponse RouteMetricsListener(const HttpRequest& request) const;
 
-  // The realm whose names `request` asks for, when it is an allowed PeerJS peer list
-  // ({prefix}/{key}/peers): the caller reads them (Directory::ListNames, which may wait on other
+  // A PeerJS peer list request ({prefix}/{key}/peers, GET or HEAD): the realm whose names it
+  // asks for, or the response that refuses it (discovery off, or auth on without a valid token
+  // for the key). The caller reads the names (Directory::ListNames, which may wait on other
   // nodes) and answers with PeerList. Route answers it from what this node knows.
-  std::optional<std::string> PeerListRealm(const HttpRequest& request) const;
+  struct PeerListQuery {
+    std::string realm;
+    std::optional<HttpResponse> refusal;
+  };
+  std::optional<PeerListQuery> PeerListOf(const HttpRequest& request) const;
   HttpResponse PeerList(const HttpRequest& request,
                         const absl::StatusOr<std::vector<std::string>>& names) const;
 
@@ -43,9 +54,13 @@ class HttpRouter {
                                    std::string_view content_type, const HttpRequest& request);
 
  private:
-  // Auth on: whether the request bears a valid token for PeerJS key `key` (its room). Always
-  // true while auth is off.
-  bool MayListPeers(const HttpRequest& request, std::string_view key) const;
+  // Auth on: the request's token (bearer, else `token` in the query) checked with the login
+  // budget (CheckToken), a refusal counted for `endpoint`. Not ok: Refusal says what to answer.
+  LoginAuth Authenticate(const HttpRequest& request, core::Stats::HttpAuthEndpoint endpoint,
+                         absl::FunctionRef<bool(const auth::Identity&)> fits) const;
+  // 429 with Retry-After for an address over its budget, else `unauthorized`.
+  HttpResponse Refusal(const HttpRequest& request, const LoginAuth& auth,
+                       HttpResponse unauthorized) const;
   HttpResponse Metrics(const HttpRequest& request) const;
   // GET /turn-credentials.
   HttpResponse TurnCredentials(const HttpRequest& request) const;
@@ -65,6 +80,7 @@ class HttpRouter {
   HttpResponse Preflight(const HttpRequest& request) const;
 
   EdgeContext& state_;
+  const std::string client_address_;
 };
 
 }  // namespace sig::edge

@@ -175,7 +175,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     Request request = parser_->release();
     request_client_ = RequestClient(request);
     if (role_ == HttpRole::kMetrics) {
-      Reply(HttpRouter(state_).RouteMetricsListener(request), !request.keep_alive());
+      Reply(HttpRouter(state_, request_client_.ToString()).RouteMetricsListener(request),
+            !request.keep_alive());
       return;
     }
     if (beast::websocket::is_upgrade(request)) {
@@ -217,18 +218,22 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
                                                                 : &MakeTdProtocol);
       return;
     }
-    HttpRouter router(state_);
-    if (std::optional<std::string> realm = router.PeerListRealm(request)) {
+    HttpRouter router(state_, request_client_.ToString());
+    if (std::optional<HttpRouter::PeerListQuery> query = router.PeerListOf(request)) {
+      if (query->refusal) {
+        Reply(*std::move(query->refusal), !request.keep_alive());
+        return;
+      }
       // Every node's peers: a cluster's directory reads them from Redis, so the answer comes
       // later, on any thread, and is written from this session's executor.
       auto pending = std::make_shared<Request>(std::move(request));
       state_.node.directory->ListNames(
-          *realm, [self = this->shared_from_this(),
+          query->realm, [self = this->shared_from_this(),
                    pending](absl::StatusOr<std::vector<std::string>> names) mutable {
             auto executor = self->stream_.get_executor();
             net::post(executor, [self = std::move(self), pending = std::move(pending),
                                  names = std::move(names)] {
-              self->Reply(HttpRouter(self->state_).PeerList(*pending, names),
+              self->Reply(HttpRouter(self->state_, {}).PeerList(*pending, names),
                           !pending->keep_alive());
             });
           });

@@ -15,11 +15,9 @@ std::optional<std::int64_t> LoginAuth::issued() const {
   return seconds >= 0 ? std::optional<std::int64_t>(seconds) : std::nullopt;
 }
 
-LoginAuth CheckLoginToken(EdgeContext& state, core::Protocol protocol, std::string_view token,
-                          std::string_view name, std::string_view room,
-                          std::string_view remote_address) {
+LoginAuth CheckToken(EdgeContext& state, std::string_view token, std::string_view remote_address,
+                     absl::FunctionRef<bool(const auth::Identity&)> fits) {
   LoginAuth out;
-  if (!state.auth_on()) return out;
   const absl::Time now = state.clock.Now();
   if (!state.auth_failures.Allowed(remote_address, now)) {
     out.failure = core::TokenFailure::kMissing;  // not checked; rejection() says why
@@ -28,16 +26,23 @@ LoginAuth CheckLoginToken(EdgeContext& state, core::Protocol protocol, std::stri
   }
   auth::Verification verified = state.verifier->Verify(token, now);
   out.failure = verified.failure;
-  if (verified.ok() &&
-      ((!name.empty() && verified.identity.subject != name) || verified.identity.room != room)) {
-    out.failure = core::TokenFailure::kMismatch;
-  }
+  if (verified.ok() && !fits(verified.identity)) out.failure = core::TokenFailure::kMismatch;
   if (!out.ok()) {
-    state.stats.CountAuthFailure(protocol, out.failure);
     state.auth_failures.Failed(remote_address, now);
     return out;
   }
   out.identity = std::move(verified.identity);
+  return out;
+}
+
+LoginAuth CheckLoginToken(EdgeContext& state, core::Protocol protocol, std::string_view token,
+                          std::string_view name, std::string_view room,
+                          std::string_view remote_address) {
+  if (!state.auth_on()) return {};
+  LoginAuth out = CheckToken(state, token, remote_address, [&](const auth::Identity& identity) {
+    return (name.empty() || identity.subject == name) && identity.room == room;
+  });
+  if (!out.ok() && !out.blocked) state.stats.CountAuthFailure(protocol, out.failure);
   return out;
 }
 

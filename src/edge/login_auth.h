@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "auth/token_verifier.h"
 #include "core/outcome.h"
 #include "edge/edge_context.h"
@@ -35,9 +36,16 @@ struct LoginAuth {
   std::optional<std::int64_t> issued() const;
 };
 
-// Verifies `token` and checks that it is for `name` in `room` (td: the room; PeerJS: the key).
-// A client address over its failure budget (EdgeContext::auth_failures) is refused with
-// kAuthBlocked before its token is checked; every failure spends from that budget.
+// The budgeted check behind every token sigd is shown (logins, GET /turn-credentials, the PeerJS
+// peer list). Auth must be on. A client address over its failure budget
+// (EdgeContext::auth_failures) is refused (`blocked`) before its token is checked; a token that
+// fails, or whose identity `fits` refuses (kMismatch), spends from that budget. Counts nothing:
+// each caller's metric has labels of its own.
+LoginAuth CheckToken(EdgeContext& state, std::string_view token, std::string_view remote_address,
+                     absl::FunctionRef<bool(const auth::Identity&)> fits);
+
+// Verifies `token` and checks that it is for `name` in `room` (td: the room; PeerJS: the key),
+// with CheckToken's budget.
 // An empty `name` takes the token's subject (td's login may leave it out), in which case the
 // caller checks the subject's syntax as a name. A failure is counted
 // (sig_auth_failures_total{protocol,reason}); the token never reaches a log.

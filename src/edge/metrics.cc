@@ -358,6 +358,29 @@ std::string RenderMetrics(const EdgeContext& state) {
   }
   AddSingle(families, "sig_send_queue_overflows_total", "Peers closed as slow consumers (1013).",
             MetricType::Counter, static_cast<double>(s.queue_overflows()));
+  if (state.auth_on()) {
+    // Only for endpoints that ask for a token here: TURN configured, PeerJS discovery allowed.
+    MetricFamily http_auth = Family(
+        "sig_http_auth_failures_total",
+        "HTTP requests refused for their access token (auth on), by endpoint and reason; "
+        "auth_blocked: refused unchecked, the address having failed too often.",
+        MetricType::Counter);
+    const std::array<bool, core::Stats::kHttpAuthEndpoints.size()> asks = {
+        state.turn != nullptr, state.peerjs.allow_discovery};
+    for (std::size_t e = 0; e < asks.size(); ++e) {
+      if (!asks[e]) continue;
+      const auto endpoint = L("endpoint", core::Stats::kHttpAuthEndpoints[e]);
+      for (std::size_t f = 0; f < core::Stats::kTokenFailures.size(); ++f) {
+        // A TURN credential is for any valid token: nothing to mismatch.
+        if (e == 0 && f == core::OutcomeIndex(core::TokenFailure::kMismatch)) continue;
+        const std::string_view reason =
+            f == core::Stats::kHttpAuthBlocked ? "auth_blocked" : core::Stats::kTokenFailures[f];
+        Add(http_auth, {endpoint, L("reason", reason)},
+            static_cast<double>(s.http_auth_failures(e, f)));
+      }
+    }
+    families.push_back(std::move(http_auth));
+  }
   if (state.turn != nullptr) {
     MetricFamily turn = Family("sig_turn_credentials_issued_total",
                                "TURN credentials handed out, in td's login_success or by "

@@ -88,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
 
-  const sig::edge::HttpResponse res = sig::edge::HttpRouter(State()).Route(request);
+  const sig::edge::HttpResponse res = sig::edge::HttpRouter(State(), "192.0.2.1:1").Route(request);
   switch (res.result_int()) {
     case 200: case 204: case 401: case 404: case 405: case 503:
       break;

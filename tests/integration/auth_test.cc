@@ -355,6 +355,55 @@ TEST_F(AuthTest, RepeatedFailuresFromOneAddressAreClosedWith1008) {
             1u);
 }
 
+// Bad tokens on the HTTP endpoints spend the same per-address budget as logins, and are counted
+// by endpoint; over budget, those endpoints answer 429 unchecked, and logins 1008.
+TEST_F(AuthTest, BadTokensOverHttpSpendTheLoginBudget) {
+  server_->Shutdown();
+  limits_.auth_failure_burst = 3;
+  StartServer();
+  const auto get = [this](std::string_view target, const std::string& token) {
+    auto reply = testing::HttpRequest(server_->port(), "GET", target,
+                                      {{"Authorization", "Bearer " + token}});
+    EXPECT_TRUE(reply.ok()) << reply.status();
+    return reply.ok() ? *reply : testing::HttpReply{};
+  };
+  EXPECT_EQ(get("/turn-credentials", "nonsense").status, 401);
+  EXPECT_EQ(get("/turn-credentials", Good("alice", "lobby") + "x").status, 401);
+  EXPECT_EQ(get("/peerjs/lobby/peers", Good("bob", "elsewhere")).status, 401);
+  using Endpoint = core::Stats::HttpAuthEndpoint;
+  const auto failures = [this](Endpoint e, std::string_view reason) {
+    return node_->stats.http_auth_failures(static_cast<std::size_t>(e),
+                                           testing::LabelIndex(core::Stats::kTokenFailures, reason));
+  };
+  EXPECT_EQ(failures(Endpoint::kTurnCredentials, "malformed"), 1u);
+  EXPECT_EQ(failures(Endpoint::kTurnCredentials, "signature"), 1u);
+  EXPECT_EQ(failures(Endpoint::kPeerList, "mismatch"), 1u);
+
+  // Over budget: refused before the token is looked at, good or not.
+  const testing::HttpReply turn = get("/turn-credentials", Good("alice", "lobby"));
+  EXPECT_EQ(turn.status, 429);
+  EXPECT_EQ(turn.Header("retry-after"), "6");
+  EXPECT_EQ(get("/peerjs/lobby/peers", Good("bob", "lobby")).status, 429);
+  ExpectTdRefused(TdLoginText("alice", "lobby", Good("alice", "lobby")), "auth_blocked", 1008,
+                  "the HTTP failures spent the login budget too");
+  EXPECT_EQ(node_->stats.http_auth_failures(static_cast<std::size_t>(Endpoint::kTurnCredentials),
+                                            core::Stats::kHttpAuthBlocked),
+            1u);
+  auto metrics = testing::HttpGet(server_->port(), "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(metrics->body.find(
+                R"(sig_http_auth_failures_total{endpoint="peer_list",reason="mismatch"} 1)"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find(
+                R"(sig_http_auth_failures_total{endpoint="turn_credentials",reason="auth_blocked"} 1)"),
+            std::string::npos);
+  EXPECT_EQ(metrics->body.find(R"(endpoint="turn_credentials",reason="mismatch")"),
+            std::string::npos);  // cannot occur: a TURN credential is for any valid token
+
+  clock_.Advance(absl::Seconds(6));  // one more try
+  EXPECT_EQ(get("/turn-credentials", Good("alice", "lobby")).status, 200);
+}
+
 // A reload that adds k2 and removes k1: connected peers stay, logins with k1 stop, with k2 work.
 TEST_F(AuthTest, AReloadAddsAndRemovesKeysWhilePeersStay) {
   auto alice = TdLogin(TdLoginText("alice", "lobby", Good("alice", "lobby", "k1")));
