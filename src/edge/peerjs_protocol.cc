@@ -83,7 +83,7 @@ void PeerJsProtocol::OnOpen() {
   // Auth on: the token is a JWT for this id (sub) and key (room), and any later valid token for
   // the id takes it over; off, it is the reconnect secret it always was.
   const LoginAuth auth = CheckLoginToken(state_, sig::v1::PROTOCOL_PEERJS, token_, id_, key_,
-                                         connection_.peer().Info().remote_address);
+                                         connection_.remote_address());
   if (!auth.ok()) return Refuse(auth.rejection());
   authenticated_ = auth.authenticated();
   const std::string takeover = authenticated_ ? auth.takeover_secret() : token_;

@@ -23,6 +23,10 @@ class Connection {
   // Unique for the process's lifetime; the router uses it to tell a name's holders apart.
   virtual std::uint64_t id() const = 0;
 
+  // The client's address, "ip:port" or "[ip]:port" (behind a trusted proxy, the one it names):
+  // what the per-address budgets charge.
+  virtual std::string_view remote_address() const = 0;
+
   // Queues a text frame. After Close, frames are dropped.
   virtual void Send(core::Frame frame) = 0;
 

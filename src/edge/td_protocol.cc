@@ -77,7 +77,7 @@ void TdProtocol::Login(const TdCommand& cmd) {
   // Name syntax (the codec), then the token, then whether it is for this name and room, and
   // only then whether the name is taken: an anonymous client cannot probe who is online.
   LoginAuth auth = CheckLoginToken(state_, sig::v1::PROTOCOL_TD, cmd.token, cmd.name, cmd.room,
-                                   connection_.peer().Info().remote_address);
+                                   connection_.remote_address());
   if (!auth.ok()) {
     return Refuse(auth.rejection(), auth.blocked ? "too many failed logins from this address"
                                     : core::IsExpiry(auth.failure)

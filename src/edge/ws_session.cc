@@ -162,6 +162,7 @@ class WsSession final : public core::Peer,
 
   // Connection: this session's executor only.
   std::uint64_t id() const override { return id_; }
+  std::string_view remote_address() const override { return remote_address_; }
   void Send(core::Frame frame) override { Enqueue(std::move(frame), /*close_inline=*/true); }
   void Disconnect(core::CloseCode code, std::string_view reason,
                   core::DisconnectReason why) override {

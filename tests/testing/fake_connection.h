@@ -18,6 +18,7 @@ class FakeConnection final : public edge::Connection, public core::Peer {
  public:
   explicit FakeConnection(std::uint64_t id) : id_(id) {}
   std::uint64_t id() const override { return id_; }
+  std::string_view remote_address() const override { return "192.0.2.1:40000"; }
   void Send(core::Frame frame) override { sent.push_back(frame->bytes); }
   void Disconnect(core::CloseCode code, std::string_view, core::DisconnectReason why) override {
     closes.push_back(core::ToWire(code));
