@@ -3,11 +3,15 @@
 // listener of its own, and behind trusted proxies the client's address is the one they name
 // (X-Forwarded-For, Forwarded, PROXY protocol v2), never one an untrusted peer claims.
 
+#include <signal.h>
+
+#include <cstdlib>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/eventually.h"
+#include "testing/sigd_process.h"
 #include "testing/tcp_proxy.h"
 #include "testing/test_server.h"
 
@@ -48,6 +52,35 @@ TEST_F(DualStackTest, ServesIpv4AndIpv6ClientsOnOnePort) {
   auto health = testing::HttpRequestTo("::1", server_->port(), "GET", "/health");
   ASSERT_TRUE(health.ok()) << health.status();
   EXPECT_EQ(health->status, 200);
+}
+
+// A kernel without IPv6 (testing/no_ipv6_preload.cc makes sigd's AF_INET6 sockets fail as
+// they do there): the default host "::" falls back to IPv4, says so, and serves.
+TEST(NoIpv6Test, TheDefaultHostFallsBackToIpv4) {
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  // The preloaded library comes before a sanitized sigd's runtime, which ASan would refuse.
+  const std::string asan_options =
+      std::string(asan != nullptr ? asan : "") + ":verify_asan_link_order=0";
+  setenv("ASAN_OPTIONS", asan_options.c_str(), 1);
+  setenv("LD_PRELOAD", NO_IPV6_PRELOAD, 1);
+  auto sigd = testing::SigdProcess::Start(SIGD_BINARY, {"--host=::"});
+  unsetenv("LD_PRELOAD");
+  if (asan != nullptr) {
+    setenv("ASAN_OPTIONS", asan, 1);
+  } else {
+    unsetenv("ASAN_OPTIONS");
+  }
+  ASSERT_TRUE(sigd.ok()) << sigd.status();
+  const std::string log = sigd->Log();
+  EXPECT_THAT(log, HasSubstr("no IPv6 on this host: listening on IPv4 only"));
+  EXPECT_THAT(log, HasSubstr("listening on 0.0.0.0:" + std::to_string(sigd->port())));
+  auto client = testing::WsClient::Connect(sigd->port());
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_TRUE((*client)->Login("four").ok());
+  EXPECT_FALSE(testing::WsClient::ConnectTo("::1", sigd->port()).ok());
+  EXPECT_TRUE((*client)->Close().ok());
+  sigd->Signal(SIGTERM);
+  EXPECT_TRUE(sigd->Wait(testing::kWait).ok());
 }
 
 class MetricsListenerTest : public testing::ServerTest {
