@@ -276,6 +276,28 @@ class Cli {
     }
   }
 
+  // Calls the paged listing `rpc` from `request`'s page on until the last, the items of every
+  // page gathered in `all`. A node that did not answer is reported on stderr (`missing`: what
+  // the listing lacks for it), not in `all`.
+  template <typename Request, typename Response>
+  grpc::Status EveryPage(grpc::Status (v1::SignalAdmin::Stub::*rpc)(grpc::ClientContext*,
+                                                                   const Request&, Response*),
+                         Request& request, Response& all, std::string_view missing) {
+    do {
+      Response page;
+      grpc::Status status = (admin_.get()->*rpc)(Context().get(), request, &page);
+      if (!status.ok()) return status;
+      for (std::uint64_t node : page.incomplete_nodes()) {
+        std::cerr << "sigctl: node " << node << " did not answer; " << missing << "\n";
+      }
+      request.set_page_token(page.next_page_token());
+      page.clear_incomplete_nodes();
+      page.clear_next_page_token();
+      all.MergeFrom(page);
+    } while (!request.page_token().empty());
+    return grpc::Status::OK;
+  }
+
   int Peers() {
     v1::ListPeersRequest request;
     if (!Positionals(0, "no arguments") || !Filter(request.mutable_filter())) return kUsage;
@@ -283,16 +305,9 @@ class Cli {
     if (!Number("page_size", 0, &page_size)) return kUsage;
     request.set_page_size(static_cast<std::int32_t>(page_size));
     v1::ListPeersResponse all;
-    do {
-      v1::ListPeersResponse page;
-      grpc::Status status = admin_->ListPeers(Context().get(), request, &page);
-      if (!status.ok()) return Failed(status);
-      for (auto& peer : *page.mutable_peers()) *all.add_peers() = std::move(peer);
-      for (std::uint64_t node : page.incomplete_nodes()) {
-        std::cerr << "sigctl: node " << node << " did not answer; its peers are missing\n";
-      }
-      request.set_page_token(page.next_page_token());
-    } while (!request.page_token().empty());
+    grpc::Status status =
+        EveryPage(&v1::SignalAdmin::Stub::ListPeers, request, all, "its peers are missing");
+    if (!status.ok()) return Failed(status);
     if (json_) {
       std::cout << Json(all) << "\n";
     } else {
@@ -566,16 +581,9 @@ class Cli {
     if (!Number("page_size", 0, &page_size)) return kUsage;
     request.set_page_size(static_cast<std::int32_t>(page_size));
     v1::ListRoomsResponse all;
-    do {
-      v1::ListRoomsResponse page;
-      grpc::Status status = admin_->ListRooms(Context().get(), request, &page);
-      if (!status.ok()) return Failed(status);
-      for (auto& room : *page.mutable_rooms()) *all.add_rooms() = std::move(room);
-      for (std::uint64_t node : page.incomplete_nodes()) {
-        std::cerr << "sigctl: node " << node << " did not answer; its members are missing\n";
-      }
-      request.set_page_token(page.next_page_token());
-    } while (!request.page_token().empty());
+    grpc::Status status =
+        EveryPage(&v1::SignalAdmin::Stub::ListRooms, request, all, "its members are missing");
+    if (!status.ok()) return Failed(status);
     if (json_) {
       std::cout << Json(all) << "\n";
       return kOk;
