@@ -694,24 +694,39 @@ grpc::Status AdminService::Drain(grpc::ServerContext* context, const v1::DrainRe
         !s.ok()) {
       return s;
     }
-    grpc::Status refused = grpc::Status(grpc::StatusCode::UNAVAILABLE, "no node answered");
-    for (const NodeAnswer& answer : answers.answers) {
-      v1::DrainResponse part;
-      if (!answer.status.ok()) {
-        refused = answer.status;
-        continue;
-      }
-      if (!part.ParseFromString(answer.payload)) {
-        return grpc::Status(grpc::StatusCode::INTERNAL, "bad answer");
-      }
-      response->set_connections(response->connections() + part.connections());
-      if (part.close_at() > response->close_at()) *response->mutable_close_at() = part.close_at();
-      response->add_drained_nodes(answer.node);
-    }
-    for (core::NodeId node : answers.missing) response->add_incomplete_nodes(node);
-    // One node asked: its answer is the call's. Several: a success if any began draining.
-    return response->drained_nodes().empty() ? refused : grpc::Status::OK;
+    return FoldNodeAnswers(
+        answers,
+        [&](const NodeAnswer& answer) {
+          v1::DrainResponse part;
+          if (!part.ParseFromString(answer.payload)) {
+            return grpc::Status(grpc::StatusCode::INTERNAL, "bad answer");
+          }
+          response->set_connections(response->connections() + part.connections());
+          if (part.close_at() > response->close_at()) {
+            *response->mutable_close_at() = part.close_at();
+          }
+          response->add_drained_nodes(answer.node);
+          return grpc::Status::OK;
+        },
+        [&](core::NodeId node) { response->add_incomplete_nodes(node); });
   });
+}
+
+grpc::Status AdminService::FoldNodeAnswers(
+    const Answers& answers, absl::FunctionRef<grpc::Status(const NodeAnswer&)> apply,
+    absl::FunctionRef<void(core::NodeId)> missing) {
+  grpc::Status refused(grpc::StatusCode::UNAVAILABLE, "no node answered");
+  bool done = false;
+  for (const NodeAnswer& answer : answers.answers) {
+    if (!answer.status.ok()) {
+      refused = answer.status;
+      continue;
+    }
+    if (grpc::Status s = apply(answer); !s.ok()) return s;
+    done = true;
+  }
+  for (core::NodeId node : answers.missing) missing(node);
+  return done ? grpc::Status::OK : refused;
 }
 
 grpc::Status AdminService::AskNodes(const grpc::ServerContextBase& context, std::uint64_t node,
@@ -737,17 +752,13 @@ grpc::Status AdminService::Undrain(grpc::ServerContext* context, const v1::Undra
         !s.ok()) {
       return s;
     }
-    grpc::Status refused = grpc::Status(grpc::StatusCode::UNAVAILABLE, "no node answered");
-    for (const NodeAnswer& answer : answers.answers) {
-      if (!answer.status.ok()) {
-        refused = answer.status;
-        continue;
-      }
-      response->add_undrained_nodes(answer.node);
-    }
-    for (core::NodeId node : answers.missing) response->add_incomplete_nodes(node);
-    // As Drain: one node asked, its answer is the call's; several, a success if any undrained.
-    return response->undrained_nodes().empty() ? refused : grpc::Status::OK;
+    return FoldNodeAnswers(
+        answers,
+        [&](const NodeAnswer& answer) {
+          response->add_undrained_nodes(answer.node);
+          return grpc::Status::OK;
+        },
+        [&](core::NodeId node) { response->add_incomplete_nodes(node); });
   });
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/mutex.h"
@@ -124,6 +125,12 @@ class AdminService final
   grpc::Status AskNodes(const grpc::ServerContextBase& context, std::uint64_t node,
                         v1::Scope scope, std::string_view op,
                         const google::protobuf::Message& question, Answers* out);
+  // The outcome of an operation each node asked carries out (Drain, Undrain): `apply` takes each
+  // node's success (a status it returns that is not ok ends the call), `missing` each node that
+  // did not answer. One node asked: its answer is the call's; several: a success if any did it.
+  static grpc::Status FoldNodeAnswers(const Answers& answers,
+                                      absl::FunctionRef<grpc::Status(const NodeAnswer&)> apply,
+                                      absl::FunctionRef<void(core::NodeId)> missing);
   // The one peer the nodes' answers name (NOT_FOUND, or UNAVAILABLE when a node did not answer).
   static grpc::Status OnePeer(const Answers& answers, google::protobuf::Message* out);
 
