@@ -78,6 +78,10 @@ const kAwayMs = 15000;
 const $ = (id) => document.getElementById(id);
 const connections = new Map();  // peer name -> { pc, channel, tile }
 let ws, me, login, local, retries = 0;
+// A rejoin found our name still held: by our own connection that died without sigd seeing it
+// go (a network change, a sleeping laptop), until its ping times out. Not final, then.
+let waitingForName = false;
+const kMaxRetries = 20;  // about three minutes, backing off to 10 s
 let iceServers = [];  // the server's TURN credentials, when it offers them
 let inbox = Promise.resolve();  // server messages are handled one at a time, in order
 window.demo = { connections };  // for tests and the curious
@@ -241,7 +245,10 @@ async function handle(msg) {
       break;
     }
     case 'error':
-      if (msg.error === 'name_taken') {
+      if (msg.error === 'name_taken' && me !== undefined) {
+        waitingForName = true;
+        log('sigd still holds ' + me + ' for the lost connection; trying again', true);
+      } else if (msg.error === 'name_taken') {
         setStatus('taken', 'the name ' + (login.name || '') + ' is taken in this room');
       } else {
         log('server: ' + msg.error + (msg.message ? ' (' + msg.message + ')' : ''), true);
@@ -262,7 +269,9 @@ function connect() {
     inbox = inbox.then(() => handle(JSON.parse(e.data))).catch((err) => log(String(err), true));
   };
   ws.onclose = (e) => {
-    if (!kFinal.has(e.code) && retries < 8) {
+    const transient = !kFinal.has(e.code) || (e.code === 4000 && waitingForName);
+    waitingForName = false;
+    if (transient && retries < kMaxRetries) {
       // Calls in progress go on peer to peer; the signaling comes back when sigd does.
       const delay = Math.min(10000, 500 * 2 ** retries++);
       setStatus('reconnecting', 'reconnecting…');
@@ -279,6 +288,8 @@ function connect() {
 async function join(name, room, token) {
   setForm(false);  // one login per page: a second would collide with our own name
   setStatus('joining', 'joining…');
+  me = undefined;
+  retries = 0;
   try {
     local = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
   } catch (err) {

@@ -134,6 +134,37 @@ test('a page whose signaling drops keeps its call: the others see it away, then 
   await hal.close();
 });
 
+test('a page whose connection died unseen waits for sigd to let go of its name, call intact', async () => {
+  const kay = await join('kay', 'lost');
+  // jay's WebSocket goes through Playwright, which can cut the page off while sigd still sees the
+  // connection open: what a network change or a sleeping laptop does.
+  const jay = await browser.newPage();
+  jay.setDefaultTimeout(WAIT_MS);
+  const routes = [];
+  await jay.routeWebSocket(/:\d+\/$/, (route) => {
+    const server = route.connectToServer();
+    route.onClose(() => {});  // the page's close never reaches sigd
+    routes.push({ route, server });
+  });
+  await jay.goto(`http://127.0.0.1:${sigd.port}/demo?name=jay&room=lost`);
+  await jay.locator('#status[data-state="online"]').waitFor();
+  await seesVideoFrom(kay, 'jay');
+  await seesVideoFrom(jay, 'kay');
+
+  await routes[0].route.close({ code: 1006 });
+  await jay.locator('#log', { hasText: 'sigd still holds jay for the lost connection' }).waitFor();
+  assert.equal(await jay.locator('#status').getAttribute('data-state'), 'reconnecting');
+  // sigd notices (here: the dead connection closes), and the next try gets the name back.
+  routes[0].server.close();
+  await kay.locator('#log', { hasText: 'jay left' }).waitFor();
+  await jay.locator('#status[data-state="online"]').waitFor();
+  await kay.locator('#log', { hasText: 'jay is back' }).waitFor();
+  await seesVideoFrom(kay, 'jay');
+  await seesVideoFrom(jay, 'kay');
+  await jay.close();
+  await kay.close();
+});
+
 test('a call survives a restart of sigd: the pages reconnect and the media never stopped', async (t) => {
   let second;
   const first = await startSigd();
