@@ -2,6 +2,7 @@
 // able to tell (issue "Scale-out"). Real processes, real sockets, loopback only.
 #include <signal.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -603,6 +604,39 @@ TEST_F(ClusterTest, ANodeKilledFreesItsNamesAndItsPeersLeaveOnce) {
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_EQ(Str(*next, "type"), "peer_connected");
   EXPECT_EQ(Str(*next, "peer"), "bob");
+}
+
+// A node that stops closes its peers with 1001 and tells none of them that the others left
+// (their calls may go on peer to peer while they reconnect elsewhere); the other nodes' peers
+// are told each leave once.
+TEST_F(ClusterTest, ANodeThatStopsTellsOnlyTheOtherNodesItsPeersLeft) {
+  ASSERT_NO_FATAL_FAILURE(AliceAndBob());
+  auto carol = LoggedIn(1, "carol");
+  ASSERT_NE(carol, nullptr);
+  for (auto* peer : {alice_.get(), bob_.get()}) {
+    auto joined = peer->ReadType("peer_connected");
+    ASSERT_TRUE(joined.ok()) << joined.status();
+    EXPECT_EQ(Str(*joined, "peer"), "carol");
+  }
+  nodes_[1]->Signal(SIGTERM);
+  for (auto* peer : {bob_.get(), carol.get()}) {
+    for (;;) {
+      absl::StatusOr<std::string> text = peer->Read();
+      if (!text.ok()) break;
+      ADD_FAILURE() << "a peer of the stopping node was sent " << *text;
+    }
+    EXPECT_EQ(peer->WaitClose().value_or(0), 1001);
+  }
+  std::set<std::string> left;
+  for (int i = 0; i < 2; ++i) {
+    auto gone = alice_->ReadType("peer_disconnected");
+    ASSERT_TRUE(gone.ok()) << gone.status();
+    left.insert(Str(*gone, "peer"));
+  }
+  EXPECT_EQ(left, (std::set<std::string>{"bob", "carol"}));
+  auto status = nodes_[1]->Wait(absl::Seconds(10));
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
 }
 
 // The next message that is not a keep-alive, failing the test on a peer_disconnected: a Redis
