@@ -175,10 +175,8 @@ std::optional<HttpRouter::PeerListQuery> HttpRouter::PeerListOf(const HttpReques
   if (split.rest != "/peers") return std::nullopt;
   PeerListQuery query{PeerJsOptions::Realm(split.key), std::nullopt};
   const auto unauthorized = [&] {
-    HttpResponse res = MakeResponse(http::status::unauthorized, "Unauthorized",
-                                    "text/plain; charset=utf-8", request);
-    AddCors(request, res);
-    return res;
+    return MakeResponse(http::status::unauthorized, "Unauthorized", "text/plain; charset=utf-8",
+                        request);
   };
   if (!state_.peerjs.allow_discovery) {
     query.refusal = unauthorized();
@@ -186,11 +184,9 @@ std::optional<HttpRouter::PeerListQuery> HttpRouter::PeerListOf(const HttpReques
     const LoginAuth auth =
         Authenticate(request, core::Stats::HttpAuthEndpoint::kPeerList,
                      [&](const auth::Identity& identity) { return identity.room == split.key; });
-    if (!auth.ok()) {
-      query.refusal = Refusal(request, auth, unauthorized());
-      AddCors(request, *query.refusal);
-    }
+    if (!auth.ok()) query.refusal = Refusal(request, auth, unauthorized());
   }
+  if (query.refusal) AddCors(request, *query.refusal);
   return query;
 }
 

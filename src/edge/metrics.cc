@@ -372,7 +372,10 @@ std::string RenderMetrics(const EdgeContext& state) {
       const auto endpoint = L("endpoint", core::Stats::kHttpAuthEndpoints[e]);
       for (std::size_t f = 0; f < core::Stats::kTokenFailures.size(); ++f) {
         // A TURN credential is for any valid token: nothing to mismatch.
-        if (e == 0 && f == core::OutcomeIndex(core::TokenFailure::kMismatch)) continue;
+        if (e == static_cast<std::size_t>(core::Stats::HttpAuthEndpoint::kTurnCredentials) &&
+            f == core::OutcomeIndex(core::TokenFailure::kMismatch)) {
+          continue;
+        }
         const std::string_view reason =
             f == core::Stats::kHttpAuthBlocked ? "auth_blocked" : core::Stats::kTokenFailures[f];
         Add(http_auth, {endpoint, L("reason", reason)},
